@@ -1,0 +1,80 @@
+// The one model configuration that both repository formats (Triton's config.pbtxt and
+// MLServer's model-settings.json) are parsed into, and that runtimes complete from the
+// model file (ONNX inputs and outputs) when the config leaves things out.
+//
+// Dimensions follow Triton's convention: when max_batch_size > 0 the model has a leading
+// batch dimension that `dims` does NOT include; when it is 0, `dims` is the full shape.
+// -1 in dims means "any size".
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/datatype.h"
+#include "core/shape.h"
+
+namespace tensord {
+
+struct TensorConfig {
+  std::string name;
+  DataType datatype = DataType::kInvalid;
+  Shape dims;
+  bool optional = false;
+};
+
+// Adaptive batching (Triton's dynamic_batching, MLServer's max_batch_time). Present only
+// when the config turns batching on.
+struct BatchingConfig {
+  std::chrono::microseconds max_queue_delay{0};
+  std::vector<int64_t> preferred_batch_sizes;
+  bool preserve_ordering = false;
+  int64_t max_queue_size = 0;                    // 0: unbounded
+  std::chrono::microseconds default_timeout{0};  // 0: none
+};
+
+struct ModelConfig {
+  std::string name;
+  // Runtime registry key: "onnxruntime_onnx" (Triton's platform name), later "xgboost".
+  std::string platform;
+  // File the config came from, for error messages; empty when derived from the model file.
+  std::string source;
+  int64_t max_batch_size = 0;  // 0: no batch dimension
+  std::vector<TensorConfig> inputs;
+  std::vector<TensorConfig> outputs;
+  // Runtime options as strings (Triton's `parameters`, MLServer's `parameters.extra`).
+  std::map<std::string, std::string> parameters;
+  // Number of instances (parallel_workers / instance_group.count); 0: server default.
+  int instance_count = 0;
+  std::optional<BatchingConfig> batching;
+  // Model file name inside a version folder (Triton's default_model_filename), or a path
+  // relative to the model folder (MLServer's parameters.uri). Empty: the runtime's default.
+  std::string model_file;
+  // MLServer's parameters.version: the version label a single-file model is served under.
+  std::string version_label;
+};
+
+// Metadata as the protocol reports it (batch dimension shown as -1 when batched).
+struct TensorMetadata {
+  std::string name;
+  DataType datatype = DataType::kInvalid;
+  Shape shape;
+};
+struct ModelMetadata {
+  std::string name;
+  std::vector<std::string> versions;
+  std::string platform;
+  std::vector<TensorMetadata> inputs;
+  std::vector<TensorMetadata> outputs;
+};
+
+// Metadata for `config` served as `versions`.
+ModelMetadata MetadataFromConfig(const ModelConfig& config, std::vector<std::string> versions);
+
+// Full shape pattern of a tensor: [-1] + dims when the model batches, else dims.
+Shape FullShape(const ModelConfig& config, const TensorConfig& tensor);
+
+}  // namespace tensord

@@ -1,0 +1,96 @@
+// The interface every backend implements, in three levels as in Triton's backend API:
+//   Runtime  — process-wide state of one backend (e.g. the ONNX Runtime environment);
+//   Model    — one loaded model version: weights, metadata, completed configuration;
+//   Instance — one session that executes one batch at a time.
+//
+//   RuntimeRegistry registry;
+//   RegisterBuiltinRuntimes(registry);                    // runtime/builtin.h
+//   Runtime* onnx = registry.Find("onnxruntime_onnx");
+//   absl::StatusOr<ModelPtr> model = onnx->Load(config, "models/mlp/1/model.onnx");
+//   absl::StatusOr<InstancePtr> instance = (*model)->CreateInstance({.intra_op_threads = 1});
+//   absl::StatusOr<std::vector<Tensor>> outputs = (*instance)->Execute(inputs, {"probs"});
+//
+// Runtimes never know a wire format; they map their library's errors to absl codes
+// (a bad input shape is InvalidArgument, not Internal) and never throw.
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "core/model_config.h"
+#include "core/tensor.h"
+
+namespace tensord::runtime {
+
+struct InstanceOptions {
+  int intra_op_threads = 1;  // threads one Execute may use
+  int inter_op_threads = 1;
+  bool allow_spinning = false;  // busy-wait in idle intra-op threads (bad on shared cores)
+};
+
+// One session. Execute is called by one thread at a time; different instances of one
+// model run concurrently.
+class Instance {
+ public:
+  virtual ~Instance() = default;
+  // `inputs` have been validated against config(): every required input present once,
+  // datatypes match, shapes fit (batch dimension included when the model batches), data
+  // sizes match shapes. Returns the outputs named in `output_names`, in that order.
+  virtual absl::StatusOr<std::vector<Tensor>> Execute(std::span<const Tensor> inputs,
+                                                      std::span<const std::string> output_names) = 0;
+};
+using InstancePtr = std::unique_ptr<Instance>;
+
+class Model {
+ public:
+  virtual ~Model() = default;
+  // The configuration completed from the model file; constant after Load.
+  virtual const ModelConfig& config() const = 0;
+  // Thread-safe.
+  virtual absl::StatusOr<InstancePtr> CreateInstance(const InstanceOptions& options) = 0;
+};
+using ModelPtr = std::unique_ptr<Model>;
+
+class Runtime {
+ public:
+  virtual ~Runtime() = default;
+  // File name a version folder holds when the config names none ("model.onnx").
+  virtual std::string_view default_model_filename() const = 0;
+  // Loads `model_path` under `config` (as parsed; inputs, outputs and types may be missing
+  // and are read from the file). A config that contradicts the file is InvalidArgument,
+  // naming both; an unreadable or corrupt file is InvalidArgument or NotFound with the reason.
+  virtual absl::StatusOr<ModelPtr> Load(const ModelConfig& config,
+                                        const std::filesystem::path& model_path) = 0;
+};
+
+// Runtimes by platform name (Triton's `platform`, `backend` and MLServer's implementation
+// names all map here) and by model file extension. Filled at start-up, read-only after.
+class RuntimeRegistry {
+ public:
+  void Register(std::string platform, std::shared_ptr<Runtime> runtime);
+  // Maps another spelling (e.g. backend "onnxruntime") to a registered platform.
+  void AddAlias(std::string alias, std::string platform);
+  // Maps a model file extension (".onnx") to a registered platform.
+  void AddFileExtension(std::string extension, std::string platform);
+
+  // nullptr when unknown.
+  Runtime* Find(std::string_view platform) const;
+  // Canonical platform name for a platform or alias; empty when unknown.
+  std::string Canonical(std::string_view platform) const;
+  // Canonical platform for a model file name by its extension; empty when unknown.
+  std::string PlatformForFile(const std::filesystem::path& file) const;
+  std::vector<std::string> Platforms() const;
+
+ private:
+  std::map<std::string, std::shared_ptr<Runtime>, std::less<>> runtimes_;
+  std::map<std::string, std::string, std::less<>> aliases_;
+  std::map<std::string, std::string, std::less<>> extensions_;
+};
+
+}  // namespace tensord::runtime

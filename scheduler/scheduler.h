@@ -1,0 +1,50 @@
+// Per-model-version request scheduling: a queue in front of a pool of runtime instances.
+//
+//   absl::StatusOr<SchedulerPtr> scheduler = CreateScheduler(model, {.model_name = "mlp",
+//                                                                    .model_version = "1",
+//                                                                    .instance_count = 2});
+//   (*scheduler)->Enqueue(std::move(request), std::move(done));
+//
+// The model must outlive its scheduler. Requests reaching Enqueue have been validated
+// against the model's config (core/request_validation.h).
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "core/infer_request.h"
+#include "runtime/runtime.h"
+
+namespace tensord::scheduler {
+
+struct SchedulerOptions {
+  std::string model_name;
+  std::string model_version;
+  int instance_count = 1;
+  runtime::InstanceOptions instance_options;
+};
+
+class Scheduler {
+ public:
+  virtual ~Scheduler() = default;
+  // Takes the request. `done` runs exactly once: with the response, or with an error
+  // (Unavailable when shutting down or the queue is full, DeadlineExceeded on timeout,
+  // the runtime's error otherwise). Thread-safe.
+  virtual void Enqueue(std::unique_ptr<InferRequest>&& request, InferCallback&& done) = 0;
+  // Stops taking requests, finishes those queued, and joins the worker threads.
+  // Idempotent; the destructor calls it.
+  virtual void Shutdown() = 0;
+};
+using SchedulerPtr = std::unique_ptr<Scheduler>;
+
+// Creates the instances (failing if any cannot be created) and starts the workers.
+absl::StatusOr<SchedulerPtr> CreateScheduler(runtime::Model& model, SchedulerOptions options);
+
+// Runs `request` on `instance` and builds its response: the outputs the request asked
+// for (all of the model's when none), its id, model name and version. Shared by every
+// scheduler so that responses look the same however they were scheduled.
+InferResult ExecuteOne(runtime::Instance& instance, const ModelConfig& config,
+                       const SchedulerOptions& options, const InferRequest& request);
+
+}  // namespace tensord::scheduler

@@ -1,0 +1,151 @@
+// tensord: wiring only. Parses flags, builds the runtimes, the server and its frontends,
+// and waits for SIGINT/SIGTERM.
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <system_error>
+
+#include "CLI/CLI.hpp"
+#include "core/server.h"
+#include "frontend/http/http_server.h"
+#include "runtime/builtin.h"
+#include "spdlog/spdlog.h"
+
+namespace {
+
+struct Flags {
+  std::string model_repository;
+  std::string host = "0.0.0.0";
+  int http_port = 8000;
+  int grpc_port = 8001;
+  int http_threads = 1;
+  double http_max_body_mb = 64;
+  int parallel_workers = 0;
+  int intra_op_threads = 0;
+  bool strict_readiness = false;
+  bool exit_on_error = false;
+  int log_verbose = 0;
+};
+
+int Fail(const std::string& message) {
+  std::fprintf(stderr, "tensord: %s\n", message.c_str());
+  return 1;
+}
+
+int Serve(const Flags& flags) {
+  spdlog::set_level(flags.log_verbose > 0 ? spdlog::level::debug : spdlog::level::info);
+
+  std::error_code error;
+  const std::filesystem::path root(flags.model_repository);
+  if (!std::filesystem::exists(root, error)) {
+    return Fail("model repository '" + flags.model_repository + "' does not exist");
+  }
+  if (!std::filesystem::is_directory(root, error)) {
+    return Fail("model repository '" + flags.model_repository + "' is not a folder");
+  }
+
+  tensord::runtime::RuntimeRegistry registry;
+  if (absl::Status s = tensord::runtime::RegisterBuiltinRuntimes(registry); !s.ok()) {
+    return Fail("cannot start the runtimes: " + std::string(s.message()));
+  }
+
+  tensord::Server::Options options;
+  options.model_repository = root;
+  options.strict_readiness = flags.strict_readiness;
+  options.default_instance_count = flags.parallel_workers;
+  options.default_intra_op_threads = flags.intra_op_threads;
+  options.extensions = {};
+  absl::StatusOr<std::unique_ptr<tensord::Server>> server =
+      tensord::Server::Create(options, registry);
+  if (!server.ok()) return Fail(std::string(server.status().message()));
+
+  bool all_ready = true;
+  for (const tensord::ModelVersionStatus& model : (*server)->repository().Index()) {
+    if (model.state == tensord::ModelState::kReady) {
+      spdlog::info("model '{}' version {} is READY", model.name, model.version);
+    } else {
+      all_ready = false;
+      spdlog::error("model '{}'{} is {}: {}", model.name,
+                    model.version.empty() ? "" : " version " + model.version,
+                    tensord::ModelStateName(model.state), model.reason);
+    }
+  }
+  if (!all_ready && flags.exit_on_error) return Fail("a model failed to load (--exit-on-error)");
+
+  tensord::http::HttpOptions http_options;
+  http_options.host = flags.host;
+  http_options.port = static_cast<uint16_t>(flags.http_port);
+  http_options.io_threads = flags.http_threads;
+  http_options.max_body_bytes = static_cast<size_t>(flags.http_max_body_mb * 1024 * 1024);
+  absl::StatusOr<std::unique_ptr<tensord::http::HttpServer>> http =
+      tensord::http::HttpServer::Start(**server, http_options);
+  if (!http.ok()) return Fail(std::string(http.status().message()));
+  spdlog::info("serving HTTP on {}:{}", flags.host, (*http)->port());
+
+  // Wait for a stop signal on this thread; the frontends run on their own threads.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  int received = 0;
+  sigwait(&signals, &received);
+  spdlog::info("received signal {}, shutting down", received);
+  (*http)->Stop();
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // Block the stop signals in every thread; main waits for them with sigwait.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
+
+  CLI::App app{"tensord: a model-inference server for the Open Inference Protocol"};
+  app.set_version_flag("--version", std::string(tensord::TensordVersion()));
+  app.require_subcommand(1);
+  Flags flags;
+  CLI::App* serve = app.add_subcommand("serve", "serve the models of a repository");
+  serve->add_option("--model-repository", flags.model_repository, "folder of model folders")
+      ->required();
+  serve->add_option("--host", flags.host, "address to listen on")->capture_default_str();
+  serve->add_option("--http-port", flags.http_port, "HTTP port (0: any free port)")
+      ->check(CLI::Range(0, 65535))
+      ->capture_default_str();
+  serve->add_option("--grpc-port", flags.grpc_port, "gRPC port")
+      ->check(CLI::Range(0, 65535))
+      ->capture_default_str();
+  serve->add_option("--http-threads", flags.http_threads, "HTTP I/O threads")
+      ->check(CLI::Range(1, 64))
+      ->capture_default_str();
+  serve->add_option("--http-max-body-mb", flags.http_max_body_mb,
+                    "largest request body accepted, in MiB (larger: 413)")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  serve->add_option("--parallel-workers", flags.parallel_workers,
+                    "instances per model when its config does not say (0: 1)")
+      ->check(CLI::Range(0, 256))
+      ->capture_default_str();
+  serve->add_option("--intra-op-threads", flags.intra_op_threads,
+                    "threads per instance when the config does not say (0: share usable cores)")
+      ->check(CLI::Range(0, 256))
+      ->capture_default_str();
+  serve->add_flag("--strict-readiness", flags.strict_readiness,
+                  "report the server ready only when every model loaded");
+  serve->add_flag("--exit-on-error", flags.exit_on_error, "exit if any model fails to load");
+  serve->add_option("--log-verbose", flags.log_verbose, "verbose logging level (0: off)")
+      ->capture_default_str();
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  return Serve(flags);
+}
