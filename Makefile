@@ -1,0 +1,58 @@
+# tensord — the two commands of the README, and the targets behind them.
+#   make run    install dependencies, build, serve the example models on :8000 (HTTP)
+#   make test   install dependencies, build, run every test (unit, sanitizers, integration)
+#   make bench  build and run the end-to-end benchmarks in bench/
+SHELL := /bin/bash
+PYTHON := /usr/bin/python3
+JOBS ?= $(shell nproc)
+TENSORD := build/release/server/tensord
+ARGS ?=
+
+.PHONY: all deps build build-asan build-tsan models run test unit-test asan-test tsan-test \
+        integration-test bench format clean
+
+all: build
+
+deps:
+	@scripts/install-deps
+
+build: deps
+	@cmake --preset release >/dev/null
+	@cmake --build --preset release -j $(JOBS)
+
+build-asan: deps
+	@cmake --preset asan >/dev/null
+	@cmake --build --preset asan -j $(JOBS)
+
+# Only the concurrency tests (ctest label "tsan") are built and run under ThreadSanitizer.
+TSAN_TARGETS ?= scheduler_test
+build-tsan: deps
+	@cmake --preset tsan >/dev/null
+	@cmake --build --preset tsan -j $(JOBS) --target $(TSAN_TARGETS)
+
+# The example repository is generated (deterministically) rather than committed.
+models: models/.stamp
+models/.stamp: scripts/make-models $(wildcard scripts/make_models/*.py)
+	@scripts/make-models models
+	@touch $@
+
+run: build models
+	$(TENSORD) serve --model-repository models $(ARGS)
+
+test: build build-asan build-tsan
+	@scripts/run-tests
+
+unit-test: build
+	ctest --preset release
+
+integration-test: build
+	$(PYTHON) -m pytest tests/integration -q
+
+bench: build
+	@scripts/run-benchmarks
+
+format:
+	@git ls-files '*.cc' '*.h' | xargs clang-format -i
+
+clean:
+	rm -rf build models

@@ -1,0 +1,115 @@
+#include "core/request_validation.h"
+
+#include "core/status_util.h"
+#include "gtest/gtest.h"
+
+namespace tensord {
+namespace {
+
+Tensor Fp32(std::string name, Shape shape) {
+  absl::StatusOr<int64_t> count = ElementCount(shape);
+  return Tensor{.name = std::move(name),
+                .datatype = DataType::kFp32,
+                .shape = std::move(shape),
+                .data = Buffer::FromVector(std::vector<std::byte>(*count * 4))};
+}
+
+ModelConfig BatchedModel() {
+  ModelConfig config;
+  config.name = "m";
+  config.max_batch_size = 8;
+  config.inputs = {{.name = "a", .datatype = DataType::kFp32, .dims = {4}},
+                   {.name = "b", .datatype = DataType::kFp32, .dims = {-1}}};
+  config.outputs = {{.name = "y", .datatype = DataType::kFp32, .dims = {4}}};
+  return config;
+}
+
+InferRequest Request(std::vector<Tensor> inputs) {
+  InferRequest request;
+  request.model_name = "m";
+  request.inputs = std::move(inputs);
+  return request;
+}
+
+void ExpectInvalid(const InferRequest& request, std::string_view message) {
+  absl::Status status = ValidateInferRequest(BatchedModel(), request);
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(Message(status), message);
+}
+
+TEST(ValidateInferRequest, AcceptsAWellFormedRequest) {
+  InferRequest request = Request({Fp32("a", {3, 4}), Fp32("b", {3, 9})});
+  request.outputs.push_back({.name = "y"});
+  EXPECT_TRUE(ValidateInferRequest(BatchedModel(), request).ok());
+}
+
+TEST(ValidateInferRequest, UnknownInput) {
+  ExpectInvalid(Request({Fp32("a", {1, 4}), Fp32("b", {1, 1}), Fp32("c", {1})}),
+                "unexpected inference input 'c' for model 'm'");
+}
+
+TEST(ValidateInferRequest, DuplicateInput) {
+  ExpectInvalid(Request({Fp32("a", {1, 4}), Fp32("a", {1, 4})}),
+                "input 'a' appears more than once in the request");
+}
+
+TEST(ValidateInferRequest, MissingInput) {
+  ExpectInvalid(Request({Fp32("a", {1, 4})}), "missing input 'b' for model 'm'");
+}
+
+TEST(ValidateInferRequest, WrongDatatype) {
+  Tensor a{.name = "a",
+           .datatype = DataType::kFp64,
+           .shape = {1, 4},
+           .data = Buffer::FromVector(std::vector<std::byte>(32))};
+  ExpectInvalid(Request({a, Fp32("b", {1, 1})}),
+                "input 'a' has datatype FP64, but model 'm' expects FP32");
+}
+
+TEST(ValidateInferRequest, WrongShape) {
+  ExpectInvalid(Request({Fp32("a", {1, 5}), Fp32("b", {1, 1})}),
+                "input 'a' has shape [1,5], but model 'm' expects [-1,4]");
+  ExpectInvalid(Request({Fp32("a", {4}), Fp32("b", {1, 1})}),
+                "input 'a' has shape [4], but model 'm' expects [-1,4]");
+}
+
+TEST(ValidateInferRequest, BatchSizeLimits) {
+  ExpectInvalid(Request({Fp32("a", {9, 4}), Fp32("b", {9, 1})}),
+                "input 'a' has batch size 9, but model 'm' accepts 1 to 8");
+  ExpectInvalid(Request({Fp32("a", {0, 4}), Fp32("b", {0, 1})}),
+                "input 'a' has batch size 0, but model 'm' accepts 1 to 8");
+  ExpectInvalid(Request({Fp32("a", {2, 4}), Fp32("b", {3, 1})}),
+                "input 'b' has batch size 3, but another input of the request has batch size 2");
+}
+
+TEST(ValidateInferRequest, DataSizeMustMatchShape) {
+  Tensor a = Fp32("a", {1, 4});
+  a.data = Buffer::FromVector(std::vector<std::byte>(12));
+  ExpectInvalid(Request({a, Fp32("b", {1, 1})}),
+                "input 'a': data has 12 bytes but shape [1,4] needs 4 elements of 4 bytes (FP32)");
+}
+
+TEST(ValidateInferRequest, RequestedOutputs) {
+  InferRequest request = Request({Fp32("a", {1, 4}), Fp32("b", {1, 1})});
+  request.outputs.push_back({.name = "z"});
+  ExpectInvalid(request, "unexpected inference output 'z' for model 'm'");
+  request.outputs = {{.name = "y"}, {.name = "y"}};
+  ExpectInvalid(request, "output 'y' is requested more than once");
+}
+
+TEST(ValidateInferRequest, UnbatchedModelsUseFullShapes) {
+  ModelConfig config = BatchedModel();
+  config.max_batch_size = 0;
+  EXPECT_TRUE(ValidateInferRequest(config, Request({Fp32("a", {4}), Fp32("b", {2})})).ok());
+  EXPECT_EQ(ValidateInferRequest(config, Request({Fp32("a", {1, 4}), Fp32("b", {2})})).message(),
+            "input 'a' has shape [1,4], but model 'm' expects [4]");
+}
+
+TEST(ValidateInferRequest, OptionalInputsMayBeLeftOut) {
+  ModelConfig config = BatchedModel();
+  config.inputs[1].optional = true;
+  EXPECT_TRUE(ValidateInferRequest(config, Request({Fp32("a", {1, 4})})).ok());
+}
+
+}  // namespace
+}  // namespace tensord
