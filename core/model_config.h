@@ -36,6 +36,15 @@ struct BatchingConfig {
   std::chrono::microseconds default_timeout{0};  // 0: none
 };
 
+// Which numbered version folders are served (Triton's version_policy). tensord's default
+// is kAll, not Triton's latest-1: a version folder a user made is meant to be served.
+struct VersionPolicy {
+  enum class Kind { kAll, kLatest, kSpecific };
+  Kind kind = Kind::kAll;
+  int64_t num_versions = 1;           // kLatest: how many of the highest versions
+  std::vector<std::string> specific;  // kSpecific: the version labels
+};
+
 struct ModelConfig {
   std::string name;
   // Runtime registry key: "onnxruntime_onnx" (Triton's platform name), later "xgboost".
@@ -55,6 +64,7 @@ struct ModelConfig {
   std::string model_file;
   // MLServer's parameters.version: the version label a single-file model is served under.
   std::string version_label;
+  VersionPolicy version_policy;
 };
 
 // Metadata as the protocol reports it (batch dimension shown as -1 when batched).
