@@ -1,0 +1,64 @@
+"""Writes tensord's EXAMPLE model repository (the one `make run` serves).
+
+    scripts/make-models OUT_DIR
+
+    OUT_DIR/mlp/config.pbtxt, mlp/1/model.onnx        Triton layout: 16 -> 64 -> 4 classifier
+    OUT_DIR/add_sub/model-settings.json, model.onnx   MLServer layout: OUTPUT0 = a+b, OUTPUT1 = a-b
+    OUT_DIR/text_upper/config.pbtxt, 1/model.onnx  string model: upper-cases each string
+
+examples/<model>-request.json holds a valid request for each. Deterministic (fixed seeds).
+"""
+
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from make_models import onnx_models as m  # noqa: E402
+
+MLP_SEED = 20240601
+
+
+def write_mlp(root):
+    folder = os.path.join(root, "mlp")
+    m.save(m.mlp("mlp", [16, 64, 4], seed=MLP_SEED), os.path.join(folder, "1", "model.onnx"))
+    m.write_triton_config(folder, name="mlp", max_batch_size=32,
+                          inputs=[("input", "FP32", [16])],
+                          outputs=[("probabilities", "FP32", [4])])
+
+
+def write_add_sub(root):
+    folder = os.path.join(root, "add_sub")
+    m.save(m.add_sub("add_sub", ["batch", 16]), os.path.join(folder, "model.onnx"))
+    # MLServer shapes are full shapes (no max_batch_size): the batch dimension is the -1.
+    tensor = lambda name: {"name": name, "datatype": "FP32", "shape": [-1, 16]}  # noqa: E731
+    m.write_model_settings(folder, {
+        "name": "add_sub",
+        "parameters": {"uri": "./model.onnx"},
+        "inputs": [tensor("INPUT0"), tensor("INPUT1")],
+        "outputs": [tensor("OUTPUT0"), tensor("OUTPUT1")],
+    })
+
+
+def write_text_upper(root):
+    folder = os.path.join(root, "text_upper")
+    m.save(m.string_upper("text_upper"), os.path.join(folder, "1", "model.onnx"))
+    # StringNormalizer takes a 1-D tensor, so the model does not batch (max_batch_size 0).
+    m.write_triton_config(folder, name="text_upper", max_batch_size=0,
+                          inputs=[("TEXT", "BYTES", [-1])],
+                          outputs=[("UPPER", "BYTES", [-1])])
+
+
+def main(argv):
+    if len(argv) != 2 or argv[1].startswith("-"):
+        print("usage: scripts/make-models OUT_DIR", file=sys.stderr)
+        return 2
+    root = argv[1]
+    os.makedirs(root, exist_ok=True)
+    write_mlp(root)
+    write_add_sub(root)
+    write_text_upper(root)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
