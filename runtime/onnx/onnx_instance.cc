@@ -1,0 +1,50 @@
+#include "runtime/onnx/onnx_instance.h"
+
+#include "fmt/format.h"
+#include "runtime/onnx/ort_status.h"
+#include "runtime/onnx/ort_values.h"
+
+namespace tensord::runtime::onnx {
+
+absl::StatusOr<InstancePtr> OnnxInstance::Create(std::unique_ptr<Ort::Session> session,
+                                                 std::string_view model_name) {
+  std::string context = fmt::format("model '{}'", model_name);
+  return GuardOrt(OrtPhase::kLoad, context, [&]() -> absl::StatusOr<InstancePtr> {
+    Ort::MemoryInfo cpu = Ort::MemoryInfo::CreateCpu(OrtArenaAllocator, OrtMemTypeDefault);
+    return InstancePtr(new OnnxInstance(std::move(session), std::move(cpu), std::move(context)));
+  });
+}
+
+OnnxInstance::OnnxInstance(std::unique_ptr<Ort::Session> session, Ort::MemoryInfo cpu,
+                           std::string context)
+    : session_(std::move(session)), cpu_(std::move(cpu)), context_(std::move(context)) {}
+
+absl::StatusOr<std::vector<Tensor>> OnnxInstance::Execute(
+    std::span<const Tensor> inputs, std::span<const std::string> output_names) {
+  if (output_names.empty()) return std::vector<Tensor>{};
+  return GuardOrt(OrtPhase::kRun, context_, [&]() -> absl::StatusOr<std::vector<Tensor>> {
+    InputValues values(cpu_);
+    for (const Tensor& input : inputs) {
+      absl::Status added = values.Add(input);
+      if (!added.ok()) return added;
+    }
+    std::vector<const char*> names;
+    names.reserve(output_names.size());
+    for (const std::string& name : output_names) names.push_back(name.c_str());
+
+    std::vector<Ort::Value> results =
+        session_->Run(Ort::RunOptions{nullptr}, values.names().data(), values.values().data(),
+                      values.values().size(), names.data(), names.size());
+
+    std::vector<Tensor> outputs;
+    outputs.reserve(results.size());
+    for (size_t i = 0; i < results.size(); ++i) {
+      absl::StatusOr<Tensor> output = OutputTensor(output_names[i], std::move(results[i]), values);
+      if (!output.ok()) return output.status();
+      outputs.push_back(*std::move(output));
+    }
+    return outputs;
+  });
+}
+
+}  // namespace tensord::runtime::onnx

@@ -1,0 +1,45 @@
+#include "runtime/onnx/ort_status.h"
+
+#include <string>
+
+namespace tensord::runtime::onnx {
+
+absl::Status OrtErrorToStatus(OrtErrorCode code, std::string_view message, OrtPhase phase) {
+  const std::string text(message);
+  switch (code) {
+    case ORT_OK:
+      return absl::InternalError(
+          fmt::format("ONNX Runtime reported an error with code OK: {}", text));
+    case ORT_INVALID_ARGUMENT:
+    case ORT_INVALID_GRAPH:
+    case ORT_INVALID_PROTOBUF:
+      return absl::InvalidArgumentError(text);
+    case ORT_NO_SUCHFILE:
+    case ORT_NO_MODEL:
+    case ORT_NOT_FOUND:
+      return absl::NotFoundError(text);
+    case ORT_NOT_IMPLEMENTED:
+      return absl::UnimplementedError(text);
+    case ORT_FAIL:
+      // Kernels report bad shapes and values as ORT_FAIL: the client's data during Run,
+      // the model file during Load.
+      return absl::InvalidArgumentError(text);
+    case ORT_RUNTIME_EXCEPTION:
+      // A kernel threw: during Run that is almost always an input it cannot handle.
+      return phase == OrtPhase::kRun ? absl::InvalidArgumentError(text) : absl::InternalError(text);
+    case ORT_MODEL_LOAD_CANCELED:
+      return absl::CancelledError(text);
+    case ORT_MODEL_REQUIRES_COMPILATION:
+      return absl::FailedPreconditionError(text);
+    case ORT_DEVICE_RESET:
+      return absl::UnavailableError(text);
+    case ORT_ENGINE_ERROR:
+    case ORT_EP_FAIL:
+    case ORT_MODEL_LOADED:  // a session used in the wrong state: our bug
+      return absl::InternalError(text);
+  }
+  return absl::InternalError(
+      fmt::format("ONNX Runtime error code {}: {}", static_cast<int>(code), text));
+}
+
+}  // namespace tensord::runtime::onnx

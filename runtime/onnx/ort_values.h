@@ -1,0 +1,53 @@
+// Turns tensord tensors into ONNX Runtime values and back, copying only when it must.
+//
+//   InputValues inputs(cpu_memory_info);
+//   for (const Tensor& t : request_inputs) RETURN_IF_ERROR(inputs.Add(t));
+//   session.Run(run_options, inputs.names().data(), inputs.values().data(), ...);
+//   absl::StatusOr<Tensor> y = OutputTensor("y", std::move(outputs[0]), inputs);
+//
+// Inputs: fixed-size elements are viewed in place when the pointer is aligned for the
+// element type (copied into an aligned buffer otherwise); BOOL bytes other than 0/1 are
+// copied and normalised (C++ bool must be 0 or 1); BYTES become an ONNX string tensor.
+// Outputs: the tensor views ONNX Runtime's memory and owns the Ort::Value; strings are
+// serialised to tensord's length-prefixed BYTES layout.
+// Every function here may throw Ort::Exception: call them inside GuardOrt.
+#pragma once
+
+#include <span>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "core/tensor.h"
+#include "onnxruntime_cxx_api.h"
+
+namespace tensord::runtime::onnx {
+
+class InputValues {
+ public:
+  explicit InputValues(const Ort::MemoryInfo& cpu) : cpu_(cpu) {}
+
+  // `tensor` has been validated (datatype, shape, data size) and its bytes must stay
+  // alive until the run ends.
+  absl::Status Add(const Tensor& tensor);
+
+  const std::vector<const char*>& names() const { return names_; }
+  const std::vector<Ort::Value>& values() const { return values_; }
+  // True when [data, data + size) overlaps caller memory passed to ONNX Runtime without a
+  // copy: an output that aliases an input (a graph output that is a graph input) must be
+  // copied, because the request's buffers die before the response does.
+  bool Borrows(const void* data, size_t size) const;
+
+ private:
+  const Ort::MemoryInfo& cpu_;
+  std::vector<const char*> names_;
+  std::vector<Ort::Value> values_;
+  std::vector<std::vector<std::byte>> copies_;        // aligned copies, alive for the run
+  std::vector<std::span<const std::byte>> borrowed_;  // caller bytes passed in place
+};
+
+// The tensor for output `name`. Unimplemented for a non-tensor output.
+absl::StatusOr<Tensor> OutputTensor(std::string name, Ort::Value&& value,
+                                    const InputValues& inputs);
+
+}  // namespace tensord::runtime::onnx
