@@ -1,0 +1,70 @@
+// What every in-flight gRPC call shares: the completion-queue tag interface, and the
+// environment a call needs to serve and to re-arm itself.
+//
+// A Tag's address is what the completion queue hands back when an operation finishes; the
+// queue thread then calls Proceed(ok). Each call object counts itself in LiveCalls so that
+// shutdown can wait for calls whose inference is still running before the queues close.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <mutex>
+
+#include "core/server.h"
+#include "grpc_service.grpc.pb.h"
+#include "grpcpp/completion_queue.h"
+
+namespace tensord::grpc {
+
+using Service = inference::GRPCInferenceService::AsyncService;
+
+// Counts live call objects; Stop() waits for zero after the server stopped taking calls.
+class LiveCalls {
+ public:
+  void Add() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    ++count_;
+  }
+  void Remove() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (--count_ == 0) zero_.notify_all();
+  }
+  void WaitForZero() {
+    std::unique_lock<std::mutex> lock(mutex_);
+    zero_.wait(lock, [this] { return count_ == 0; });
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable zero_;
+  int64_t count_ = 0;
+};
+
+struct CallEnv {
+  Server* server;
+  Service* service;
+  ::grpc::ServerCompletionQueue* cq;
+  LiveCalls* live;
+};
+
+class Tag {
+ public:
+  virtual ~Tag() = default;
+  // `ok` is the completion queue's verdict on the finished operation (false: the call
+  // failed or the server is shutting down).
+  virtual void Proceed(bool ok) = 0;
+};
+
+// Base of the call objects: keeps LiveCalls accurate over the object's life.
+class Call {
+ public:
+  explicit Call(const CallEnv& env) : env_(env) { env_.live->Add(); }
+  virtual ~Call() { env_.live->Remove(); }
+  Call(const Call&) = delete;
+  Call& operator=(const Call&) = delete;
+
+ protected:
+  const CallEnv env_;
+};
+
+}  // namespace tensord::grpc

@@ -1,0 +1,151 @@
+#include "frontend/grpc/grpc_server.h"
+
+#include <algorithm>
+#include <chrono>
+#include <climits>
+#include <thread>
+#include <vector>
+
+#include "fmt/format.h"
+#include "frontend/grpc/call.h"
+#include "frontend/grpc/handlers.h"
+#include "frontend/grpc/infer_call.h"
+#include "frontend/grpc/stream_infer_call.h"
+#include "frontend/grpc/unary_call.h"
+#include "grpcpp/security/server_credentials.h"
+#include "grpcpp/server.h"
+#include "grpcpp/server_builder.h"
+
+namespace tensord::grpc {
+namespace {
+
+using namespace inference;  // NOLINT: the generated message names, used only below
+
+// Posts one waiting call of every method on `env.cq`; each call re-arms itself.
+void SpawnCalls(const CallEnv& env) {
+  UnaryCall<ServerLiveRequest, ServerLiveResponse>::Spawn(env, &Service::RequestServerLive,
+                                                          &HandleServerLive);
+  UnaryCall<ServerReadyRequest, ServerReadyResponse>::Spawn(env, &Service::RequestServerReady,
+                                                            &HandleServerReady);
+  UnaryCall<ModelReadyRequest, ModelReadyResponse>::Spawn(env, &Service::RequestModelReady,
+                                                          &HandleModelReady);
+  UnaryCall<ServerMetadataRequest, ServerMetadataResponse>::Spawn(
+      env, &Service::RequestServerMetadata, &HandleServerMetadata);
+  UnaryCall<ModelMetadataRequest, ModelMetadataResponse>::Spawn(env, &Service::RequestModelMetadata,
+                                                                &HandleModelMetadata);
+  UnaryCall<ModelConfigRequest, ModelConfigResponse>::Spawn(env, &Service::RequestModelConfig,
+                                                            &HandleModelConfig);
+  UnaryCall<ModelStatisticsRequest, ModelStatisticsResponse>::Spawn(
+      env, &Service::RequestModelStatistics,
+      &HandleUnimplemented<ModelStatisticsRequest, ModelStatisticsResponse>);
+  UnaryCall<RepositoryIndexRequest, RepositoryIndexResponse>::Spawn(
+      env, &Service::RequestRepositoryIndex,
+      &HandleUnimplemented<RepositoryIndexRequest, RepositoryIndexResponse>);
+  UnaryCall<RepositoryModelLoadRequest, RepositoryModelLoadResponse>::Spawn(
+      env, &Service::RequestRepositoryModelLoad,
+      &HandleUnimplemented<RepositoryModelLoadRequest, RepositoryModelLoadResponse>);
+  UnaryCall<RepositoryModelUnloadRequest, RepositoryModelUnloadResponse>::Spawn(
+      env, &Service::RequestRepositoryModelUnload,
+      &HandleUnimplemented<RepositoryModelUnloadRequest, RepositoryModelUnloadResponse>);
+  InferCall::Spawn(env);
+  StreamInferCall::Spawn(env);
+}
+
+std::string ListenAddress(const std::string& host, uint16_t port) {
+  // An IPv6 literal needs brackets before the port.
+  if (host.find(':') != std::string::npos && host.front() != '[') {
+    return fmt::format("[{}]:{}", host, port);
+  }
+  return fmt::format("{}:{}", host, port);
+}
+
+class GrpcServerImpl final : public GrpcServer {
+ public:
+  explicit GrpcServerImpl(Server& server) : server_(server) {}
+  ~GrpcServerImpl() override { Stop(); }
+
+  absl::Status Init(const GrpcOptions& options) {
+    const int max_bytes = static_cast<int>(std::min<size_t>(options.max_message_bytes, INT_MAX));
+    const std::string address = ListenAddress(options.host, options.port);
+    int selected_port = 0;
+    ::grpc::ServerBuilder builder;
+    builder.AddListeningPort(address, ::grpc::InsecureServerCredentials(), &selected_port);
+    builder.RegisterService(&service_);
+    builder.SetMaxReceiveMessageSize(max_bytes);
+    builder.SetMaxSendMessageSize(max_bytes);
+    // gRPC binds with SO_REUSEPORT by default, so a leftover server on the same port would
+    // silently take half the connections; a busy port must be an error instead.
+    builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
+    // Accept gzip (and deflate) compressed requests; gRPC decompresses before we parse.
+    builder.SetCompressionAlgorithmSupportStatus(GRPC_COMPRESS_GZIP, true);
+    builder.SetCompressionAlgorithmSupportStatus(GRPC_COMPRESS_DEFLATE, true);
+    const int threads = std::max(1, options.cq_threads);
+    for (int i = 0; i < threads; ++i) queues_.push_back(builder.AddCompletionQueue());
+    grpc_server_ = builder.BuildAndStart();
+    if (grpc_server_ == nullptr || selected_port == 0) {
+      grpc_server_.reset();
+      for (auto& queue : queues_) Drain(*queue);
+      queues_.clear();
+      return absl::UnavailableError(
+          fmt::format("cannot listen on {} for gRPC (port in use, or the address is not "
+                      "available on this host)",
+                      address));
+    }
+    port_ = static_cast<uint16_t>(selected_port);
+    for (auto& queue : queues_) {
+      ::grpc::ServerCompletionQueue* cq = queue.get();
+      SpawnCalls(CallEnv{.server = &server_, .service = &service_, .cq = cq, .live = &live_});
+      threads_.emplace_back([cq] { Serve(*cq); });
+    }
+    return absl::OkStatus();
+  }
+
+  uint16_t port() const override { return port_; }
+
+  void Stop() override {
+    if (grpc_server_ == nullptr) return;
+    // Stop taking calls; calls still running get a few seconds to answer, then are
+    // cancelled. The queues keep being served meanwhile.
+    grpc_server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
+    // An inference may still be with a scheduler: its callback will touch the queue, so the
+    // queues close only after every call object is gone.
+    live_.WaitForZero();
+    for (auto& queue : queues_) queue->Shutdown();
+    for (std::thread& thread : threads_) thread.join();
+    threads_.clear();
+    queues_.clear();
+    grpc_server_.reset();
+  }
+
+ private:
+  static void Serve(::grpc::ServerCompletionQueue& cq) {
+    void* tag = nullptr;
+    bool ok = false;
+    while (cq.Next(&tag, &ok)) static_cast<Tag*>(tag)->Proceed(ok);
+  }
+  static void Drain(::grpc::ServerCompletionQueue& cq) {
+    cq.Shutdown();
+    void* tag = nullptr;
+    bool ok = false;
+    while (cq.Next(&tag, &ok)) {
+    }
+  }
+
+  Server& server_;
+  Service service_;
+  LiveCalls live_;
+  std::unique_ptr<::grpc::Server> grpc_server_;
+  std::vector<std::unique_ptr<::grpc::ServerCompletionQueue>> queues_;
+  std::vector<std::thread> threads_;
+  uint16_t port_ = 0;
+};
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<GrpcServer>> GrpcServer::Start(Server& server, GrpcOptions options) {
+  auto impl = std::make_unique<GrpcServerImpl>(server);
+  if (absl::Status status = impl->Init(options); !status.ok()) return status;
+  return impl;
+}
+
+}  // namespace tensord::grpc

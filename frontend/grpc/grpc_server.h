@@ -1,0 +1,44 @@
+// The gRPC frontend: inference.GRPCInferenceService (the Open Inference Protocol's gRPC
+// service) on grpc++'s asynchronous completion-queue API.
+//
+//   absl::StatusOr<std::unique_ptr<GrpcServer>> grpc =
+//       GrpcServer::Start(server, {.host = "0.0.0.0", .port = 8001});
+//   (*grpc)->port();   // the bound port (useful with port 0)
+//   (*grpc)->Stop();   // stops taking calls, lets running inferences answer, joins threads
+//
+// Each completion-queue thread owns one queue and serves every method on it. No queue
+// thread ever waits for a model: ModelInfer hands the request to Server::InferAsync and
+// the inference callback (on a scheduler thread) sends the reply.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "core/server.h"
+
+namespace tensord::grpc {
+
+struct GrpcOptions {
+  std::string host = "0.0.0.0";
+  uint16_t port = 8001;  // 0: any free port; port() tells which
+  // Completion-queue threads. One is the fastest on 2 cores (../shared/LIBRARIES.md).
+  int cq_threads = 1;
+  // Largest message received or sent; larger ones fail with RESOURCE_EXHAUSTED.
+  size_t max_message_bytes = 64u << 20;
+};
+
+class GrpcServer {
+ public:
+  virtual ~GrpcServer() = default;
+  // Binds and starts serving. Unavailable ("cannot listen on HOST:PORT for gRPC ...") when
+  // the address cannot be bound. `server` must outlive the GrpcServer.
+  static absl::StatusOr<std::unique_ptr<GrpcServer>> Start(Server& server, GrpcOptions options);
+  virtual uint16_t port() const = 0;
+  // Idempotent; the destructor calls it.
+  virtual void Stop() = 0;
+};
+
+}  // namespace tensord::grpc

@@ -1,0 +1,134 @@
+#include "frontend/grpc/stream_infer_call.h"
+
+#include <chrono>
+#include <string>
+#include <utility>
+
+#include "core/status_util.h"
+#include "frontend/grpc/infer_codec.h"
+
+namespace tensord::grpc {
+namespace {
+
+std::unique_ptr<inference::ModelStreamInferResponse> ErrorResponse(
+    const absl::Status& status, const inference::ModelInferRequest& request) {
+  auto response = std::make_unique<inference::ModelStreamInferResponse>();
+  response->set_error_message(std::string(Message(status)));
+  // Echo what lets a client match the error to its request.
+  response->mutable_infer_response()->set_model_name(request.model_name());
+  response->mutable_infer_response()->set_model_version(request.model_version());
+  response->mutable_infer_response()->set_id(request.id());
+  return response;
+}
+
+}  // namespace
+
+StreamInferCall::StreamInferCall(const CallEnv& env) : Call(env) {
+  env_.service->RequestModelStreamInfer(&context_, &stream_, env_.cq, env_.cq, &start_tag_);
+}
+
+void StreamInferCall::OnEvent(Op op, bool ok) {
+  switch (op) {
+    case Op::kStart:
+      if (!ok) {  // shutting down before a stream arrived
+        delete this;
+        return;
+      }
+      Spawn(env_);
+      StartRead();
+      return;
+    case Op::kRead:
+      if (ok) {
+        OnRead();
+        return;
+      }
+      {
+        // The client closed its side (or the stream broke): no more requests.
+        std::unique_lock<std::mutex> lock(mutex_);
+        reads_done_ = true;
+        if (!ShouldFinishLocked()) return;
+      }
+      SendFinish();
+      return;
+    case Op::kWrite: {
+      std::unique_lock<std::mutex> lock(mutex_);
+      writing_.reset();
+      if (!ok) broken_ = true;
+      MaybeWriteLocked();
+      if (!ShouldFinishLocked()) return;
+    }
+      SendFinish();
+      return;
+    case Op::kFinish: {
+      // Wait out a thread still inside a locked section that just sent Finish.
+      std::lock_guard<std::mutex> lock(mutex_);
+    }
+      delete this;
+      return;
+  }
+}
+
+void StreamInferCall::StartRead() {
+  reading_ = std::make_shared<inference::ModelInferRequest>();
+  stream_.Read(reading_.get(), &read_tag_);
+}
+
+void StreamInferCall::OnRead() {
+  const auto arrival = std::chrono::steady_clock::now();
+  std::shared_ptr<inference::ModelInferRequest> message = std::move(reading_);
+  const uint64_t sequence = next_sequence_++;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    ++inferring_;
+  }
+  // Keep reading while this one runs.
+  StartRead();
+
+  absl::StatusOr<std::unique_ptr<InferRequest>> request = RequestFromProto(message);
+  if (!request.ok()) {
+    Complete(sequence, ErrorResponse(request.status(), *message));
+    return;
+  }
+  (*request)->arrival = arrival;
+  env_.server->InferAsync(*std::move(request), [this, sequence, message](InferResult result) {
+    if (!result.ok()) {
+      Complete(sequence, ErrorResponse(result.status(), *message));
+      return;
+    }
+    auto response = std::make_unique<inference::ModelStreamInferResponse>();
+    ResponseToProto(std::move(**result), response->mutable_infer_response());
+    Complete(sequence, std::move(response));
+  });
+}
+
+void StreamInferCall::Complete(uint64_t sequence, std::unique_ptr<Response> response) {
+  {
+    std::unique_lock<std::mutex> lock(mutex_);
+    --inferring_;
+    ready_.emplace(sequence, std::move(response));
+    MaybeWriteLocked();
+    if (!ShouldFinishLocked()) return;
+  }
+  SendFinish();
+}
+
+void StreamInferCall::MaybeWriteLocked() {
+  if (writing_ != nullptr || broken_ || finishing_) return;
+  auto next = ready_.find(next_to_write_);
+  if (next == ready_.end()) return;
+  writing_ = std::move(next->second);
+  ready_.erase(next);
+  ++next_to_write_;
+  stream_.Write(*writing_, &write_tag_);
+}
+
+bool StreamInferCall::ShouldFinishLocked() {
+  if (finishing_ || !reads_done_ || inferring_ > 0 || writing_ != nullptr) return false;
+  if (!ready_.empty() && !broken_) return false;
+  finishing_ = true;
+  return true;
+}
+
+void StreamInferCall::SendFinish() { stream_.Finish(::grpc::Status::OK, &finish_tag_); }
+
+}  // namespace tensord::grpc

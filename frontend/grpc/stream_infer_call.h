@@ -1,0 +1,76 @@
+// ModelStreamInfer: a bidirectional stream of inference requests, answered in request
+// order. A bad request gets a ModelStreamInferResponse with error_message and the stream
+// goes on; the stream ends (OK) after the client closes its side and every answer is
+// written.
+//
+//   StreamInferCall::Spawn(env);   // posts the request for the next stream
+//
+// Reads continue while inferences run: each request read is handed to Server::InferAsync
+// and the next Read is posted at once. Answers complete in any order on scheduler
+// threads; they wait in `ready_` until every earlier one is written, and only one Write
+// is outstanding at a time (gRPC's rule). Finish is sent once no read, inference or write
+// is outstanding; the object deletes itself when the Finish tag returns.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+
+#include "absl/base/thread_annotations.h"
+#include "core/infer_request.h"
+#include "frontend/grpc/call.h"
+#include "grpcpp/support/async_stream.h"
+
+namespace tensord::grpc {
+
+class StreamInferCall final : public Call {
+ public:
+  static void Spawn(const CallEnv& env) { new StreamInferCall(env); }
+
+ private:
+  enum class Op { kStart, kRead, kWrite, kFinish };
+  class OpTag final : public Tag {
+   public:
+    OpTag(StreamInferCall* call, Op op) : call_(call), op_(op) {}
+    void Proceed(bool ok) override { call_->OnEvent(op_, ok); }
+
+   private:
+    StreamInferCall* call_;
+    Op op_;
+  };
+  using Response = inference::ModelStreamInferResponse;
+
+  explicit StreamInferCall(const CallEnv& env);
+  void OnEvent(Op op, bool ok);
+  void OnRead();
+  void StartRead();
+  // Files the answer for request `sequence`; any thread.
+  void Complete(uint64_t sequence, std::unique_ptr<Response> response);
+  // Posts the next in-order Write if none is outstanding.
+  void MaybeWriteLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
+  // True when the stream should Finish now (the caller sends it after unlocking).
+  bool ShouldFinishLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
+  void SendFinish();
+
+  OpTag start_tag_{this, Op::kStart};
+  OpTag read_tag_{this, Op::kRead};
+  OpTag write_tag_{this, Op::kWrite};
+  OpTag finish_tag_{this, Op::kFinish};
+  ::grpc::ServerContext context_;
+  ::grpc::ServerAsyncReaderWriter<Response, inference::ModelInferRequest> stream_{&context_};
+  // The message the outstanding Read fills; only touched by the queue thread.
+  std::shared_ptr<inference::ModelInferRequest> reading_;
+  uint64_t next_sequence_ = 0;  // queue thread only
+
+  std::mutex mutex_;
+  uint64_t next_to_write_ ABSL_GUARDED_BY(mutex_) = 0;
+  std::map<uint64_t, std::unique_ptr<Response>> ready_ ABSL_GUARDED_BY(mutex_);
+  std::unique_ptr<Response> writing_ ABSL_GUARDED_BY(mutex_);  // the outstanding Write
+  int64_t inferring_ ABSL_GUARDED_BY(mutex_) = 0;
+  bool reads_done_ ABSL_GUARDED_BY(mutex_) = false;
+  bool broken_ ABSL_GUARDED_BY(mutex_) = false;  // a Write failed: the client is gone
+  bool finishing_ ABSL_GUARDED_BY(mutex_) = false;
+};
+
+}  // namespace tensord::grpc

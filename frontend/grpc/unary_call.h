@@ -1,0 +1,56 @@
+// A unary RPC answered on the queue thread by a handler that never blocks (health,
+// metadata, config, and the not-yet-implemented methods).
+//
+//   UnaryCall<ServerLiveRequest, ServerLiveResponse>::Spawn(
+//       env, &Service::RequestServerLive, &HandleServerLive);
+//
+// Lifecycle: Spawn posts the request for the next call; when one arrives a fresh call is
+// spawned to take the one after, the handler runs, Finish is sent, and the object deletes
+// itself when Finish completes (or at once when the server shuts down before a call came).
+#pragma once
+
+#include "frontend/grpc/call.h"
+#include "grpcpp/support/async_unary_call.h"
+
+namespace tensord::grpc {
+
+template <typename Request, typename Response>
+class UnaryCall final : public Call, public Tag {
+ public:
+  using RequestMethod = void (Service::*)(::grpc::ServerContext*, Request*,
+                                          ::grpc::ServerAsyncResponseWriter<Response>*,
+                                          ::grpc::CompletionQueue*, ::grpc::ServerCompletionQueue*,
+                                          void*);
+  using Handler = ::grpc::Status (*)(Server& server, const Request& request, Response* response);
+
+  static void Spawn(const CallEnv& env, RequestMethod method, Handler handler) {
+    new UnaryCall(env, method, handler);
+  }
+
+  void Proceed(bool ok) override {
+    if (finishing_ || !ok) {
+      delete this;
+      return;
+    }
+    Spawn(env_, method_, handler_);
+    finishing_ = true;
+    const ::grpc::Status status = handler_(*env_.server, request_, &response_);
+    responder_.Finish(response_, status, this);
+  }
+
+ private:
+  UnaryCall(const CallEnv& env, RequestMethod method, Handler handler)
+      : Call(env), method_(method), handler_(handler) {
+    (env_.service->*method_)(&context_, &request_, &responder_, env_.cq, env_.cq, this);
+  }
+
+  const RequestMethod method_;
+  const Handler handler_;
+  ::grpc::ServerContext context_;
+  Request request_;
+  Response response_;
+  ::grpc::ServerAsyncResponseWriter<Response> responder_{&context_};
+  bool finishing_ = false;
+};
+
+}  // namespace tensord::grpc
