@@ -23,7 +23,16 @@ struct TensorConfig {
   std::string name;
   DataType datatype = DataType::kInvalid;
   Shape dims;
+  // Inputs: a request may leave it out. Outputs: computed only when a request names it,
+  // not among those returned when a request names none (MLServer's XGBoost runtime
+  // returns `predict` alone unless `predict_proba` is asked for).
   bool optional = false;
+  // Inputs only, for runtimes that, like MLServer's, read a model's single input whatever
+  // it is called and convert its datatype themselves (XGBoost):
+  //   the model's only input accepts a request tensor of any name;
+  bool accept_any_name = false;
+  //   datatypes a request may send instead of `datatype` (which metadata reports).
+  std::vector<DataType> accepted_datatypes;
 };
 
 // Adaptive batching (Triton's dynamic_batching, MLServer's max_batch_time). Present only

@@ -1,6 +1,8 @@
 #include "core/request_validation.h"
 
+#include <map>
 #include <set>
+#include <string>
 #include <string_view>
 
 #include "fmt/format.h"
@@ -15,14 +17,42 @@ const TensorConfig* FindTensor(const std::vector<TensorConfig>& tensors, std::st
   return nullptr;
 }
 
+// The config input a request tensor feeds: the one of its name, else the model's only
+// input when that one takes any name.
+const TensorConfig* FindInput(const ModelConfig& config, std::string_view name) {
+  if (const TensorConfig* tensor = FindTensor(config.inputs, name)) return tensor;
+  if (config.inputs.size() == 1 && config.inputs.front().accept_any_name) {
+    return &config.inputs.front();
+  }
+  return nullptr;
+}
+
+bool Accepts(const TensorConfig& expected, DataType type) {
+  if (type == expected.datatype) return true;
+  for (DataType accepted : expected.accepted_datatypes) {
+    if (type == accepted) return true;
+  }
+  return false;
+}
+
+std::string AcceptedNames(const TensorConfig& expected) {
+  if (expected.accepted_datatypes.empty()) return std::string(DataTypeName(expected.datatype));
+  std::string names = fmt::format("one of {}", DataTypeName(expected.datatype));
+  for (DataType accepted : expected.accepted_datatypes) {
+    names += fmt::format(", {}", DataTypeName(accepted));
+  }
+  return names;
+}
+
 }  // namespace
 
 absl::Status ValidateInferRequest(const ModelConfig& config, const InferRequest& request) {
   const std::string& model = config.name;
   std::set<std::string_view> seen;
+  std::map<const TensorConfig*, std::string_view> fed;  // config input -> request tensor name
   int64_t batch_size = -1;
   for (const Tensor& input : request.inputs) {
-    const TensorConfig* expected = FindTensor(config.inputs, input.name);
+    const TensorConfig* expected = FindInput(config, input.name);
     if (expected == nullptr) {
       return absl::InvalidArgumentError(
           fmt::format("unexpected inference input '{}' for model '{}'", input.name, model));
@@ -31,10 +61,16 @@ absl::Status ValidateInferRequest(const ModelConfig& config, const InferRequest&
       return absl::InvalidArgumentError(
           fmt::format("input '{}' appears more than once in the request", input.name));
     }
-    if (input.datatype != expected->datatype) {
+    if (auto [it, inserted] = fed.emplace(expected, input.name); !inserted) {
+      // Only an any-name input can be fed twice under different names.
+      return absl::InvalidArgumentError(
+          fmt::format("inputs '{}' and '{}' both feed the single input of model '{}'", it->second,
+                      input.name, model));
+    }
+    if (!Accepts(*expected, input.datatype)) {
       return absl::InvalidArgumentError(
           fmt::format("input '{}' has datatype {}, but model '{}' expects {}", input.name,
-                      DataTypeName(input.datatype), model, DataTypeName(expected->datatype)));
+                      DataTypeName(input.datatype), model, AcceptedNames(*expected)));
     }
     const Shape pattern = FullShape(config, *expected);
     if (!ShapeMatches(pattern, input.shape)) {
@@ -60,7 +96,7 @@ absl::Status ValidateInferRequest(const ModelConfig& config, const InferRequest&
     if (!data.ok()) return data;
   }
   for (const TensorConfig& expected : config.inputs) {
-    if (!expected.optional && !seen.contains(expected.name)) {
+    if (!expected.optional && !fed.contains(&expected)) {
       return absl::InvalidArgumentError(
           fmt::format("missing input '{}' for model '{}'", expected.name, model));
     }

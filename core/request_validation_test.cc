@@ -111,5 +111,54 @@ TEST(ValidateInferRequest, OptionalInputsMayBeLeftOut) {
   EXPECT_TRUE(ValidateInferRequest(config, Request({Fp32("a", {1, 4})})).ok());
 }
 
+// A model like MLServer's XGBoost runtime: one input under any name, FP32 or FP64.
+ModelConfig LenientModel() {
+  ModelConfig config;
+  config.name = "m";
+  config.inputs = {{.name = "input-0",
+                    .datatype = DataType::kFp32,
+                    .dims = {-1, 4},
+                    .accept_any_name = true,
+                    .accepted_datatypes = {DataType::kFp64}}};
+  return config;
+}
+
+TEST(ValidateInferRequest, AnyNameInputTakesAnyNameAndItsAcceptedDatatypes) {
+  EXPECT_TRUE(ValidateInferRequest(LenientModel(), Request({Fp32("x", {2, 4})})).ok());
+  EXPECT_TRUE(ValidateInferRequest(LenientModel(), Request({Fp32("input-0", {2, 4})})).ok());
+  Tensor fp64{.name = "y",
+              .datatype = DataType::kFp64,
+              .shape = {1, 4},
+              .data = Buffer::FromVector(std::vector<std::byte>(32))};
+  EXPECT_TRUE(ValidateInferRequest(LenientModel(), Request({fp64})).ok());
+}
+
+TEST(ValidateInferRequest, AnyNameInputRejectsOtherDatatypesAndSecondInputs) {
+  std::vector<std::byte> bytes;
+  AppendBytesElement(bytes, "abc");
+  Tensor text{.name = "x",
+              .datatype = DataType::kBytes,
+              .shape = {1, 1},
+              .data = Buffer::FromVector(std::move(bytes))};
+  absl::Status status = ValidateInferRequest(LenientModel(), Request({text}));
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(Message(status),
+            "input 'x' has datatype BYTES, but model 'm' expects one of FP32, FP64");
+  status = ValidateInferRequest(LenientModel(), Request({Fp32("x", {1, 4}), Fp32("y", {1, 4})}));
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(Message(status), "inputs 'x' and 'y' both feed the single input of model 'm'");
+  status = ValidateInferRequest(LenientModel(), Request({}));
+  EXPECT_EQ(Message(status), "missing input 'input-0' for model 'm'");
+}
+
+TEST(ValidateInferRequest, AnyNameNeedsASingleInput) {
+  ModelConfig config = BatchedModel();
+  config.inputs[0].accept_any_name = true;  // ignored: the model has two inputs
+  ExpectInvalid(Request({Fp32("a", {1, 4}), Fp32("b", {1, 1}), Fp32("c", {1})}),
+                "unexpected inference input 'c' for model 'm'");
+  EXPECT_EQ(Message(ValidateInferRequest(config, Request({Fp32("c", {1, 4})}))),
+            "unexpected inference input 'c' for model 'm'");
+}
+
 }  // namespace
 }  // namespace tensord
