@@ -4,6 +4,11 @@
 //                                                                    .model_version = "1",
 //                                                                    .instance_count = 2});
 //   (*scheduler)->Enqueue(std::move(request), std::move(done));
+//   SchedulerStats stats = (*scheduler)->Stats();
+//
+// The scheduler batches adaptively when the model config asks for it (scheduler/
+// batch_former.h has the rules) and runs `instance_count` instances in parallel, each on
+// its own thread. Request parameters "timeout" (microseconds) and "priority" are honoured.
 //
 // The model must outlive its scheduler. Requests reaching Enqueue have been validated
 // against the model's config (core/request_validation.h).
@@ -15,6 +20,8 @@
 #include "absl/status/statusor.h"
 #include "core/infer_request.h"
 #include "runtime/runtime.h"
+#include "scheduler/clock.h"
+#include "scheduler/scheduler_stats.h"
 
 namespace tensord::scheduler {
 
@@ -23,6 +30,9 @@ struct SchedulerOptions {
   std::string model_version;
   int instance_count = 1;
   runtime::InstanceOptions instance_options;
+  // Time source for batching delays, timeouts and statistics; nullptr: SteadyClock().
+  // Must outlive the scheduler.
+  Clock* clock = nullptr;
 };
 
 class Scheduler {
@@ -35,6 +45,8 @@ class Scheduler {
   // Stops taking requests, finishes those queued, and joins the worker threads.
   // Idempotent; the destructor calls it.
   virtual void Shutdown() = 0;
+  // A consistent snapshot of the counters. Thread-safe.
+  virtual SchedulerStats Stats() const { return {}; }
 };
 using SchedulerPtr = std::unique_ptr<Scheduler>;
 

@@ -1,0 +1,243 @@
+#include "scheduler/dynamic_scheduler.h"
+
+#include <utility>
+
+#include "fmt/format.h"
+#include "scheduler/batch.h"
+#include "scheduler/request_policy.h"
+
+namespace tensord::scheduler {
+namespace {
+
+std::chrono::nanoseconds Since(Clock::TimePoint start, Clock::TimePoint end) {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(end - start);
+}
+
+}  // namespace
+
+DynamicScheduler::DynamicScheduler(runtime::Model& model, SchedulerOptions options,
+                                   std::vector<runtime::InstancePtr> instances)
+    : config_(model.config()),
+      options_(std::move(options)),
+      clock_(options_.clock != nullptr ? *options_.clock : SteadyClock()),
+      instances_(std::move(instances)),
+      former_(BatchFormerOptions::FromConfig(config_)) {
+  if (former_.options().preserve_ordering) ordered_.emplace();
+  workers_.reserve(instances_.size());
+  for (auto& instance : instances_) {
+    workers_.emplace_back([this, &instance] { WorkerLoop(*instance); });
+  }
+  timer_ = std::thread([this] { TimerLoop(); });
+}
+
+DynamicScheduler::~DynamicScheduler() { Shutdown(); }
+
+void DynamicScheduler::Enqueue(std::unique_ptr<InferRequest>&& request, InferCallback&& done) {
+  absl::StatusOr<RequestPolicy> policy = ReadRequestPolicy(*request, config_.batching);
+  if (!policy.ok()) {
+    std::move(done)(policy.status());
+    return;
+  }
+  const Clock::TimePoint now = clock_.Now();
+  PendingRequest pending{.request = std::move(request),
+                         .done = std::move(done),
+                         .enqueued = now,
+                         .priority = policy->priority};
+  pending.rows = BatchRows(config_, *pending.request);
+  if (former_.options().batching) {
+    pending.batch_key = BatchKey(*pending.request, OutputNames(config_, *pending.request));
+  }
+  if (policy->timeout.count() > 0) pending.deadline = now + policy->timeout;
+  const Clock::TimePoint deadline = pending.deadline;
+
+  absl::Status refused;
+  {
+    std::lock_guard lock(mutex_);
+    if (stopping_) {
+      refused =
+          absl::UnavailableError(fmt::format("model '{}' is shutting down", options_.model_name));
+    } else {
+      pending.sequence = next_sequence_;
+      if (former_.TryAdd(std::move(pending))) {
+        ++next_sequence_;
+        if (idle_workers_ > 0) work_ready_.notify_one();
+        if (deadline < timer_wake_) timer_ready_.notify_one();
+        return;
+      }
+      refused = absl::UnavailableError(
+          fmt::format("the queue of model '{}' is full (max_queue_size {})", options_.model_name,
+                      former_.options().max_queue_size));
+    }
+  }
+  stats_.RecordDropped(StatsRecorder::Drop::kRejected, {});
+  std::move(pending.done)(std::move(refused));
+}
+
+void DynamicScheduler::Shutdown() {
+  std::lock_guard join_lock(join_mutex_);
+  {
+    std::lock_guard lock(mutex_);
+    if (stopping_) return;
+    stopping_ = true;
+  }
+  work_ready_.notify_all();
+  timer_ready_.notify_all();
+  for (std::thread& worker : workers_) worker.join();
+  timer_.join();
+}
+
+SchedulerStats DynamicScheduler::Stats() const {
+  uint64_t pending = 0;
+  uint64_t busy = 0;
+  {
+    std::lock_guard lock(mutex_);
+    pending = former_.size();
+    busy = static_cast<uint64_t>(busy_workers_);
+  }
+  return stats_.Snapshot(pending, busy, instances_.size());
+}
+
+void DynamicScheduler::WorkerLoop(runtime::Instance& instance) {
+  std::unique_lock lock(mutex_);
+  for (;;) {
+    BatchFormer::Step step =
+        former_.Next(clock_.Now(), {.instance_free = true, .flush = stopping_});
+    if (step.batch.empty() && step.expired.empty() && step.cancelled.empty()) {
+      if (stopping_ && former_.empty()) return;
+      ++idle_workers_;
+      clock_.WaitUntil(work_ready_, lock, step.wake_at);
+      --idle_workers_;
+      continue;
+    }
+    const bool execute = !step.batch.empty();
+    if (execute) {
+      ++busy_workers_;
+      // Pass the baton: another idle worker takes charge of what is still queued (its
+      // delay, or a batch of other shapes) while this one executes.
+      if (!former_.empty() && idle_workers_ > 0) work_ready_.notify_one();
+    }
+    lock.unlock();
+    AnswerDropped(step);
+    if (execute) ExecuteBatch(instance, std::move(step.batch));
+    lock.lock();
+    if (execute) --busy_workers_;
+  }
+}
+
+void DynamicScheduler::TimerLoop() {
+  std::unique_lock lock(mutex_);
+  while (!stopping_) {
+    BatchFormer::Step step = former_.Next(clock_.Now(), {.instance_free = false});
+    if (!step.expired.empty()) {
+      lock.unlock();
+      AnswerDropped(step);
+      lock.lock();
+      continue;
+    }
+    timer_wake_ = step.wake_at;
+    clock_.WaitUntil(timer_ready_, lock, step.wake_at);
+    timer_wake_ = Clock::TimePoint::max();
+  }
+}
+
+void DynamicScheduler::AnswerDropped(BatchFormer::Step& step) {
+  if (step.expired.empty() && step.cancelled.empty()) return;
+  const Clock::TimePoint now = clock_.Now();
+  for (PendingRequest& pending : step.expired) {
+    const auto waited = Since(pending.enqueued, now);
+    stats_.RecordDropped(StatsRecorder::Drop::kTimeout, waited);
+    Respond(pending, absl::DeadlineExceededError(fmt::format(
+                         "request '{}' timed out after {} us in the queue of model '{}'",
+                         pending.request->id,
+                         std::chrono::duration_cast<std::chrono::microseconds>(waited).count(),
+                         options_.model_name)));
+  }
+  for (PendingRequest& pending : step.cancelled) {
+    stats_.RecordDropped(StatsRecorder::Drop::kCancelled, Since(pending.enqueued, now));
+    Respond(pending, absl::CancelledError(
+                         fmt::format("request '{}' was cancelled before model '{}' executed it",
+                                     pending.request->id, options_.model_name)));
+  }
+}
+
+void DynamicScheduler::ExecuteBatch(runtime::Instance& instance,
+                                    std::vector<PendingRequest>&& batch) {
+  StatsRecorder::BatchRecord record{.requests = batch.size()};
+  const Clock::TimePoint start = clock_.Now();
+  std::vector<int64_t> rows;
+  rows.reserve(batch.size());
+  for (const PendingRequest& pending : batch) {
+    rows.push_back(pending.rows);
+    record.rows += pending.rows;
+    record.queue += Since(pending.enqueued, start);
+  }
+  // Every request of a batch asks for the same outputs (they are part of the batch key).
+  const std::vector<std::string> names = OutputNames(config_, *batch.front().request);
+
+  absl::StatusOr<std::vector<std::vector<Tensor>>> parts;
+  Clock::TimePoint merged = start;
+  Clock::TimePoint executed = start;
+  if (batch.size() == 1) {
+    // A lone request runs on its own tensors: no copy in, no split out.
+    absl::StatusOr<std::vector<Tensor>> outputs =
+        instance.Execute(batch.front().request->inputs, names);
+    merged = start;
+    executed = clock_.Now();
+    if (outputs.ok()) {
+      parts.emplace();
+      parts->push_back(*std::move(outputs));
+    } else {
+      parts = outputs.status();
+    }
+  } else {
+    std::vector<const InferRequest*> requests;
+    requests.reserve(batch.size());
+    for (const PendingRequest& pending : batch) requests.push_back(pending.request.get());
+    absl::StatusOr<std::vector<Tensor>> inputs = MergeInputs(requests);
+    merged = clock_.Now();
+    executed = merged;
+    if (!inputs.ok()) {
+      parts = inputs.status();
+    } else {
+      absl::StatusOr<std::vector<Tensor>> outputs = instance.Execute(*inputs, names);
+      executed = clock_.Now();
+      parts = outputs.ok() ? SplitOutputs(*outputs, rows)
+                           : absl::StatusOr<std::vector<std::vector<Tensor>>>(outputs.status());
+    }
+  }
+  const Clock::TimePoint split = clock_.Now();
+
+  record.succeeded = parts.ok();
+  record.compute_input = Since(start, merged);
+  record.compute_infer = Since(merged, executed);
+  record.compute_output = Since(executed, split);
+  for (const PendingRequest& pending : batch) {
+    record.request_total += Since(pending.enqueued, split);
+  }
+  record.finished = clock_.WallNow();
+  stats_.RecordBatch(record);
+
+  for (size_t i = 0; i < batch.size(); ++i) {
+    PendingRequest& pending = batch[i];
+    if (!parts.ok()) {
+      Respond(pending, parts.status());
+      continue;
+    }
+    auto response = std::make_unique<InferResponse>();
+    response->model_name = options_.model_name;
+    response->model_version = options_.model_version;
+    response->id = pending.request->id;
+    response->outputs = std::move((*parts)[i]);
+    Respond(pending, std::move(response));
+  }
+}
+
+void DynamicScheduler::Respond(PendingRequest& pending, InferResult&& result) {
+  if (ordered_.has_value()) {
+    ordered_->Complete(pending.sequence, std::move(pending.done), std::move(result));
+  } else {
+    std::move(pending.done)(std::move(result));
+  }
+}
+
+}  // namespace tensord::scheduler

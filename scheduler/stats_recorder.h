@@ -1,0 +1,49 @@
+// The thread-safe accumulator behind Scheduler::Stats(): workers report each finished
+// batch and each dropped request; Snapshot() copies the counters.
+//
+//   StatsRecorder stats;
+//   stats.RecordBatch({.rows = 8, .requests = 3, .succeeded = true, ...});
+//   stats.RecordDropped(StatsRecorder::Drop::kTimeout, waited);
+//   SchedulerStats snapshot = stats.Snapshot();
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <mutex>
+
+#include "absl/base/thread_annotations.h"
+#include "scheduler/scheduler_stats.h"
+
+namespace tensord::scheduler {
+
+class StatsRecorder {
+ public:
+  using Nanos = std::chrono::nanoseconds;
+
+  struct BatchRecord {
+    int64_t rows = 0;
+    uint64_t requests = 0;
+    bool succeeded = false;
+    Nanos queue{0};          // summed over the batch's requests
+    Nanos request_total{0};  // enqueue to answer, summed over the batch's requests
+    Nanos compute_input{0};
+    Nanos compute_infer{0};
+    Nanos compute_output{0};
+    std::chrono::system_clock::time_point finished{};
+  };
+  void RecordBatch(const BatchRecord& batch);
+
+  enum class Drop { kRejected, kTimeout, kCancelled };
+  // One request answered with an error without being executed, after `waited`.
+  void RecordDropped(Drop why, Nanos waited);
+
+  // Counters plus the gauges the scheduler passes in.
+  SchedulerStats Snapshot(uint64_t pending_requests, uint64_t busy_instances,
+                          uint64_t instance_count) const;
+
+ private:
+  mutable std::mutex mutex_;
+  SchedulerStats stats_ ABSL_GUARDED_BY(mutex_);
+};
+
+}  // namespace tensord::scheduler
