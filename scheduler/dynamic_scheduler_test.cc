@@ -1,0 +1,381 @@
+// The threaded scheduler, driven by a fake clock and a fake model: batching, splitting,
+// queue policy, cancellation, ordering and statistics, with no sleeps.
+#include "scheduler/dynamic_scheduler.h"
+
+#include <thread>
+
+#include "core/status_util.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "scheduler/test_util/fake_clock.h"
+#include "scheduler/test_util/fake_model.h"
+#include "scheduler/test_util/scheduler_test_util.h"
+
+namespace tensord::scheduler {
+namespace {
+
+using std::chrono::microseconds;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+class DynamicSchedulerTest : public ::testing::Test {
+ protected:
+  void Start(ModelConfig config, int instances = 1) {
+    model_ = std::make_unique<FakeModel>(std::move(config));
+    absl::StatusOr<SchedulerPtr> scheduler = CreateScheduler(*model_, {.model_name = "fake",
+                                                                       .model_version = "3",
+                                                                       .instance_count = instances,
+                                                                       .clock = &clock_});
+    ASSERT_TRUE(scheduler.ok()) << scheduler.status();
+    scheduler_ = *std::move(scheduler);
+  }
+  void Enqueue(std::unique_ptr<InferRequest> request) {
+    const std::string id = request->id;
+    scheduler_->Enqueue(std::move(request), results_.Callback(id));
+  }
+  // Makes every execution wait at the gate.
+  void HoldExecutions() {
+    model_->set_on_execute([this](const FakeModel::Call&) { gate_.Pass(); });
+  }
+
+  FakeClock clock_;
+  std::unique_ptr<FakeModel> model_;
+  SchedulerPtr scheduler_;
+  Collector results_;
+  Gate gate_;
+};
+
+BatchingConfig Delay(int64_t us) { return {.max_queue_delay = microseconds(us)}; }
+
+std::vector<float> Floats(const Tensor& tensor) {
+  auto span = tensor.data.as<float>();
+  return {span.begin(), span.end()};
+}
+std::vector<int64_t> Ints(const Tensor& tensor) {
+  auto span = tensor.data.as<int64_t>();
+  return {span.begin(), span.end()};
+}
+std::vector<std::string> Tags(const std::vector<Collector::Result>& results) {
+  std::vector<std::string> tags;
+  for (const auto& result : results) tags.push_back(result.tag);
+  return tags;
+}
+
+TEST_F(DynamicSchedulerTest, MergesRequestsIntoOneBatchAndSplitsResultsExactly) {
+  Start(FakeModel::Config(4, Delay(1000)));
+  Enqueue(MakeRequest("r1", 1, 3, 0));
+  Enqueue(MakeRequest("r2", 2, 3, 100));
+  Enqueue(MakeRequest("r3", 1, 3, 200));  // 4 rows: full, goes before the delay
+  results_.WaitFor(3);
+  ASSERT_EQ(model_->calls().size(), 1u);
+  EXPECT_EQ(model_->calls()[0].rows, 4);
+
+  std::vector<Collector::Result> results = results_.Take();
+  ASSERT_EQ(results.size(), 3u);
+  for (auto& [tag, result] : results) {
+    ASSERT_TRUE(result.ok()) << result.status();
+    const InferResponse& response = **result;
+    EXPECT_EQ(response.id, tag);
+    EXPECT_EQ(response.model_name, "fake");
+    EXPECT_EQ(response.model_version, "3");
+    ASSERT_EQ(response.outputs.size(), 2u);
+    EXPECT_EQ(response.outputs[0].name, "y");
+    EXPECT_EQ(response.outputs[1].name, "batch");
+    if (tag == "r2") {
+      EXPECT_THAT(response.outputs[0].shape, ElementsAre(2, 3));
+      EXPECT_THAT(Floats(response.outputs[0]), ElementsAre(101, 102, 103, 104, 105, 106));
+      EXPECT_THAT(Ints(response.outputs[1]), ElementsAre(4, 4));
+    } else {
+      const float first = tag == "r1" ? 1 : 201;
+      EXPECT_THAT(response.outputs[0].shape, ElementsAre(1, 3));
+      EXPECT_THAT(Floats(response.outputs[0]), ElementsAre(first, first + 1, first + 2));
+      EXPECT_THAT(Ints(response.outputs[1]), ElementsAre(4));
+    }
+  }
+}
+
+TEST_F(DynamicSchedulerTest, DispatchesWhenTheOldestRequestHasWaitedTheDelay) {
+  Start(FakeModel::Config(8, Delay(1000)));
+  Enqueue(MakeRequest("r1", 1, 2));
+  clock_.Advance(microseconds(400));
+  Enqueue(MakeRequest("r2", 1, 2));
+  clock_.Advance(microseconds(599));
+  EXPECT_TRUE(model_->calls().empty());  // the fake clock has not reached r1's delay
+  clock_.Advance(microseconds(1));
+  results_.WaitFor(2);
+  ASSERT_EQ(model_->calls().size(), 1u);
+  EXPECT_EQ(model_->calls()[0].rows, 2);
+}
+
+TEST_F(DynamicSchedulerTest, ZeroDelayRunsALoneRequestAtOnce) {
+  Start(FakeModel::Config(8, Delay(0)));
+  Enqueue(MakeRequest("r1", 1, 2));
+  results_.WaitFor(1);  // no clock movement needed
+  EXPECT_EQ(model_->calls().size(), 1u);
+}
+
+TEST_F(DynamicSchedulerTest, OtherShapesAndOutputSelectionsGetTheirOwnBatches) {
+  Start(FakeModel::Config(8, Delay(0)));
+  HoldExecutions();
+  Enqueue(MakeRequest("blocker", 1, 3));
+  gate_.WaitEntered(1);
+  Enqueue(MakeRequest("a1", 1, 3, 10));
+  Enqueue(MakeRequest("b1", 1, 4, 20));
+  auto only_batch = MakeRequest("a2", 1, 3, 30);
+  only_batch->outputs = {{.name = "batch"}};
+  Enqueue(std::move(only_batch));
+  Enqueue(MakeRequest("a3", 2, 3, 40));
+  gate_.Open();
+  results_.WaitFor(5);
+
+  std::vector<FakeModel::Call> calls = model_->calls();
+  ASSERT_EQ(calls.size(), 4u);
+  EXPECT_EQ(calls[1].rows, 3);  // a1 + a3
+  EXPECT_EQ(calls[1].x.size(), 9u);
+  EXPECT_EQ(calls[2].x.size(), 4u);                     // b1
+  EXPECT_THAT(calls[3].outputs, ElementsAre("batch"));  // a2
+
+  for (auto& [tag, result] : results_.Take()) {
+    ASSERT_TRUE(result.ok()) << tag << ": " << result.status();
+    const InferResponse& response = **result;
+    EXPECT_EQ(response.id, tag);
+    if (tag == "a2") {
+      ASSERT_EQ(response.outputs.size(), 1u);
+      EXPECT_EQ(response.outputs[0].name, "batch");
+      EXPECT_THAT(Ints(response.outputs[0]), ElementsAre(1));
+    } else if (tag == "a3") {
+      EXPECT_THAT(Floats(response.outputs[0]), ElementsAre(41, 42, 43, 44, 45, 46));
+      EXPECT_THAT(Ints(response.outputs[1]), ElementsAre(3, 3));
+    } else if (tag == "b1") {
+      EXPECT_THAT(Floats(response.outputs[0]), ElementsAre(21, 22, 23, 24));
+    }
+  }
+}
+
+TEST_F(DynamicSchedulerTest, TimedOutRequestIsAnsweredWhileBusyAndNeverExecuted) {
+  Start(FakeModel::Config(8, Delay(0)));
+  HoldExecutions();
+  Enqueue(MakeRequest("blocker", 1, 2));
+  gate_.WaitEntered(1);
+  auto hurried = MakeRequest("hurried", 1, 2);
+  hurried->parameters["timeout"] = int64_t{100};
+  Enqueue(std::move(hurried));
+  clock_.Advance(microseconds(100));
+  results_.WaitFor(1);  // answered by the timer while the only instance is still busy
+  std::vector<Collector::Result> results = results_.Take();
+  EXPECT_EQ(results[0].tag, "hurried");
+  EXPECT_EQ(results[0].result.status().code(), absl::StatusCode::kDeadlineExceeded);
+  EXPECT_THAT(Message(results[0].result.status()),
+              HasSubstr("request 'hurried' timed out after 100 us in the queue of model 'fake'"));
+  gate_.Open();
+  results_.WaitFor(1);
+  EXPECT_EQ(model_->calls().size(), 1u);
+  SchedulerStats stats = scheduler_->Stats();
+  EXPECT_EQ(stats.timeout_count, 1u);
+  EXPECT_EQ(stats.failure_count, 1u);
+  EXPECT_EQ(stats.success_count, 1u);
+}
+
+TEST_F(DynamicSchedulerTest, TheModelsDefaultTimeoutApplies) {
+  BatchingConfig batching = Delay(5000);
+  batching.default_timeout = microseconds(300);
+  Start(FakeModel::Config(8, batching));
+  Enqueue(MakeRequest("r", 1, 2));
+  clock_.Advance(microseconds(300));
+  results_.WaitFor(1);
+  EXPECT_EQ(results_.Take()[0].result.status().code(), absl::StatusCode::kDeadlineExceeded);
+  EXPECT_TRUE(model_->calls().empty());
+}
+
+TEST_F(DynamicSchedulerTest, AFullQueueAnswersUnavailableAtOnce) {
+  BatchingConfig batching = Delay(0);
+  batching.max_queue_size = 1;
+  Start(FakeModel::Config(8, batching));
+  HoldExecutions();
+  Enqueue(MakeRequest("running", 1, 2));
+  gate_.WaitEntered(1);
+  Enqueue(MakeRequest("queued", 1, 2));
+  Enqueue(MakeRequest("refused", 1, 2));
+  results_.WaitFor(1);
+  std::vector<Collector::Result> refused = results_.Take();
+  EXPECT_EQ(refused[0].tag, "refused");
+  EXPECT_EQ(refused[0].result.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_THAT(Message(refused[0].result.status()),
+              HasSubstr("the queue of model 'fake' is full (max_queue_size 1)"));
+  EXPECT_EQ(scheduler_->Stats().pending_requests, 1u);
+  gate_.Open();
+  results_.WaitFor(2);
+  SchedulerStats stats = scheduler_->Stats();
+  EXPECT_EQ(stats.rejected_count, 1u);
+  EXPECT_EQ(stats.success_count, 2u);
+}
+
+TEST_F(DynamicSchedulerTest, ACancelledRequestIsDroppedBeforeExecution) {
+  Start(FakeModel::Config(8, Delay(0)));
+  HoldExecutions();
+  Enqueue(MakeRequest("running", 1, 2));
+  gate_.WaitEntered(1);
+  auto gone = MakeRequest("gone", 1, 2);
+  auto flag = std::make_shared<std::atomic<bool>>(false);
+  gone->cancelled = flag;
+  Enqueue(std::move(gone));
+  flag->store(true);
+  gate_.Open();
+  results_.WaitFor(2);
+  for (auto& [tag, result] : results_.Take()) {
+    if (tag != "gone") continue;
+    EXPECT_EQ(result.status().code(), absl::StatusCode::kCancelled);
+    EXPECT_THAT(Message(result.status()),
+                HasSubstr("request 'gone' was cancelled before model 'fake' executed it"));
+  }
+  EXPECT_EQ(model_->calls().size(), 1u);
+  EXPECT_EQ(scheduler_->Stats().cancelled_count, 1u);
+}
+
+TEST_F(DynamicSchedulerTest, NoBatchingWithoutABatchDimension) {
+  Start(FakeModel::Config(0, Delay(0)));
+  HoldExecutions();
+  Enqueue(MakeRequest("first", 1, 3));
+  gate_.WaitEntered(1);
+  Enqueue(MakeRequest("a", 1, 3));
+  Enqueue(MakeRequest("b", 1, 3));
+  gate_.Open();
+  results_.WaitFor(3);
+  EXPECT_EQ(model_->calls().size(), 3u);
+}
+
+TEST_F(DynamicSchedulerTest, NoBatchingWithoutABatchingConfig) {
+  Start(FakeModel::Config(8, std::nullopt));
+  HoldExecutions();
+  Enqueue(MakeRequest("first", 2, 3));
+  gate_.WaitEntered(1);
+  Enqueue(MakeRequest("a", 2, 3));
+  Enqueue(MakeRequest("b", 2, 3));
+  gate_.Open();
+  results_.WaitFor(3);
+  std::vector<FakeModel::Call> calls = model_->calls();
+  ASSERT_EQ(calls.size(), 3u);
+  for (const auto& call : calls) EXPECT_EQ(call.rows, 2);
+  EXPECT_EQ(scheduler_->Stats().inference_count, 6u);
+}
+
+TEST_F(DynamicSchedulerTest, InstancesExecuteInParallel) {
+  Start(FakeModel::Config(0, std::nullopt), /*instances=*/2);
+  HoldExecutions();
+  Enqueue(MakeRequest("a", 1, 2));
+  Enqueue(MakeRequest("b", 1, 2));
+  gate_.WaitEntered(2);  // both run at once
+  SchedulerStats stats = scheduler_->Stats();
+  EXPECT_EQ(stats.busy_instances, 2u);
+  EXPECT_EQ(stats.instance_count, 2u);
+  gate_.Open();
+  results_.WaitFor(2);
+}
+
+TEST_F(DynamicSchedulerTest, PreserveOrderingReleasesResponsesInArrivalOrder) {
+  BatchingConfig batching = Delay(0);
+  batching.preserve_ordering = true;
+  Start(FakeModel::Config(8, batching), /*instances=*/2);
+  // Only the first request is held: the second finishes first on the other instance.
+  model_->set_on_execute([this](const FakeModel::Call& call) {
+    if (call.x[0] == 0) gate_.Pass();
+  });
+  Enqueue(MakeRequest("first", 1, 2, 0));
+  gate_.WaitEntered(1);
+  Enqueue(MakeRequest("second", 1, 3, 100));
+  for (int i = 0; i < 10000 && model_->calls().size() < 2; ++i) std::this_thread::yield();
+  EXPECT_EQ(results_.size(), 0u);
+  gate_.Open();
+  results_.WaitFor(2);
+  EXPECT_THAT(Tags(results_.Take()), ElementsAre("first", "second"));
+}
+
+TEST_F(DynamicSchedulerTest, UrgentRequestsOvertakeDefaultOnes) {
+  Start(FakeModel::Config(8, Delay(0)));
+  HoldExecutions();
+  Enqueue(MakeRequest("blocker", 1, 2));
+  gate_.WaitEntered(1);
+  Enqueue(MakeRequest("normal", 1, 3));
+  auto urgent = MakeRequest("urgent", 1, 4);
+  urgent->parameters["priority"] = int64_t{1};
+  Enqueue(std::move(urgent));
+  gate_.Open();
+  results_.WaitFor(3);
+  EXPECT_THAT(Tags(results_.Take()), ElementsAre("blocker", "urgent", "normal"));
+}
+
+TEST_F(DynamicSchedulerTest, BadSchedulingParametersAreInvalidArgument) {
+  Start(FakeModel::Config(8, Delay(0)));
+  auto request = MakeRequest("r", 1, 2);
+  request->parameters["timeout"] = std::string("soon");
+  Enqueue(std::move(request));
+  request = MakeRequest("p", 1, 2);
+  request->parameters["priority"] = int64_t{-1};
+  Enqueue(std::move(request));
+  results_.WaitFor(2);
+  std::vector<Collector::Result> results = results_.Take();
+  EXPECT_EQ(results[0].result.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(
+      Message(results[0].result.status()),
+      HasSubstr("request parameter 'timeout' must be a non-negative integer (microseconds)"));
+  EXPECT_EQ(results[1].result.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(Message(results[1].result.status()),
+              HasSubstr("request parameter 'priority' must be a non-negative integer"));
+}
+
+TEST_F(DynamicSchedulerTest, ARuntimeErrorFailsEveryRequestOfTheBatch) {
+  Start(FakeModel::Config(2, Delay(1000)));
+  model_->set_failure(absl::InvalidArgumentError("input 'x' is bad"));
+  Enqueue(MakeRequest("a", 1, 2));
+  Enqueue(MakeRequest("b", 1, 2));
+  results_.WaitFor(2);
+  for (auto& [tag, result] : results_.Take()) {
+    EXPECT_EQ(result.status().code(), absl::StatusCode::kInvalidArgument) << tag;
+    EXPECT_THAT(Message(result.status()), HasSubstr("input 'x' is bad"));
+  }
+  SchedulerStats stats = scheduler_->Stats();
+  EXPECT_EQ(stats.failure_count, 2u);
+  EXPECT_EQ(stats.execution_count, 0u);
+}
+
+TEST_F(DynamicSchedulerTest, StatisticsCountRequestsRowsBatchesAndTimes) {
+  Start(FakeModel::Config(4, Delay(1000)));
+  model_->set_on_execute([this](const FakeModel::Call&) { clock_.Advance(microseconds(10)); });
+  Enqueue(MakeRequest("r1", 1, 2));
+  clock_.Advance(microseconds(5));
+  Enqueue(MakeRequest("r2", 2, 2));
+  clock_.Advance(microseconds(5));
+  Enqueue(MakeRequest("r3", 1, 2));  // full
+  results_.WaitFor(3);
+  SchedulerStats stats = scheduler_->Stats();
+  EXPECT_EQ(stats.success_count, 3u);
+  EXPECT_EQ(stats.failure_count, 0u);
+  EXPECT_EQ(stats.inference_count, 4u);
+  EXPECT_EQ(stats.execution_count, 1u);
+  EXPECT_EQ(stats.queue_ns, 15'000u);              // waited 10 + 5 + 0 us
+  EXPECT_EQ(stats.compute_infer_ns, 3 * 10'000u);  // per request, as Triton counts
+  EXPECT_EQ(stats.success_ns, 45'000u);            // (10 + 10) + (5 + 10) + (0 + 10) us
+  ASSERT_EQ(stats.batch_stats.count(4), 1u);
+  EXPECT_EQ(stats.batch_stats[4].count, 1u);
+  EXPECT_EQ(stats.batch_stats[4].compute_infer_ns, 10'000u);
+  EXPECT_EQ(stats.pending_requests, 0u);
+  EXPECT_EQ(stats.busy_instances, 0u);
+  EXPECT_NE(stats.last_inference, std::chrono::system_clock::time_point{});
+}
+
+TEST_F(DynamicSchedulerTest, ShutdownRunsQueuedRequestsWithoutWaitingForTheDelay) {
+  Start(FakeModel::Config(8, Delay(1'000'000)));
+  Enqueue(MakeRequest("queued", 1, 2));
+  scheduler_->Shutdown();
+  EXPECT_EQ(results_.size(), 1u);
+  Enqueue(MakeRequest("late", 1, 2));
+  std::vector<Collector::Result> results = results_.Take();
+  ASSERT_EQ(results.size(), 2u);
+  EXPECT_TRUE(results[0].result.ok());
+  EXPECT_EQ(results[1].result.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_THAT(Message(results[1].result.status()), HasSubstr("model 'fake' is shutting down"));
+  scheduler_->Shutdown();  // idempotent
+}
+
+}  // namespace
+}  // namespace tensord::scheduler
