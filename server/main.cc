@@ -9,6 +9,7 @@
 
 #include "CLI/CLI.hpp"
 #include "core/server.h"
+#include "frontend/grpc/grpc_server.h"
 #include "frontend/http/http_server.h"
 #include "runtime/builtin.h"
 #include "spdlog/spdlog.h"
@@ -21,7 +22,9 @@ struct Flags {
   int http_port = 8000;
   int grpc_port = 8001;
   int http_threads = 1;
+  int grpc_threads = 1;
   double http_max_body_mb = 64;
+  double grpc_max_message_mb = 64;
   int parallel_workers = 0;
   int intra_op_threads = 0;
   bool strict_readiness = false;
@@ -84,6 +87,19 @@ int Serve(const Flags& flags) {
   if (!http.ok()) return Fail(std::string(http.status().message()));
   spdlog::info("serving HTTP on {}:{}", flags.host, (*http)->port());
 
+  tensord::grpc::GrpcOptions grpc_options;
+  grpc_options.host = flags.host;
+  grpc_options.port = static_cast<uint16_t>(flags.grpc_port);
+  grpc_options.cq_threads = flags.grpc_threads;
+  grpc_options.max_message_bytes = static_cast<size_t>(flags.grpc_max_message_mb * 1024 * 1024);
+  absl::StatusOr<std::unique_ptr<tensord::grpc::GrpcServer>> grpc =
+      tensord::grpc::GrpcServer::Start(**server, grpc_options);
+  if (!grpc.ok()) {
+    (*http)->Stop();
+    return Fail(std::string(grpc.status().message()));
+  }
+  spdlog::info("serving gRPC on {}:{}", flags.host, (*grpc)->port());
+
   // Wait for a stop signal on this thread; the frontends run on their own threads.
   sigset_t signals;
   sigemptyset(&signals);
@@ -92,6 +108,7 @@ int Serve(const Flags& flags) {
   int received = 0;
   sigwait(&signals, &received);
   spdlog::info("received signal {}, shutting down", received);
+  (*grpc)->Stop();
   (*http)->Stop();
   return 0;
 }
@@ -118,11 +135,18 @@ int main(int argc, char** argv) {
   serve->add_option("--http-port", flags.http_port, "HTTP port (0: any free port)")
       ->check(CLI::Range(0, 65535))
       ->capture_default_str();
-  serve->add_option("--grpc-port", flags.grpc_port, "gRPC port")
+  serve->add_option("--grpc-port", flags.grpc_port, "gRPC port (0: any free port)")
       ->check(CLI::Range(0, 65535))
       ->capture_default_str();
   serve->add_option("--http-threads", flags.http_threads, "HTTP I/O threads")
       ->check(CLI::Range(1, 64))
+      ->capture_default_str();
+  serve->add_option("--grpc-threads", flags.grpc_threads, "gRPC completion-queue threads")
+      ->check(CLI::Range(1, 64))
+      ->capture_default_str();
+  serve->add_option("--grpc-max-message-mb", flags.grpc_max_message_mb,
+                    "largest gRPC message received or sent, in MiB (larger: RESOURCE_EXHAUSTED)")
+      ->check(CLI::Range(0.001, 2047.0))
       ->capture_default_str();
   serve->add_option("--http-max-body-mb", flags.http_max_body_mb,
                     "largest request body accepted, in MiB (larger: 413)")
