@@ -17,7 +17,11 @@ absl::StatusOr<InstancePtr> OnnxInstance::Create(std::unique_ptr<Ort::Session> s
 
 OnnxInstance::OnnxInstance(std::unique_ptr<Ort::Session> session, Ort::MemoryInfo cpu,
                            std::string context)
-    : session_(std::move(session)), cpu_(std::move(cpu)), context_(std::move(context)) {}
+    : session_(std::move(session)), cpu_(std::move(cpu)), context_(std::move(context)) {
+  // A kernel that fails on a client's input would also log an error line per request; the
+  // failure reaches the client (and the server's own log) as the returned status instead.
+  run_options_.SetRunLogSeverityLevel(ORT_LOGGING_LEVEL_FATAL);
+}
 
 absl::StatusOr<std::vector<Tensor>> OnnxInstance::Execute(
     std::span<const Tensor> inputs, std::span<const std::string> output_names) {
@@ -33,7 +37,7 @@ absl::StatusOr<std::vector<Tensor>> OnnxInstance::Execute(
     for (const std::string& name : output_names) names.push_back(name.c_str());
 
     std::vector<Ort::Value> results =
-        session_->Run(Ort::RunOptions{nullptr}, values.names().data(), values.values().data(),
+        session_->Run(run_options_, values.names().data(), values.values().data(),
                       values.values().size(), names.data(), names.size());
 
     std::vector<Tensor> outputs;

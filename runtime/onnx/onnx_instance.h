@@ -33,6 +33,7 @@ class OnnxInstance final : public Instance {
 
   std::unique_ptr<Ort::Session> session_;
   Ort::MemoryInfo cpu_;
+  Ort::RunOptions run_options_;
   std::string context_;  // "model 'mlp'"
 };
 

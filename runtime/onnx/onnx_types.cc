@@ -45,7 +45,7 @@ ONNXTensorElementDataType OnnxFromDataType(DataType type) {
 }
 
 std::string_view OnnxTypeName(ONNXTensorElementDataType type) {
-  switch (type) {
+  switch (type) {  // no default: -Wswitch flags types a newer ONNX Runtime adds
     case ONNX_TENSOR_ELEMENT_DATA_TYPE_UNDEFINED:
       return "UNDEFINED";
     case ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT:
@@ -80,9 +80,29 @@ std::string_view OnnxTypeName(ONNXTensorElementDataType type) {
       return "COMPLEX128";
     case ONNX_TENSOR_ELEMENT_DATA_TYPE_BFLOAT16:
       return "BFLOAT16";
-    default:
-      return "an element type unknown to tensord";
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT8E4M3FN:
+      return "FLOAT8E4M3FN";
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT8E4M3FNUZ:
+      return "FLOAT8E4M3FNUZ";
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT8E5M2:
+      return "FLOAT8E5M2";
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT8E5M2FNUZ:
+      return "FLOAT8E5M2FNUZ";
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_UINT4:
+      return "UINT4";
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_INT4:
+      return "INT4";
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT4E2M1:
+      return "FLOAT4E2M1";
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_UINT2:
+      return "UINT2";
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_INT2:
+      return "INT2";
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT8E8M0:
+      return "FLOAT8E8M0";
   }
+  // Not `default:`, so that -Wswitch flags the types a newer ONNX Runtime adds.
+  return "an element type unknown to tensord";
 }
 
 }  // namespace tensord::runtime::onnx

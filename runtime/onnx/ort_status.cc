@@ -5,6 +5,10 @@
 namespace tensord::runtime::onnx {
 
 absl::Status OrtErrorToStatus(OrtErrorCode code, std::string_view message, OrtPhase phase) {
+  // ONNX Runtime ends some messages with a newline.
+  while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) {
+    message.remove_suffix(1);
+  }
   const std::string text(message);
   switch (code) {
     case ORT_OK:

@@ -15,6 +15,7 @@
 #include <string_view>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "core/status_util.h"
 #include "fmt/format.h"
 #include "onnxruntime_cxx_api.h"
