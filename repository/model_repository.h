@@ -53,7 +53,7 @@ struct ModelVersionStatus {
   std::string name;
   std::string version;  // empty when the model failed before any version was found
   ModelState state = ModelState::kUnavailable;
-  std::string reason;   // why it is not ready; empty when ready
+  std::string reason;  // why it is not ready; empty when ready
 };
 
 class ModelRepository {
@@ -101,8 +101,13 @@ class ModelRepository {
 
   ModelRepository(Options options, const runtime::RuntimeRegistry& registry);
 
+  // Get() under mutex_.
+  absl::StatusOr<ModelHandle> FindLocked(std::string_view name, std::string_view version) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
+
   const Options options_;
   const runtime::RuntimeRegistry& registry_;
+  std::mutex load_mutex_;  // one LoadAll at a time; never held with mutex_ waited on
   mutable std::mutex mutex_;
   std::map<std::string, ModelEntry, std::less<>> models_ ABSL_GUARDED_BY(mutex_);
 };

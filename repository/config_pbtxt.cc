@@ -1,0 +1,275 @@
+#include "repository/config_pbtxt.h"
+
+#include <google/protobuf/io/tokenizer.h>
+#include <google/protobuf/text_format.h>
+
+#include <set>
+#include <string>
+
+#include "fmt/format.h"
+#include "model_config.pb.h"
+#include "spdlog/spdlog.h"
+
+namespace tensord {
+namespace {
+
+// Keeps the first error as "FILE:LINE:COL: message" (the parser stops there anyway) and
+// logs warnings, which is how the parser reports the unknown fields it skips.
+class ErrorCollector final : public google::protobuf::io::ErrorCollector {
+ public:
+  explicit ErrorCollector(std::string_view source) : source_(source) {}
+
+  void AddError(int line, google::protobuf::io::ColumnNumber column,
+                const std::string& message) override {
+    if (first_error_.empty()) {
+      first_error_ = fmt::format("{}:{}:{}: {}", source_, line + 1, column + 1, message);
+    }
+  }
+  void AddWarning(int line, google::protobuf::io::ColumnNumber column,
+                  const std::string& message) override {
+    spdlog::debug("{}:{}:{}: {} (skipped)", source_, line + 1, column + 1, message);
+  }
+
+  const std::string& first_error() const { return first_error_; }
+
+ private:
+  std::string_view source_;
+  std::string first_error_;
+};
+
+class Converter {
+ public:
+  explicit Converter(std::string_view source) : source_(source) {}
+
+  absl::StatusOr<ModelConfig> Convert(const inference::ModelConfig& proto) {
+    ModelConfig config;
+    config.source = std::string(source_);
+    config.name = proto.name();
+    config.platform = proto.platform().empty() ? proto.backend() : proto.platform();
+    if (proto.max_batch_size() < 0) {
+      return Invalid(fmt::format("max_batch_size must be >= 0, got {}", proto.max_batch_size()));
+    }
+    config.max_batch_size = proto.max_batch_size();
+    if (absl::Status s = CheckUnsupported(proto); !s.ok()) return s;
+    if (absl::Status s = ConvertInputs(proto, config); !s.ok()) return s;
+    if (absl::Status s = ConvertOutputs(proto, config); !s.ok()) return s;
+    if (absl::Status s = ConvertInstanceGroups(proto, config); !s.ok()) return s;
+    if (proto.has_dynamic_batching()) {
+      absl::StatusOr<BatchingConfig> batching = ConvertBatching(proto);
+      if (!batching.ok()) return batching.status();
+      config.batching = *std::move(batching);
+    }
+    for (const auto& [key, value] : proto.parameters()) {
+      config.parameters[key] = value.string_value();
+    }
+    config.model_file = proto.default_model_filename();
+    if (proto.has_version_policy()) {
+      absl::StatusOr<VersionPolicy> policy = ConvertVersionPolicy(proto.version_policy());
+      if (!policy.ok()) return policy.status();
+      config.version_policy = *std::move(policy);
+    }
+    if (!proto.model_warmup().empty()) {
+      spdlog::warn("{}: model_warmup is not supported; the model is not warmed up", source_);
+    }
+    return config;
+  }
+
+ private:
+  absl::Status Invalid(std::string_view message) const {
+    return absl::InvalidArgumentError(fmt::format("{}: {}", source_, message));
+  }
+  absl::Status Unsupported(std::string_view message) const {
+    return absl::UnimplementedError(fmt::format("{}: {}", source_, message));
+  }
+
+  absl::Status CheckUnsupported(const inference::ModelConfig& proto) const {
+    if (proto.has_ensemble_scheduling()) {
+      return Unsupported("ensemble_scheduling: ensemble models are not supported by tensord");
+    }
+    if (proto.has_sequence_batching()) {
+      return Unsupported("sequence_batching: stateful (sequence) models are not supported");
+    }
+    if (proto.model_transaction_policy().decoupled()) {
+      return Unsupported("model_transaction_policy: decoupled models are not supported");
+    }
+    if (!proto.batch_input().empty()) {
+      return Unsupported("batch_input is not supported");
+    }
+    return absl::OkStatus();
+  }
+
+  // Dimensions are -1 (any size) or >= 0.
+  absl::Status CheckDims(std::string_view role, const std::string& name,
+                         const google::protobuf::RepeatedField<int64_t>& dims) const {
+    for (int i = 0; i < dims.size(); ++i) {
+      if (dims[i] < -1) {
+        return Invalid(fmt::format("{} '{}': dims[{}] is {}; a dimension is -1 (any size) or >= 0",
+                                   role, name, i, dims[i]));
+      }
+    }
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<TensorConfig> ConvertTensor(std::string_view role, int index,
+                                             const std::string& name, inference::DataType type,
+                                             const google::protobuf::RepeatedField<int64_t>& dims,
+                                             std::set<std::string>& seen) const {
+    if (name.empty()) return Invalid(fmt::format("{} {} has no name", role, index + 1));
+    if (!seen.insert(name).second) {
+      return Invalid(fmt::format("{} '{}' is declared twice", role, name));
+    }
+    if (absl::Status s = CheckDims(role, name, dims); !s.ok()) return s;
+    TensorConfig tensor;
+    tensor.name = name;
+    tensor.dims.assign(dims.begin(), dims.end());
+    // The proto's enum names are Triton's config names, which core/datatype.h knows.
+    // TYPE_INVALID (absent) stays kInvalid, for the runtime to complete.
+    tensor.datatype = DataTypeFromConfigName(inference::DataType_Name(type));
+    if (type != inference::TYPE_INVALID && tensor.datatype == DataType::kInvalid) {
+      return Invalid(fmt::format("{} '{}': data_type {} is not a known type", role, name,
+                                 inference::DataType_Name(type)));
+    }
+    return tensor;
+  }
+
+  absl::Status ConvertInputs(const inference::ModelConfig& proto, ModelConfig& config) const {
+    std::set<std::string> seen;
+    for (int i = 0; i < proto.input_size(); ++i) {
+      const inference::ModelInput& input = proto.input(i);
+      absl::StatusOr<TensorConfig> tensor =
+          ConvertTensor("input", i, input.name(), input.data_type(), input.dims(), seen);
+      if (!tensor.ok()) return tensor.status();
+      tensor->optional = input.optional();
+      if (input.has_reshape()) {
+        spdlog::warn("{}: input '{}': reshape is not applied; the model receives dims as sent",
+                     source_, input.name());
+      }
+      config.inputs.push_back(*std::move(tensor));
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status ConvertOutputs(const inference::ModelConfig& proto, ModelConfig& config) const {
+    std::set<std::string> seen;
+    for (int i = 0; i < proto.output_size(); ++i) {
+      const inference::ModelOutput& output = proto.output(i);
+      absl::StatusOr<TensorConfig> tensor =
+          ConvertTensor("output", i, output.name(), output.data_type(), output.dims(), seen);
+      if (!tensor.ok()) return tensor.status();
+      if (output.has_reshape()) {
+        spdlog::warn(
+            "{}: output '{}': reshape is not applied; the client receives the shape "
+            "the model produces",
+            source_, output.name());
+      }
+      config.outputs.push_back(*std::move(tensor));
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status ConvertInstanceGroups(const inference::ModelConfig& proto,
+                                     ModelConfig& config) const {
+    int total = 0;
+    for (int i = 0; i < proto.instance_group_size(); ++i) {
+      const inference::ModelInstanceGroup& group = proto.instance_group(i);
+      if (group.count() < 0) {
+        return Invalid(
+            fmt::format("instance_group {}: count must be >= 0, got {}", i + 1, group.count()));
+      }
+      if (group.passive()) continue;  // Triton schedules no requests on passive instances
+      const int count = group.count() == 0 ? 1 : group.count();
+      if (group.kind() == inference::ModelInstanceGroup::KIND_GPU) {
+        spdlog::warn("{}: instance_group {}: tensord has no GPU instances; running {} on the CPU",
+                     source_, i + 1, count);
+      }
+      total += count;
+    }
+    config.instance_count = total;
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<BatchingConfig> ConvertBatching(const inference::ModelConfig& proto) const {
+    const inference::ModelDynamicBatching& dynamic = proto.dynamic_batching();
+    BatchingConfig batching;
+    for (int32_t size : dynamic.preferred_batch_size()) {
+      if (size <= 0) {
+        return Invalid(fmt::format("dynamic_batching: preferred_batch_size {} must be > 0", size));
+      }
+      if (proto.max_batch_size() > 0 && size > proto.max_batch_size()) {
+        return Invalid(
+            fmt::format("dynamic_batching: preferred_batch_size {} exceeds max_batch_size {}", size,
+                        proto.max_batch_size()));
+      }
+      batching.preferred_batch_sizes.push_back(size);
+    }
+    batching.max_queue_delay = std::chrono::microseconds(dynamic.max_queue_delay_microseconds());
+    batching.preserve_ordering = dynamic.preserve_ordering();
+    const inference::ModelQueuePolicy& queue = dynamic.default_queue_policy();
+    batching.max_queue_size = queue.max_queue_size();
+    batching.default_timeout = std::chrono::microseconds(queue.default_timeout_microseconds());
+    if (queue.timeout_action() == inference::ModelQueuePolicy::DELAY) {
+      spdlog::warn(
+          "{}: dynamic_batching: timeout_action DELAY is not supported; timed-out "
+          "requests are rejected",
+          source_);
+    }
+    if (dynamic.priority_levels() > 1 || !dynamic.priority_queue_policy().empty()) {
+      spdlog::warn("{}: dynamic_batching: priority levels are not supported; one queue is used",
+                   source_);
+    }
+    return batching;
+  }
+
+  absl::StatusOr<VersionPolicy> ConvertVersionPolicy(
+      const inference::ModelVersionPolicy& proto) const {
+    VersionPolicy policy;
+    switch (proto.policy_choice_case()) {
+      case inference::ModelVersionPolicy::kLatest:
+        policy.kind = VersionPolicy::Kind::kLatest;
+        // Triton: num_versions defaults to 1.
+        policy.num_versions =
+            proto.latest().num_versions() == 0 ? 1 : proto.latest().num_versions();
+        break;
+      case inference::ModelVersionPolicy::kSpecific:
+        policy.kind = VersionPolicy::Kind::kSpecific;
+        if (proto.specific().versions().empty()) {
+          return Invalid("version_policy: specific lists no versions");
+        }
+        for (int64_t version : proto.specific().versions()) {
+          if (version <= 0) {
+            return Invalid(fmt::format(
+                "version_policy: specific version {} is not valid; versions are numbers > 0",
+                version));
+          }
+          policy.specific.push_back(std::to_string(version));
+        }
+        break;
+      case inference::ModelVersionPolicy::kAll:
+      case inference::ModelVersionPolicy::POLICY_CHOICE_NOT_SET:
+        policy.kind = VersionPolicy::Kind::kAll;
+        break;
+    }
+    return policy;
+  }
+
+  std::string_view source_;
+};
+
+}  // namespace
+
+absl::StatusOr<ModelConfig> ParseTritonConfig(std::string_view text, std::string_view source_path) {
+  inference::ModelConfig proto;
+  ErrorCollector errors(source_path);
+  google::protobuf::TextFormat::Parser parser;
+  parser.AllowUnknownField(true);
+  parser.RecordErrorsTo(&errors);
+  if (!parser.ParseFromString(std::string(text), &proto)) {
+    return absl::InvalidArgumentError(
+        errors.first_error().empty()
+            ? fmt::format("{}: not a valid model configuration", source_path)
+            : errors.first_error());
+  }
+  return Converter(source_path).Convert(proto);
+}
+
+}  // namespace tensord

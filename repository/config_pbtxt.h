@@ -1,0 +1,33 @@
+// Triton's config.pbtxt, parsed into tensord's ModelConfig.
+//
+//   absl::StatusOr<ModelConfig> config =
+//       ParseTritonConfig(text, "models/mlp/config.pbtxt");   // path is for messages only
+//
+// Any config written for Triton parses: fields tensord does not model are skipped (logged
+// at debug level). Errors are InvalidArgument naming the file and the field, with
+// "FILE:LINE:COL: " for syntax errors; features tensord cannot honour (ensembles, sequence
+// batching, decoupled models, batch inputs) are Unimplemented.
+//
+// Mapping decisions:
+//   - platform keeps the spelling given; when empty, backend is used ("onnxruntime"). The
+//     runtime registry resolves aliases when the model loads.
+//   - reshape is not applied: the model receives the shape the client sends (`dims`). A
+//     config with reshape loads, with a warning; the runtime rejects it if the model file
+//     disagrees.
+//   - instance_group: counts of all groups add up (count 0 means 1, as in Triton). KIND_GPU
+//     groups run on the CPU, with a warning: tensord has no GPU instances, and refusing the
+//     config would make most real Triton repositories unusable. Passive groups are skipped.
+//   - data_type TYPE_INVALID (or absent) and empty dims are left for the runtime to complete
+//     from the model file.
+#pragma once
+
+#include <string_view>
+
+#include "absl/status/statusor.h"
+#include "core/model_config.h"
+
+namespace tensord {
+
+absl::StatusOr<ModelConfig> ParseTritonConfig(std::string_view text, std::string_view source_path);
+
+}  // namespace tensord

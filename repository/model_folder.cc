@@ -1,0 +1,237 @@
+#include "repository/model_folder.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <optional>
+#include <sstream>
+#include <system_error>
+
+#include "absl/status/statusor.h"
+#include "core/status_util.h"
+#include "fmt/format.h"
+#include "repository/config_pbtxt.h"
+#include "repository/model_repository.h"
+#include "repository/model_settings.h"
+
+namespace tensord {
+namespace {
+
+namespace fs = std::filesystem;
+
+absl::StatusOr<std::string> ReadText(const fs::path& path) {
+  std::ifstream file(path, std::ios::binary);
+  if (!file) {
+    return absl::InvalidArgumentError(
+        fmt::format("{}: cannot be read: {}", path.string(), std::strerror(errno)));
+  }
+  std::stringstream text;
+  text << file.rdbuf();
+  return text.str();
+}
+
+// Reads whichever config the folder has; a config-less folder gets an empty one.
+absl::StatusOr<ModelConfig> ReadConfig(const fs::path& folder) {
+  std::error_code ec;
+  const fs::path pbtxt = folder / "config.pbtxt";
+  if (fs::exists(pbtxt, ec)) {
+    absl::StatusOr<std::string> text = ReadText(pbtxt);
+    if (!text.ok()) return text.status();
+    return ParseTritonConfig(*text, pbtxt.string());
+  }
+  const fs::path settings = folder / "model-settings.json";
+  if (fs::exists(settings, ec)) {
+    absl::StatusOr<std::string> text = ReadText(settings);
+    if (!text.ok()) return text.status();
+    return ParseModelSettings(*text, settings.string());
+  }
+  return ModelConfig{};
+}
+
+// "1", "10": positive decimal numbers without leading zeros, as Triton names versions.
+bool IsVersionName(const std::string& name) {
+  return !name.empty() && name.size() <= 18 && name[0] != '0' &&
+         std::all_of(name.begin(), name.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+std::vector<std::string> NumberedFolders(const fs::path& folder) {
+  std::vector<std::string> versions;
+  std::error_code ec;
+  for (const fs::directory_entry& entry : fs::directory_iterator(folder, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (IsVersionName(name) && entry.is_directory(ec)) versions.push_back(name);
+  }
+  std::sort(versions.begin(), versions.end(), VersionLess());
+  return versions;
+}
+
+// The model file in `dir` when no name is configured: the runtime's default file name if
+// the platform is known and it exists; else the one regular file whose extension a runtime
+// claims (for the configured platform, if any), preferring one named "model.*".
+absl::StatusOr<fs::path> FindModelFile(const fs::path& dir, const std::string& platform,
+                                       const runtime::RuntimeRegistry& registry) {
+  std::error_code ec;
+  if (!platform.empty()) {
+    const fs::path default_file = dir / registry.Find(platform)->default_model_filename();
+    if (fs::exists(default_file, ec)) return default_file;
+  }
+  std::vector<fs::path> candidates;
+  for (const fs::directory_entry& entry : fs::directory_iterator(dir, ec)) {
+    if (!entry.is_regular_file(ec)) continue;
+    const std::string file_platform = registry.PlatformForFile(entry.path());
+    if (file_platform.empty() || (!platform.empty() && file_platform != platform)) continue;
+    candidates.push_back(entry.path());
+  }
+  std::sort(candidates.begin(), candidates.end());
+  if (candidates.size() > 1) {
+    auto model = std::find_if(candidates.begin(), candidates.end(),
+                              [](const fs::path& p) { return p.stem() == "model"; });
+    if (model != candidates.end()) return *model;
+    std::string names;
+    for (const fs::path& p : candidates)
+      names += (names.empty() ? "" : ", ") + p.filename().string();
+    return absl::InvalidArgumentError(
+        fmt::format("{}: several model files ({}); name one in the config", dir.string(), names));
+  }
+  if (candidates.empty()) {
+    const std::string expected =
+        platform.empty() ? std::string("a model file with a known extension")
+                         : std::string(registry.Find(platform)->default_model_filename());
+    return absl::NotFoundError(
+        fmt::format("{}: no model file (expected {})", dir.string(), expected));
+  }
+  return candidates.front();
+}
+
+// Fills in the file and platform of `version`, whose model lives in `dir`.
+VersionPlan PlanVersion(std::string version, const fs::path& dir, const ModelConfig& config,
+                        const std::string& platform, const runtime::RuntimeRegistry& registry) {
+  VersionPlan plan{.version = std::move(version), .model_path = dir, .platform = platform};
+  std::error_code ec;
+  if (!config.model_file.empty()) {
+    plan.model_path = dir / config.model_file;
+    if (!fs::exists(plan.model_path, ec)) {
+      plan.error = fmt::format("{}: model file not found", plan.model_path.string());
+      return plan;
+    }
+  } else {
+    absl::StatusOr<fs::path> file = FindModelFile(dir, platform, registry);
+    if (!file.ok()) {
+      plan.error = std::string(Message(file.status()));
+      return plan;
+    }
+    plan.model_path = *std::move(file);
+  }
+  if (plan.platform.empty()) {
+    plan.platform = registry.PlatformForFile(plan.model_path);
+    if (plan.platform.empty()) {
+      plan.error = fmt::format(
+          "{}: no runtime serves files like this; set the platform in the "
+          "config",
+          plan.model_path.string());
+    }
+  }
+  return plan;
+}
+
+// The numbered folders the version policy selects, with those it names but are missing.
+std::vector<std::pair<std::string, bool>> SelectVersions(const std::vector<std::string>& found,
+                                                         const VersionPolicy& policy) {
+  std::vector<std::pair<std::string, bool>> selected;  // version, folder exists
+  switch (policy.kind) {
+    case VersionPolicy::Kind::kAll:
+      for (const std::string& v : found) selected.emplace_back(v, true);
+      break;
+    case VersionPolicy::Kind::kLatest: {
+      const size_t keep = static_cast<size_t>(std::max<int64_t>(0, policy.num_versions));
+      const size_t first = found.size() > keep ? found.size() - keep : 0;
+      for (size_t i = first; i < found.size(); ++i) selected.emplace_back(found[i], true);
+      break;
+    }
+    case VersionPolicy::Kind::kSpecific: {
+      std::vector<std::string> wanted = policy.specific;
+      std::sort(wanted.begin(), wanted.end(), VersionLess());
+      wanted.erase(std::unique(wanted.begin(), wanted.end()), wanted.end());
+      for (const std::string& v : wanted) {
+        selected.emplace_back(v, std::find(found.begin(), found.end(), v) != found.end());
+      }
+      break;
+    }
+  }
+  return selected;
+}
+
+std::string KnownPlatforms(const runtime::RuntimeRegistry& registry) {
+  std::string names;
+  for (const std::string& name : registry.Platforms()) names += (names.empty() ? "" : ", ") + name;
+  return names.empty() ? "none" : names;
+}
+
+}  // namespace
+
+ModelFolderPlan ScanModelFolder(const fs::path& folder, const runtime::RuntimeRegistry& registry) {
+  ModelFolderPlan plan;
+  plan.folder = folder;
+  plan.name = folder.filename().string();
+  absl::StatusOr<ModelConfig> config = ReadConfig(folder);
+  if (!config.ok()) {
+    plan.error = std::string(Message(config.status()));
+    return plan;
+  }
+  plan.config = *std::move(config);
+  if (!plan.config.name.empty()) plan.name = plan.config.name;
+  plan.config.name = plan.name;
+
+  std::string platform;
+  if (!plan.config.platform.empty()) {
+    platform = registry.Canonical(plan.config.platform);
+    if (platform.empty()) {
+      plan.error = fmt::format("{}: platform '{}' has no runtime in this build (available: {})",
+                               plan.config.source.empty() ? folder.string() : plan.config.source,
+                               plan.config.platform, KnownPlatforms(registry));
+      return plan;
+    }
+    plan.config.platform = platform;
+  }
+
+  std::error_code ec;
+  const std::string single_label =
+      plan.config.version_label.empty() ? "1" : plan.config.version_label;
+  // MLServer's parameters.uri: a file at the top of the folder, whatever else is there.
+  if (!plan.config.model_file.empty() && fs::is_regular_file(folder / plan.config.model_file, ec)) {
+    plan.versions.push_back(PlanVersion(single_label, folder, plan.config, platform, registry));
+    return plan;
+  }
+  const std::vector<std::string> numbered = NumberedFolders(folder);
+  if (numbered.empty()) {
+    if (plan.config.model_file.empty()) {
+      absl::StatusOr<fs::path> file = FindModelFile(folder, platform, registry);
+      if (!file.ok()) {
+        // Nothing that looks like a model at all: a model-level failure, said plainly.
+        plan.error = absl::IsNotFound(file.status())
+                         ? fmt::format("{}: no version folders (1/, 2/, ...) and no model file",
+                                       folder.string())
+                         : std::string(Message(file.status()));
+        return plan;
+      }
+    }
+    plan.versions.push_back(PlanVersion(single_label, folder, plan.config, platform, registry));
+    return plan;
+  }
+  for (const auto& [version, exists] : SelectVersions(numbered, plan.config.version_policy)) {
+    if (!exists) {
+      plan.versions.push_back(
+          {.version = version,
+           .model_path = folder / version,
+           .error = fmt::format("{}: version folder not found (the version_policy names it)",
+                                (folder / version).string())});
+      continue;
+    }
+    plan.versions.push_back(
+        PlanVersion(version, folder / version, plan.config, platform, registry));
+  }
+  return plan;
+}
+
+}  // namespace tensord

@@ -1,0 +1,36 @@
+// MLServer's model-settings.json, parsed into tensord's ModelConfig.
+//
+//   absl::StatusOr<ModelConfig> config =
+//       ParseModelSettings(json_text, "models/iris/model-settings.json");  // path for messages
+//
+// Fields read: name, implementation, parameters.{uri, version, extra}, inputs, outputs,
+// max_batch_size, max_batch_time (seconds), parallel_workers. Other fields are ignored.
+// Errors are InvalidArgument naming the file and the field
+// ("models/m/model-settings.json: inputs[1].datatype: 'FLOAT' is not a datatype");
+// implementations tensord cannot serve (scikit-learn) are Unimplemented.
+//
+// Mapping decisions:
+//   - implementation: absent or "mlserver_onnx..." -> "onnxruntime_onnx" when the uri ends in
+//     .onnx (absent: otherwise left empty, the repository derives it from the model file);
+//     "mlserver_xgboost.XGBoostModel" -> "xgboost"; anything else is kept as the platform and
+//     the repository reports that no runtime serves it.
+//   - Shapes in model-settings.json include the batch dimension. Batching is on only when
+//     max_batch_size > 1 and max_batch_time > 0 (as in MLServer); then config.max_batch_size
+//     is set and the first dimension, which must be -1, is dropped from every shape to follow
+//     Triton's convention (core/model_config.h). Otherwise max_batch_size is 0 and shapes are
+//     kept whole.
+//   - parameters.extra values become strings: strings as they are, anything else as JSON text.
+//   - parallel_workers sets the instance count (0: the server default).
+#pragma once
+
+#include <string_view>
+
+#include "absl/status/statusor.h"
+#include "core/model_config.h"
+
+namespace tensord {
+
+absl::StatusOr<ModelConfig> ParseModelSettings(std::string_view json_text,
+                                               std::string_view source_path);
+
+}  // namespace tensord
