@@ -123,14 +123,7 @@ TEST(ParseTritonConfig, EveryDataType) {
       {"TYPE_STRING", DataType::kBytes},  {"TYPE_BF16", DataType::kBf16},
   };
   for (const auto& [name, type] : cases) {
-    ModelConfig config = Parse(fmt::format(R"pb(output {
-                                                  {
-                                                    name: "y"
-                                                    data_type: {}
-                                                    dims: 1
-                                                  }
-                                                })pb",
-                                           name));
+    ModelConfig config = Parse(fmt::format("output {{ name: \"y\" data_type: {} dims: 1 }}", name));
     ASSERT_EQ(config.outputs.size(), 1u) << name;
     EXPECT_EQ(config.outputs[0].datatype, type) << name;
   }
