@@ -1,9 +1,13 @@
 #include "repository/config_pbtxt.h"
 
+#include <sstream>
+
 #include "core/status_util.h"
 #include "fmt/format.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "spdlog/sinks/ostream_sink.h"
+#include "spdlog/spdlog.h"
 
 namespace tensord {
 namespace {
@@ -235,6 +239,19 @@ TEST(ParseTritonConfig, RealWorldConfigWithUnmodelledFieldsLoads) {
   EXPECT_EQ(config.inputs[0].dims, Shape({3, 224, 224}));  // dims served, reshape not applied
   EXPECT_EQ(config.outputs[0].dims, Shape({1000}));
   EXPECT_EQ(config.instance_count, 1);
+}
+
+TEST(ParseTritonConfig, UnknownFieldsAreLoggedAtDebugLevel) {
+  std::ostringstream log;
+  auto previous = spdlog::default_logger();
+  auto logger = std::make_shared<spdlog::logger>(
+      "capture", std::make_shared<spdlog::sinks::ostream_sink_st>(log));
+  logger->set_level(spdlog::level::debug);
+  spdlog::set_default_logger(logger);
+  Parse("name: \"m\"\nfuture_field: 1\n");
+  spdlog::set_default_logger(previous);
+  EXPECT_THAT(log.str(), HasSubstr("models/m/config.pbtxt:2:"));
+  EXPECT_THAT(log.str(), HasSubstr("future_field"));
 }
 
 TEST(ParseTritonConfig, SyntaxErrorNamesFileLineAndColumn) {
