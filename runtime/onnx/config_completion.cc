@@ -75,8 +75,11 @@ absl::Status MergeTensor(const FileTensor& file, const Shape& file_dims, std::st
   return absl::OkStatus();
 }
 
+// What to do with file tensors a non-empty config list leaves out.
+enum class Unlisted { kAdd, kHide };
+
 absl::Status MergeList(const std::vector<FileTensor>& file_tensors, std::string_view role,
-                       bool add_missing, const Sources& sources,
+                       Unlisted unlisted, const Sources& sources,
                        std::vector<TensorConfig>& tensors) {
   const bool fill_all = tensors.empty();
   for (TensorConfig& tensor : tensors) {
@@ -96,7 +99,7 @@ absl::Status MergeList(const std::vector<FileTensor>& file_tensors, std::string_
     // Check the batch dimension of every file tensor, listed in the config or not.
     absl::StatusOr<Shape> dims = FileDims(file, role, sources);
     if (!dims.ok()) return dims.status();
-    if (!fill_all && !add_missing) continue;
+    if (!fill_all && unlisted == Unlisted::kHide) continue;
     bool listed = std::any_of(tensors.begin(), tensors.end(),
                               [&](const TensorConfig& t) { return t.name == file.name; });
     if (!listed) tensors.push_back({.name = file.name, .datatype = file.datatype, .dims = *dims});
@@ -111,10 +114,9 @@ absl::Status CompleteConfig(const FileSignature& file, std::string_view file_nam
   const Sources sources{.config = ConfigLabel(config.source),
                         .file = std::string(file_name),
                         .max_batch_size = config.max_batch_size};
-  absl::Status status =
-      MergeList(file.inputs, "input", /*add_missing=*/true, sources, config.inputs);
+  absl::Status status = MergeList(file.inputs, "input", Unlisted::kAdd, sources, config.inputs);
   if (!status.ok()) return status;
-  status = MergeList(file.outputs, "output", /*add_missing=*/false, sources, config.outputs);
+  status = MergeList(file.outputs, "output", Unlisted::kHide, sources, config.outputs);
   if (!status.ok()) return status;
   if (config.platform.empty()) config.platform = kPlatform;
   return absl::OkStatus();

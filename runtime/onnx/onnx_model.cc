@@ -74,22 +74,22 @@ OnnxModel::OnnxModel(std::shared_ptr<Ort::Env> env, ModelConfig config, std::fil
       bytes_(std::move(bytes)),
       parameters_(std::move(parameters)) {}
 
-absl::StatusOr<std::unique_ptr<Ort::Session>> OnnxModel::NewSession(
-    const InstanceOptions& options, bool save_optimized_model) const {
-  return GuardOrt(
-      OrtPhase::kLoad, fmt::format("loading ONNX model '{}'", path_.string()),
-      [&]() -> absl::StatusOr<std::unique_ptr<Ort::Session>> {
-        Ort::SessionOptions session_options = MakeSessionOptions(
-            parameters_, options,
-            {.model_dir = path_.parent_path(), .save_optimized_model = save_optimized_model});
-        return std::make_unique<Ort::Session>(*env_, bytes_->data(), bytes_->size(),
-                                              session_options);
-      });
+absl::StatusOr<std::unique_ptr<Ort::Session>> OnnxModel::NewSession(const InstanceOptions& options,
+                                                                    SaveOptimized save) const {
+  return GuardOrt(OrtPhase::kLoad, fmt::format("loading ONNX model '{}'", path_.string()),
+                  [&]() -> absl::StatusOr<std::unique_ptr<Ort::Session>> {
+                    Ort::SessionOptions session_options =
+                        MakeSessionOptions(parameters_, options,
+                                           {.model_dir = path_.parent_path(),
+                                            .save_optimized_model = save == SaveOptimized::kYes});
+                    return std::make_unique<Ort::Session>(*env_, bytes_->data(), bytes_->size(),
+                                                          session_options);
+                  });
 }
 
 absl::Status OnnxModel::Init() {
   absl::StatusOr<std::unique_ptr<Ort::Session>> session =
-      NewSession(InstanceOptions{}, /*save_optimized_model=*/true);
+      NewSession(InstanceOptions{}, SaveOptimized::kYes);
   if (!session.ok()) return session.status();
   const std::string file_name = path_.filename().string();
   absl::StatusOr<FileSignature> signature =
@@ -116,8 +116,7 @@ absl::StatusOr<InstancePtr> OnnxModel::CreateInstance(const InstanceOptions& opt
     first_session_.reset();
   }
   if (!session) {
-    absl::StatusOr<std::unique_ptr<Ort::Session>> created =
-        NewSession(options, /*save_optimized_model=*/false);
+    absl::StatusOr<std::unique_ptr<Ort::Session>> created = NewSession(options, SaveOptimized::kNo);
     if (!created.ok()) return created.status();
     session = *std::move(created);
   }

@@ -36,8 +36,11 @@ class OnnxModel final : public Model {
   OnnxModel(std::shared_ptr<Ort::Env> env, ModelConfig config, std::filesystem::path path,
             std::shared_ptr<const std::string> bytes, SessionParameters parameters);
 
+  // Only Init's session saves the optimized graph (parameter optimized_model_path), so that
+  // concurrent instance creation never writes the same file twice.
+  enum class SaveOptimized { kYes, kNo };
   absl::StatusOr<std::unique_ptr<Ort::Session>> NewSession(const InstanceOptions& options,
-                                                           bool save_optimized_model) const;
+                                                           SaveOptimized save) const;
   // Creates the first session, reads the file's signature and completes config_.
   absl::Status Init();
 
