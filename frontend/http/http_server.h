@@ -23,9 +23,9 @@ struct HttpOptions {
   std::string host = "0.0.0.0";
   uint16_t port = 8000;
   int io_threads = 1;
-  size_t max_body_bytes = 64u << 20;                // larger bodies get 413
-  std::chrono::milliseconds read_timeout{30'000};   // a request must arrive within this
-  std::chrono::milliseconds idle_timeout{60'000};   // keep-alive connections idle this long close
+  size_t max_body_bytes = 64u << 20;               // larger bodies get 413
+  std::chrono::milliseconds read_timeout{30'000};  // a request must arrive within this
+  std::chrono::milliseconds idle_timeout{60'000};  // keep-alive connections idle this long close
 };
 
 class HttpServer {

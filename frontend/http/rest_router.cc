@@ -1,0 +1,94 @@
+#include "frontend/http/rest_router.h"
+
+#include <vector>
+
+#include "fmt/format.h"
+
+namespace tensord::http {
+namespace {
+
+int HexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+absl::Status NoRoute(std::string_view path) {
+  return absl::NotFoundError(fmt::format("no route for '{}'", path));
+}
+
+}  // namespace
+
+absl::StatusOr<std::string> PercentDecode(std::string_view segment) {
+  std::string decoded;
+  decoded.reserve(segment.size());
+  for (size_t i = 0; i < segment.size(); ++i) {
+    if (segment[i] != '%') {
+      decoded += segment[i];
+      continue;
+    }
+    const int high = i + 1 < segment.size() ? HexValue(segment[i + 1]) : -1;
+    const int low = i + 2 < segment.size() ? HexValue(segment[i + 2]) : -1;
+    if (high < 0 || low < 0) {
+      return absl::InvalidArgumentError(
+          fmt::format("malformed percent-encoding in path segment '{}'", segment));
+    }
+    decoded += static_cast<char>(high * 16 + low);
+    i += 2;
+  }
+  return decoded;
+}
+
+absl::StatusOr<Route> MatchRoute(std::string_view target) {
+  const std::string_view path = target.substr(0, target.find_first_of("?#"));
+  if (!path.starts_with("/")) return NoRoute(path);
+  std::vector<std::string_view> segments;
+  for (size_t at = 1; at <= path.size();) {
+    size_t end = path.find('/', at);
+    if (end == std::string_view::npos) end = path.size();
+    segments.push_back(path.substr(at, end - at));
+    at = end + 1;
+  }
+  const auto is = [&](size_t i, std::string_view text) {
+    return i < segments.size() && segments[i] == text;
+  };
+  if (!is(0, "v2")) return NoRoute(path);
+  if (segments.size() == 1) return Route{.kind = RouteKind::kServerMetadata};
+  if (is(1, "health") && segments.size() == 3) {
+    if (is(2, "live")) return Route{.kind = RouteKind::kHealthLive};
+    if (is(2, "ready")) return Route{.kind = RouteKind::kHealthReady};
+    return NoRoute(path);
+  }
+  if (!is(1, "models") || segments.size() < 3 || segments[2].empty()) return NoRoute(path);
+
+  // models/{m} [versions/{v}] [ready|infer]
+  Route route;
+  absl::StatusOr<std::string> model = PercentDecode(segments[2]);
+  if (!model.ok()) return model.status();
+  route.model = *std::move(model);
+  size_t next = 3;
+  if (is(next, "versions")) {
+    if (next + 1 >= segments.size() || segments[next + 1].empty()) return NoRoute(path);
+    absl::StatusOr<std::string> version = PercentDecode(segments[next + 1]);
+    if (!version.ok()) return version.status();
+    route.version = *std::move(version);
+    next += 2;
+  }
+  if (next == segments.size()) {
+    route.kind = RouteKind::kModelMetadata;
+  } else if (next + 1 == segments.size() && is(next, "ready")) {
+    route.kind = RouteKind::kModelReady;
+  } else if (next + 1 == segments.size() && is(next, "infer")) {
+    route.kind = RouteKind::kModelInfer;
+  } else {
+    return NoRoute(path);
+  }
+  return route;
+}
+
+std::string_view AllowedMethod(RouteKind kind) {
+  return kind == RouteKind::kModelInfer ? "POST" : "GET";
+}
+
+}  // namespace tensord::http

@@ -1,0 +1,44 @@
+// Maps a request target ("/v2/models/mlp/versions/2/infer?x=1") to one of the Open
+// Inference Protocol's REST routes. Path segments are percent-decoded after splitting, so
+// a model name may hold any character ("%2F" is a slash inside the name).
+//
+//   absl::StatusOr<Route> route = MatchRoute("/v2/models/resnet-50.v2/ready");
+//   // route->kind == RouteKind::kModelReady, route->model == "resnet-50.v2"
+//   if (method != AllowedMethod(route->kind)) -> 405 with "Allow: <AllowedMethod>"
+//
+// Errors: NotFound ("no route for ...") for an unknown path, InvalidArgument for a
+// malformed percent-encoding.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "absl/status/statusor.h"
+
+namespace tensord::http {
+
+enum class RouteKind {
+  kServerMetadata,  // GET  /v2
+  kHealthLive,      // GET  /v2/health/live
+  kHealthReady,     // GET  /v2/health/ready
+  kModelMetadata,   // GET  /v2/models/{m}[/versions/{v}]
+  kModelReady,      // GET  /v2/models/{m}[/versions/{v}]/ready
+  kModelInfer,      // POST /v2/models/{m}[/versions/{v}]/infer
+};
+
+struct Route {
+  RouteKind kind = RouteKind::kServerMetadata;
+  std::string model;    // decoded; empty for server routes
+  std::string version;  // decoded; empty when the path names none
+};
+
+absl::StatusOr<Route> MatchRoute(std::string_view target);
+
+// The one method each route answers ("GET" or "POST").
+std::string_view AllowedMethod(RouteKind kind);
+
+// Decodes %XX escapes; InvalidArgument for a truncated or non-hex escape. '+' stays '+'
+// (it means a space only in query strings).
+absl::StatusOr<std::string> PercentDecode(std::string_view segment);
+
+}  // namespace tensord::http

@@ -1,0 +1,89 @@
+#include "frontend/http/rest_router.h"
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace tensord::http {
+namespace {
+
+Route Match(std::string_view target) {
+  absl::StatusOr<Route> route = MatchRoute(target);
+  EXPECT_TRUE(route.ok()) << target << ": " << route.status();
+  return route.ok() ? *route : Route{};
+}
+
+TEST(RestRouter, MatchesServerRoutes) {
+  EXPECT_EQ(Match("/v2").kind, RouteKind::kServerMetadata);
+  EXPECT_EQ(Match("/v2/health/live").kind, RouteKind::kHealthLive);
+  EXPECT_EQ(Match("/v2/health/ready").kind, RouteKind::kHealthReady);
+  EXPECT_EQ(Match("/v2/health/ready?verbose=1").kind, RouteKind::kHealthReady);
+}
+
+TEST(RestRouter, MatchesModelRoutesWithAndWithoutVersions) {
+  Route route = Match("/v2/models/resnet-50.v2_b");
+  EXPECT_EQ(route.kind, RouteKind::kModelMetadata);
+  EXPECT_EQ(route.model, "resnet-50.v2_b");
+  EXPECT_EQ(route.version, "");
+  route = Match("/v2/models/mlp/versions/12");
+  EXPECT_EQ(route.kind, RouteKind::kModelMetadata);
+  EXPECT_EQ(route.version, "12");
+  route = Match("/v2/models/mlp/ready");
+  EXPECT_EQ(route.kind, RouteKind::kModelReady);
+  EXPECT_EQ(route.model, "mlp");
+  route = Match("/v2/models/mlp/versions/3/ready");
+  EXPECT_EQ(route.kind, RouteKind::kModelReady);
+  EXPECT_EQ(route.version, "3");
+  route = Match("/v2/models/mlp/infer");
+  EXPECT_EQ(route.kind, RouteKind::kModelInfer);
+  route = Match("/v2/models/mlp/versions/1/infer?x=y");
+  EXPECT_EQ(route.kind, RouteKind::kModelInfer);
+  EXPECT_EQ(route.model, "mlp");
+  EXPECT_EQ(route.version, "1");
+  // Names that look like route words are still names where a name belongs.
+  route = Match("/v2/models/ready");
+  EXPECT_EQ(route.kind, RouteKind::kModelMetadata);
+  EXPECT_EQ(route.model, "ready");
+  route = Match("/v2/models/versions/infer");
+  EXPECT_EQ(route.kind, RouteKind::kModelInfer);
+  EXPECT_EQ(route.model, "versions");
+}
+
+TEST(RestRouter, PercentDecodesSegmentsAfterSplitting) {
+  Route route = Match("/v2/models/my%20model%2Fv1/versions/a%2Eb/infer");
+  EXPECT_EQ(route.model, "my model/v1");
+  EXPECT_EQ(route.version, "a.b");
+  EXPECT_EQ(Match("/v2/models/a+b").model, "a+b");
+}
+
+TEST(RestRouter, UnknownPathsAreNotFound) {
+  for (std::string_view target :
+       {"/", "", "/v1", "/v2/", "/v2/health", "/v2/health/alive", "/v2/models", "/v2/models/",
+        "/v2/models//ready", "/v2/models/m/versions", "/v2/models/m/versions/",
+        "/v2/models/m/versions/1/2", "/v2/models/m/infer/x", "/v2/models/m/stats", "v2",
+        "/v2/repository/index"}) {
+    absl::StatusOr<Route> route = MatchRoute(target);
+    ASSERT_FALSE(route.ok()) << target;
+    EXPECT_EQ(route.status().code(), absl::StatusCode::kNotFound) << target;
+    EXPECT_THAT(std::string(route.status().message()), ::testing::StartsWith("no route for '"));
+  }
+}
+
+TEST(RestRouter, MalformedEscapesAreInvalid) {
+  for (std::string_view target :
+       {"/v2/models/a%2", "/v2/models/a%zz/ready", "/v2/models/m/versions/%"}) {
+    absl::StatusOr<Route> route = MatchRoute(target);
+    ASSERT_FALSE(route.ok()) << target;
+    EXPECT_EQ(route.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_THAT(std::string(route.status().message()),
+                ::testing::HasSubstr("malformed percent-encoding in path segment"));
+  }
+}
+
+TEST(RestRouter, EachRouteHasOneMethod) {
+  EXPECT_EQ(AllowedMethod(RouteKind::kModelInfer), "POST");
+  EXPECT_EQ(AllowedMethod(RouteKind::kModelMetadata), "GET");
+  EXPECT_EQ(AllowedMethod(RouteKind::kHealthReady), "GET");
+}
+
+}  // namespace
+}  // namespace tensord::http
