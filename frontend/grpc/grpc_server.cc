@@ -92,6 +92,7 @@ class GrpcServerImpl final : public GrpcServer {
                       address));
     }
     port_ = static_cast<uint16_t>(selected_port);
+    shutdown_grace_ = options.shutdown_grace;
     for (auto& queue : queues_) {
       ::grpc::ServerCompletionQueue* cq = queue.get();
       SpawnCalls(CallEnv{.server = &server_, .service = &service_, .cq = cq, .live = &live_});
@@ -105,8 +106,8 @@ class GrpcServerImpl final : public GrpcServer {
   void Stop() override {
     if (grpc_server_ == nullptr) return;
     // Stop taking calls; calls still running get a few seconds to answer, then are
-    // cancelled. The queues keep being served meanwhile.
-    grpc_server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
+    // cancelled (shutdown_grace). The queues keep being served meanwhile.
+    grpc_server_->Shutdown(std::chrono::system_clock::now() + shutdown_grace_);
     // An inference may still be with a scheduler: its callback will touch the queue, so the
     // queues close only after every call object is gone.
     live_.WaitForZero();
@@ -138,6 +139,7 @@ class GrpcServerImpl final : public GrpcServer {
   std::vector<std::unique_ptr<::grpc::ServerCompletionQueue>> queues_;
   std::vector<std::thread> threads_;
   uint16_t port_ = 0;
+  std::chrono::milliseconds shutdown_grace_{0};
 };
 
 }  // namespace

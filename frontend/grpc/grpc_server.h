@@ -11,6 +11,7 @@
 // the inference callback (on a scheduler thread) sends the reply.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -28,6 +29,8 @@ struct GrpcOptions {
   int cq_threads = 1;
   // Largest message received or sent; larger ones fail with RESOURCE_EXHAUSTED.
   size_t max_message_bytes = 64u << 20;
+  // On Stop, calls still running get this long to answer before they are cancelled.
+  std::chrono::milliseconds shutdown_grace{5000};
 };
 
 class GrpcServer {
