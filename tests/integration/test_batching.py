@@ -1,0 +1,178 @@
+"""Adaptive batching end to end, with a real ONNX model that reports its batch size.
+
+The "probe" model computes y = x + 1 and n = the number of rows it executed at once
+(broadcast to [rows, 1]), so a response shows both that its own rows came back exactly
+and how big the batch it rode in was. Requests are sent concurrently from threads.
+"""
+
+import os
+import sys
+import threading
+
+import pytest
+from onnx import TensorProto, helper
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import make_test_repository  # noqa: E402
+from make_test_repository import m  # noqa: E402
+from oip_client import infer, outputs_by_name, tensor  # noqa: E402
+
+WIDTH = 4
+
+
+def probe_model(name):
+    """y = x + 1; n[r] = rows of x, for every row r. x: FP32 [batch, -1]."""
+    nodes = [
+        helper.make_node("Constant", [], ["one"], value=helper.make_tensor(
+            "one", TensorProto.FLOAT, [], [1.0])),
+        helper.make_node("Add", ["x", "one"], ["y"]),
+        helper.make_node("Shape", ["x"], ["shape"]),
+        helper.make_node("Constant", [], ["zero_i"], value=helper.make_tensor(
+            "zero_i", TensorProto.INT64, [1], [0])),
+        helper.make_node("Constant", [], ["one_i"], value=helper.make_tensor(
+            "one_i", TensorProto.INT64, [1], [1])),
+        helper.make_node("Slice", ["shape", "zero_i", "one_i"], ["rows"]),
+        helper.make_node("Concat", ["rows", "one_i"], ["rows_by_one"], axis=0),
+        helper.make_node("Cast", ["rows"], ["rows_f"], to=TensorProto.FLOAT),
+        helper.make_node("Expand", ["rows_f", "rows_by_one"], ["n"]),
+    ]
+    graph = helper.make_graph(
+        nodes, name,
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", "width"])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["batch", "width"]),
+         helper.make_tensor_value_info("n", TensorProto.FLOAT, ["batch", 1])])
+    return m._finish(graph)
+
+
+def write_probe_triton(root, name, max_batch_size, extra):
+    folder = os.path.join(root, name)
+    m.save(probe_model(name), os.path.join(folder, "1", "model.onnx"))
+    dims_x = [-1] if max_batch_size > 0 else [-1, -1]
+    dims_n = [1] if max_batch_size > 0 else [-1, 1]
+    m.write_triton_config(folder, name=name, max_batch_size=max_batch_size,
+                          inputs=[("x", "FP32", dims_x)],
+                          outputs=[("y", "FP32", dims_x), ("n", "FP32", dims_n)], extra=extra)
+
+
+def write_probe_mlserver(root, name):
+    folder = os.path.join(root, name)
+    m.save(probe_model(name), os.path.join(folder, "model.onnx"))
+    m.write_model_settings(folder, {
+        "name": name,
+        "max_batch_size": 8,
+        "max_batch_time": 0.05,
+        "parameters": {"uri": "./model.onnx"},
+    })
+
+
+@pytest.fixture(scope="module")
+def batching_server(tmp_path_factory, start_server):
+    root = str(tmp_path_factory.mktemp("batching"))
+    # Long delays make batches form reliably even on a loaded machine; they only cost the
+    # test time when fewer requests than max_batch_size are in flight.
+    write_probe_triton(root, "probe", 16, "dynamic_batching {\n  max_queue_delay_microseconds: 50000\n}\n")
+    write_probe_triton(root, "probe_nobatch", 0, "")
+    write_probe_triton(root, "probe_single", 16, "")  # batch dimension, but no batching
+    write_probe_mlserver(root, "probe_mls")
+    return start_server(root)
+
+
+@pytest.fixture(scope="module")
+def start_server():
+    # A module-scoped variant of conftest's factory (one server for this module's tests).
+    from tensord_process import TensordProcess
+    started = []
+
+    def start(repository, *flags):
+        process = TensordProcess.start(repository, *flags)
+        started.append(process)
+        return process
+
+    yield start
+    for process in started:
+        code = process.stop()
+        assert code == 0, f"tensord exited with {code} on SIGTERM; its output:\n{process.log()}"
+
+
+def send_concurrently(url, model, requests_spec):
+    """requests_spec: list of dicts (rows, width, first, outputs or None, id). Returns
+    {id: response} once every thread is done. All threads start together."""
+    barrier = threading.Barrier(len(requests_spec))
+    responses = {}
+    lock = threading.Lock()
+
+    def one(spec):
+        data = [spec["first"] + i for i in range(spec["rows"] * spec["width"])]
+        body = {"id": spec["id"]}
+        if spec.get("outputs") is not None:
+            body["outputs"] = [{"name": name} for name in spec["outputs"]]
+        barrier.wait()
+        response = infer(url, model, [tensor("x", "FP32", [spec["rows"], spec["width"]], data)],
+                         **body)
+        with lock:
+            responses[spec["id"]] = response
+
+    threads = [threading.Thread(target=one, args=(spec,)) for spec in requests_spec]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return responses
+
+
+def check_exact(spec, response):
+    body = response.json()
+    assert response.status_code == 200, response.text
+    assert body["id"] == spec["id"]
+    outputs = outputs_by_name(response)
+    want_y = [float(spec["first"] + i + 1) for i in range(spec["rows"] * spec["width"])]
+    if spec.get("outputs") is None or "y" in spec["outputs"]:
+        assert outputs["y"]["shape"] == [spec["rows"], spec["width"]]
+        assert outputs["y"]["data"] == want_y
+    if spec.get("outputs") is not None:
+        assert sorted(outputs) == sorted(spec["outputs"])
+    batch = outputs["n"]["data"] if "n" in outputs else None
+    if batch is not None:
+        assert outputs["n"]["shape"] == [spec["rows"], 1]
+        assert len(set(batch)) == 1
+        return int(batch[0])
+    return None
+
+
+def test_concurrent_requests_share_batches_and_get_their_own_rows(batching_server):
+    specs = [{"id": f"r{i}", "rows": 1 + i % 2, "width": WIDTH, "first": 1000 * i}
+             for i in range(12)]
+    responses = send_concurrently(batching_server.url, "probe", specs)
+    sizes = [check_exact(spec, responses[spec["id"]]) for spec in specs]
+    for spec, size in zip(specs, sizes):
+        assert spec["rows"] <= size <= 16
+    assert max(sizes) > 2, f"no batch formed: {sizes}"
+
+
+def test_other_shapes_and_output_selections_go_to_their_own_batches(batching_server):
+    # MLServer fails every request of such a mixed batch, and hands one request's output
+    # selection to the others; here each gets exactly its own.
+    specs = []
+    for i in range(12):
+        spec = {"id": f"m{i}", "rows": 1, "width": 3 if i % 3 == 0 else WIDTH, "first": 10 * i}
+        if i % 4 == 1:
+            spec["outputs"] = ["n"]
+        specs.append(spec)
+    responses = send_concurrently(batching_server.url, "probe", specs)
+    for spec in specs:
+        check_exact(spec, responses[spec["id"]])
+
+
+def test_mlserver_max_batch_time_batches_the_same_way(batching_server):
+    specs = [{"id": f"s{i}", "rows": 1, "width": WIDTH, "first": i} for i in range(8)]
+    responses = send_concurrently(batching_server.url, "probe_mls", specs)
+    sizes = [check_exact(spec, responses[spec["id"]]) for spec in specs]
+    assert max(sizes) > 1, f"no batch formed: {sizes}"
+
+
+@pytest.mark.parametrize("model", ["probe_nobatch", "probe_single"])
+def test_models_without_batching_run_each_request_alone(batching_server, model):
+    specs = [{"id": f"n{i}", "rows": 1 + i % 3, "width": WIDTH, "first": i} for i in range(8)]
+    responses = send_concurrently(batching_server.url, model, specs)
+    for spec in specs:
+        assert check_exact(spec, responses[spec["id"]]) == spec["rows"]
