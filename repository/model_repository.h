@@ -11,6 +11,11 @@
 //   (*repo)->LoadAll();                  // failures are kept per model, with the reason
 //   absl::StatusOr<ModelHandle> model = (*repo)->Get("mlp", "");   // highest ready version
 //
+// How a folder becomes a name, a platform and versions (config precedence, version folders,
+// single model files, version_policy with default "all"): repository/model_folder.h. Config
+// formats: repository/config_pbtxt.h, repository/model_settings.h. Threads per instance:
+// repository/thread_plan.h.
+//
 // Thread-safe. A ModelHandle keeps its version (runtime model and scheduler) alive while a
 // request uses it, so unloading never pulls a model from under a running request.
 #pragma once
