@@ -59,6 +59,12 @@ class Converter {
       if (!batching.ok()) return batching.status();
       config.batching = *std::move(batching);
     }
+    // Triton's optimization { graph { level } } is the ONNX Runtime graph optimization level
+    // (Triton's numbering, which the ONNX runtime understands); an explicit parameter wins.
+    if (proto.has_optimization() && proto.optimization().has_graph()) {
+      config.parameters["graph_optimization_level"] =
+          std::to_string(proto.optimization().graph().level());
+    }
     for (const auto& [key, value] : proto.parameters()) {
       config.parameters[key] = value.string_value();
     }

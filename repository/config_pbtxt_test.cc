@@ -365,3 +365,23 @@ TEST(ParseTritonConfig, UnsupportedFeatures) {
 
 }  // namespace
 }  // namespace tensord
+
+namespace tensord {
+namespace {
+
+TEST(ParseTritonConfig, GraphOptimizationLevelBecomesARuntimeParameter) {
+  ModelConfig config = Parse(R"pb(
+    name: "m"
+    optimization { graph { level: 1 } }
+  )pb");
+  EXPECT_EQ(config.parameters["graph_optimization_level"], "1");
+  config = Parse(R"pb(
+    name: "m"
+    optimization { graph { level: 1 } }
+    parameters { key: "graph_optimization_level" value: { string_value: "all" } }
+  )pb");
+  EXPECT_EQ(config.parameters["graph_optimization_level"], "all");
+}
+
+}  // namespace
+}  // namespace tensord
