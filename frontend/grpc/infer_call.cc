@@ -10,14 +10,35 @@ namespace tensord::grpc {
 
 InferCall::InferCall(const CallEnv& env)
     : Call(env), request_(std::make_shared<inference::ModelInferRequest>()) {
+  // Must precede the request; the done tag is delivered only for calls that arrive.
+  context_.AsyncNotifyWhenDone(&done_tag_);
   env_.service->RequestModelInfer(&context_, request_.get(), &responder_, env_.cq, env_.cq, this);
 }
 
 void InferCall::Proceed(bool ok) {
-  if (finishing_ || !ok) {
+  if (started_) {  // Finish completed (ok=false: the client was gone)
+    Release();
+    return;
+  }
+  if (!ok) {  // shutting down before a call arrived: no tag is owed
     delete this;
     return;
   }
+  started_ = true;
+  owed_tags_ = 2;
+  OnStart();
+}
+
+void InferCall::OnDone() {
+  if (context_.IsCancelled()) cancelled_->store(true);
+  Release();
+}
+
+void InferCall::Release() {
+  if (--owed_tags_ == 0) delete this;
+}
+
+void InferCall::OnStart() {
   Spawn(env_);
   const auto arrival = std::chrono::steady_clock::now();
   absl::StatusOr<std::unique_ptr<InferRequest>> request = RequestFromProto(request_);
@@ -26,14 +47,13 @@ void InferCall::Proceed(bool ok) {
     return;
   }
   (*request)->arrival = arrival;
+  (*request)->cancelled = cancelled_;
   // The callback may run inline (errors found before queueing) or on a scheduler thread.
   env_.server->InferAsync(*std::move(request),
                           [this](InferResult result) { Reply(std::move(result)); });
 }
 
 void InferCall::Reply(InferResult result) {
-  // Set before Finish: the Finish tag may come back on the queue thread at once.
-  finishing_ = true;
   if (!result.ok()) {
     responder_.FinishWithError(ToGrpcStatus(result.status()), this);
     return;

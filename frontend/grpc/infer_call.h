@@ -3,11 +3,15 @@
 //   InferCall::Spawn(env);   // posts the request for the next ModelInfer call
 //
 // States: waiting for a call → inferring (the request is with Server::InferAsync; no
-// thread waits) → finishing (Finish sent from the callback's thread; the object deletes
-// itself when the queue returns the Finish tag). The request message is held by a
-// shared_ptr that the input tensors co-own, so raw input bytes are never copied.
+// thread waits) → finishing (Finish sent from the callback's thread). Once a call has
+// arrived two tags are owed: Finish's and the "done" tag of AsyncNotifyWhenDone, which
+// also tells when the client cancelled (then the request is marked cancelled so the
+// scheduler drops it unexecuted). The object deletes itself when both have come back. The
+// request message is held by a shared_ptr that the input tensors co-own, so raw input
+// bytes are never copied.
 #pragma once
 
+#include <atomic>
 #include <memory>
 
 #include "core/infer_request.h"
@@ -22,7 +26,20 @@ class InferCall final : public Call, public Tag {
   void Proceed(bool ok) override;
 
  private:
+  class DoneTag final : public Tag {
+   public:
+    explicit DoneTag(InferCall* call) : call_(call) {}
+    void Proceed(bool) override { call_->OnDone(); }
+
+   private:
+    InferCall* call_;
+  };
+
   explicit InferCall(const CallEnv& env);
+  void OnStart();
+  void OnDone();
+  // Both owed tags come back on this call's queue thread, so a plain counter suffices.
+  void Release();
   // Runs once, on any thread; after it returns the object may already be gone.
   void Reply(InferResult result);
 
@@ -30,7 +47,10 @@ class InferCall final : public Call, public Tag {
   std::shared_ptr<inference::ModelInferRequest> request_;
   inference::ModelInferResponse response_;
   ::grpc::ServerAsyncResponseWriter<inference::ModelInferResponse> responder_{&context_};
-  bool finishing_ = false;
+  DoneTag done_tag_{this};
+  std::shared_ptr<std::atomic<bool>> cancelled_ = std::make_shared<std::atomic<bool>>(false);
+  bool started_ = false;
+  int owed_tags_ = 0;
 };
 
 }  // namespace tensord::grpc
