@@ -53,6 +53,11 @@ class Tag {
   // `ok` is the completion queue's verdict on the finished operation (false: the call
   // failed or the server is shutting down).
   virtual void Proceed(bool ok) = 0;
+
+ protected:
+  // The queue returns tags as void* and the queue thread casts them back to Tag*, so a
+  // class with several bases must hand out its Tag subobject, never plain `this`.
+  void* AsTag() { return static_cast<Tag*>(this); }
 };
 
 // Base of the call objects: keeps LiveCalls accurate over the object's life.

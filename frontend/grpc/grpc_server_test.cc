@@ -267,6 +267,26 @@ TEST_F(GrpcServerTest, StreamAnswersInOrderAndSurvivesBadRequests) {
   EXPECT_EQ(responses[4].infer_response().id(), "c");
 }
 
+TEST_F(GrpcServerTest, StreamLongerThanTheBacklogLimit) {
+  // More requests than the stream holds unwritten answers for: reading pauses and resumes.
+  ::grpc::ClientContext context;
+  auto stream = stub_->ModelStreamInfer(&context);
+  constexpr int kRequests = 300;
+  for (int i = 0; i < kRequests; ++i) {
+    ASSERT_TRUE(stream->Write(EchoRequest({float(i)}, std::to_string(i))));
+  }
+  ASSERT_TRUE(stream->WritesDone());
+  inference::ModelStreamInferResponse response;
+  int expected = 0;
+  while (stream->Read(&response)) {
+    ASSERT_EQ(response.infer_response().id(), std::to_string(expected));
+    EXPECT_EQ(response.infer_response().raw_output_contents(0), RawFloats({float(expected)}));
+    ++expected;
+  }
+  EXPECT_EQ(expected, kRequests);
+  EXPECT_TRUE(stream->Finish().ok());
+}
+
 TEST_F(GrpcServerTest, ManyConcurrentCallsOnSeveralQueues) {
   StartGrpc({.cq_threads = 3});
   constexpr int kThreads = 6;

@@ -11,8 +11,9 @@ namespace tensord::grpc {
 InferCall::InferCall(const CallEnv& env)
     : Call(env), request_(std::make_shared<inference::ModelInferRequest>()) {
   // Must precede the request; the done tag is delivered only for calls that arrive.
-  context_.AsyncNotifyWhenDone(&done_tag_);
-  env_.service->RequestModelInfer(&context_, request_.get(), &responder_, env_.cq, env_.cq, this);
+  context_.AsyncNotifyWhenDone(static_cast<Tag*>(&done_tag_));
+  env_.service->RequestModelInfer(&context_, request_.get(), &responder_, env_.cq, env_.cq,
+                                  AsTag());
 }
 
 void InferCall::Proceed(bool ok) {
@@ -55,11 +56,11 @@ void InferCall::OnStart() {
 
 void InferCall::Reply(InferResult result) {
   if (!result.ok()) {
-    responder_.FinishWithError(ToGrpcStatus(result.status()), this);
+    responder_.FinishWithError(ToGrpcStatus(result.status()), AsTag());
     return;
   }
   ResponseToProto(std::move(**result), &response_);
-  responder_.Finish(response_, ::grpc::Status::OK, this);
+  responder_.Finish(response_, ::grpc::Status::OK, AsTag());
 }
 
 }  // namespace tensord::grpc

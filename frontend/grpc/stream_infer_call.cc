@@ -24,7 +24,8 @@ std::unique_ptr<inference::ModelStreamInferResponse> ErrorResponse(
 }  // namespace
 
 StreamInferCall::StreamInferCall(const CallEnv& env) : Call(env) {
-  env_.service->RequestModelStreamInfer(&context_, &stream_, env_.cq, env_.cq, &start_tag_);
+  env_.service->RequestModelStreamInfer(&context_, &stream_, env_.cq, env_.cq,
+                                        static_cast<Tag*>(&start_tag_));
 }
 
 void StreamInferCall::OnEvent(Op op, bool ok) {
@@ -51,14 +52,27 @@ void StreamInferCall::OnEvent(Op op, bool ok) {
       SendFinish();
       return;
     case Op::kWrite: {
-      std::unique_lock<std::mutex> lock(mutex_);
-      writing_.reset();
-      if (!ok) broken_ = true;
-      MaybeWriteLocked();
-      if (!ShouldFinishLocked()) return;
-    }
-      SendFinish();
+      bool resume_reading = false;
+      {
+        std::unique_lock<std::mutex> lock(mutex_);
+        writing_.reset();
+        if (!ok) broken_ = true;
+        MaybeWriteLocked();
+        // A broken stream resumes too: its Read fails at once and lets the stream finish.
+        if (read_paused_ && (broken_ || BacklogLocked() < kMaxBacklog)) {
+          read_paused_ = false;
+          resume_reading = true;
+        } else if (!ShouldFinishLocked()) {
+          return;
+        }
+      }
+      if (resume_reading) {
+        StartRead();
+      } else {
+        SendFinish();
+      }
       return;
+    }
     case Op::kFinish: {
       // Wait out a thread still inside a locked section that just sent Finish.
       std::lock_guard<std::mutex> lock(mutex_);
@@ -70,19 +84,24 @@ void StreamInferCall::OnEvent(Op op, bool ok) {
 
 void StreamInferCall::StartRead() {
   reading_ = std::make_shared<inference::ModelInferRequest>();
-  stream_.Read(reading_.get(), &read_tag_);
+  stream_.Read(reading_.get(), static_cast<Tag*>(&read_tag_));
 }
 
 void StreamInferCall::OnRead() {
   const auto arrival = std::chrono::steady_clock::now();
   std::shared_ptr<inference::ModelInferRequest> message = std::move(reading_);
   const uint64_t sequence = next_sequence_++;
+  bool read_more = true;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     ++inferring_;
+    if (BacklogLocked() >= kMaxBacklog) {
+      read_paused_ = true;
+      read_more = false;
+    }
   }
-  // Keep reading while this one runs.
-  StartRead();
+  // Keep reading while this one runs (unless the client is not reading its answers).
+  if (read_more) StartRead();
 
   absl::StatusOr<std::unique_ptr<InferRequest>> request = RequestFromProto(message);
   if (!request.ok()) {
@@ -119,7 +138,7 @@ void StreamInferCall::MaybeWriteLocked() {
   writing_ = std::move(next->second);
   ready_.erase(next);
   ++next_to_write_;
-  stream_.Write(*writing_, &write_tag_);
+  stream_.Write(*writing_, static_cast<Tag*>(&write_tag_));
 }
 
 bool StreamInferCall::ShouldFinishLocked() {
@@ -129,6 +148,12 @@ bool StreamInferCall::ShouldFinishLocked() {
   return true;
 }
 
-void StreamInferCall::SendFinish() { stream_.Finish(::grpc::Status::OK, &finish_tag_); }
+int64_t StreamInferCall::BacklogLocked() const {
+  return inferring_ + static_cast<int64_t>(ready_.size()) + (writing_ != nullptr ? 1 : 0);
+}
+
+void StreamInferCall::SendFinish() {
+  stream_.Finish(::grpc::Status::OK, static_cast<Tag*>(&finish_tag_));
+}
 
 }  // namespace tensord::grpc

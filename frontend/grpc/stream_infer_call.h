@@ -8,7 +8,10 @@
 // Reads continue while inferences run: each request read is handed to Server::InferAsync
 // and the next Read is posted at once. Answers complete in any order on scheduler
 // threads; they wait in `ready_` until every earlier one is written, and only one Write
-// is outstanding at a time (gRPC's rule). Finish is sent once no read, inference or write
+// is outstanding at a time (gRPC's rule). A client that sends faster than it reads is
+// held back: past kMaxBacklog answers not yet written, no further Read is posted until a
+// Write completes (so memory stays bounded and HTTP/2 flow control pushes back on the
+// client). Finish is sent once no read, inference or write
 // is outstanding; the object deletes itself when the Finish tag returns.
 #pragma once
 
@@ -40,6 +43,7 @@ class StreamInferCall final : public Call {
     Op op_;
   };
   using Response = inference::ModelStreamInferResponse;
+  static constexpr int64_t kMaxBacklog = 64;
 
   explicit StreamInferCall(const CallEnv& env);
   void OnEvent(Op op, bool ok);
@@ -51,6 +55,8 @@ class StreamInferCall final : public Call {
   void MaybeWriteLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
   // True when the stream should Finish now (the caller sends it after unlocking).
   bool ShouldFinishLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
+  // Answers read but not yet written (inferring, waiting, being written).
+  int64_t BacklogLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
   void SendFinish();
 
   OpTag start_tag_{this, Op::kStart};
@@ -71,6 +77,7 @@ class StreamInferCall final : public Call {
   bool reads_done_ ABSL_GUARDED_BY(mutex_) = false;
   bool broken_ ABSL_GUARDED_BY(mutex_) = false;  // a Write failed: the client is gone
   bool finishing_ ABSL_GUARDED_BY(mutex_) = false;
+  bool read_paused_ ABSL_GUARDED_BY(mutex_) = false;
 };
 
 }  // namespace tensord::grpc

@@ -35,13 +35,13 @@ class UnaryCall final : public Call, public Tag {
     Spawn(env_, method_, handler_);
     finishing_ = true;
     const ::grpc::Status status = handler_(*env_.server, request_, &response_);
-    responder_.Finish(response_, status, this);
+    responder_.Finish(response_, status, AsTag());
   }
 
  private:
   UnaryCall(const CallEnv& env, RequestMethod method, Handler handler)
       : Call(env), method_(method), handler_(handler) {
-    (env_.service->*method_)(&context_, &request_, &responder_, env_.cq, env_.cq, this);
+    (env_.service->*method_)(&context_, &request_, &responder_, env_.cq, env_.cq, AsTag());
   }
 
   const RequestMethod method_;
