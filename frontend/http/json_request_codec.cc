@@ -93,9 +93,11 @@ LeafError ToInteger(element value, T& out) {
     }
     case element_type::DOUBLE: {
       // Integral doubles (3.0, 1e3) are accepted: some JSON writers emit every number so.
+      // Beyond 2^53 a double need not be the integer that was written (and integer
+      // literals past 64 bits arrive here as doubles, see WidenBigIntegers): refused.
       const double d = value.get_double().value_unsafe();
       if (std::trunc(d) != d) return LeafError::kNotInteger;
-      if (d >= 0x1p64 || d < -0x1p63) return LeafError::kOutOfRange;
+      if (std::fabs(d) >= 0x1p53) return LeafError::kOutOfRange;
       if (d < 0) {
         const auto v = static_cast<int64_t>(d);
         if (!std::in_range<T>(v)) return LeafError::kOutOfRange;
@@ -319,8 +321,10 @@ absl::Status DecodeShape(element value, const std::string& name, Shape& shape) {
         fmt::format("input '{}': 'shape' must be an array of integers", name));
   }
   for (element dim : AsArray(value)) {
-    int64_t size = 0;
-    if (ToInteger<int64_t>(dim, size) != LeafError::kNone || size < 0) {
+    // Only integer literals: 2.0 is not a dimension (unlike data, where INT types take it).
+    const bool integer = dim.type() == element_type::INT64;
+    const int64_t size = integer ? dim.get_int64().value_unsafe() : -1;
+    if (size < 0) {
       return absl::InvalidArgumentError(
           fmt::format("input '{}': shape dimension {} is {}, not a non-negative integer", name,
                       shape.size(), ValueText(dim)));
@@ -529,6 +533,54 @@ absl::Status DecodeDocument(element root, BinaryTail& tail, InferRequest& reques
   return absl::OkStatus();
 }
 
+// simdjson rejects integer literals beyond 64 bits as malformed JSON, which would hide
+// which input or dimension is wrong. Returns `json` with ".0" appended to each such literal
+// (so it parses as a double and the usual checks name it), or nullopt when there is none.
+std::optional<std::string> WidenBigIntegers(std::string_view json) {
+  const auto digit = [](char c) { return c >= '0' && c <= '9'; };
+  std::optional<std::string> widened;
+  size_t copied = 0;
+  bool in_string = false;
+  for (size_t i = 0; i < json.size(); ++i) {
+    const char c = json[i];
+    if (in_string) {
+      if (c == '\\') {
+        ++i;
+      } else if (c == '"') {
+        in_string = false;
+      }
+      continue;
+    }
+    if (c == '"') {
+      in_string = true;
+      continue;
+    }
+    if (c != '-' && !digit(c)) continue;
+    const bool negative = c == '-';
+    size_t end = negative ? i + 1 : i;
+    const size_t digits_from = end;
+    while (end < json.size() && digit(json[end])) ++end;
+    const std::string_view digits = json.substr(digits_from, end - digits_from);
+    const bool integer =
+        end >= json.size() || (json[end] != '.' && json[end] != 'e' && json[end] != 'E');
+    const std::string_view limit = negative ? "9223372036854775808" : "18446744073709551615";
+    if (integer &&
+        (digits.size() > limit.size() || (digits.size() == limit.size() && digits > limit))) {
+      if (!widened) widened.emplace().reserve(json.size() + 16);
+      widened->append(json.substr(copied, end - copied));
+      widened->append(".0");
+      copied = end;
+    }
+    while (end < json.size() && (digit(json[end]) || json[end] == '.' || json[end] == 'e' ||
+                                 json[end] == 'E' || json[end] == '+' || json[end] == '-')) {
+      ++end;
+    }
+    i = end - 1;
+  }
+  if (widened) widened->append(json.substr(copied));
+  return widened;
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<InferRequest>> DecodeInferRequest(
@@ -554,8 +606,16 @@ absl::StatusOr<std::unique_ptr<InferRequest>> DecodeInferRequest(
     element root;
     // The body keeps kPadding bytes after its end (and after the JSON header there is the
     // binary data or that padding), so simdjson parses it in place.
-    const simdjson::error_code error =
+    simdjson::error_code error =
         parser.parse(body->data(), json_length, /*realloc_if_needed=*/false).get(root);
+    PaddedBuffer widened_json;  // only for the rare body with integers beyond 64 bits
+    if (error == simdjson::NUMBER_ERROR) {
+      if (std::optional<std::string> widened =
+              WidenBigIntegers(body->view().substr(0, json_length))) {
+        widened_json.Append(widened->data(), widened->size());
+        error = parser.parse(widened_json.data(), widened_json.size(), false).get(root);
+      }
+    }
     if (error) {
       status = absl::InvalidArgumentError(
           fmt::format("malformed JSON in request body: {}", simdjson::error_message(error)));

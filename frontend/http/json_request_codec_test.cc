@@ -96,9 +96,26 @@ TEST(JsonRequestCodec, NestedDataFlattensInRowMajorOrder) {
   EXPECT_THAT(DecodeValues<float>("FP32", "[]", "[7]"), ElementsAre(7.0f));
 }
 
+TEST(JsonRequestCodec, FloatsAcceptIntegersBeyond64Bits) {
+  EXPECT_THAT(DecodeValues<double>("FP64", "[2]", R"([100000000000000000000, -1e2])"),
+              ElementsAre(1e20, -100.0));
+  // Strings that look like big numbers are left alone.
+  absl::StatusOr<std::unique_ptr<InferRequest>> request = Decode(
+      R"({"id":"123456789012345678901234","inputs":[{"name":"x","shape":[1],"datatype":"FP64",)"
+      R"("data":[123456789012345678901234],"parameters":{"s":"\"99999999999999999999"}}]})");
+  ASSERT_TRUE(request.ok()) << request.status();
+  EXPECT_EQ((*request)->id, "123456789012345678901234");
+  EXPECT_EQ(std::get<std::string>((*request)->inputs[0].parameters.at("s")),
+            "\"99999999999999999999");
+  ExpectInvalid(R"({"inputs":[1e400]})", "malformed JSON in request body");
+}
+
 TEST(JsonRequestCodec, IntegersAcceptIntegralDoubles) {
   EXPECT_THAT(DecodeValues<int32_t>("INT32", "[2]", "[3.0, -1e3]"), ElementsAre(3, -1000));
-  EXPECT_THAT(DecodeValues<uint8_t>("UINT8", "[1.0]", "[2]"), ElementsAre(2));
+  EXPECT_THAT(DecodeValues<int64_t>("INT64", "[1]", "[9007199254740991.0]"),
+              ElementsAre(9007199254740991));
+  ExpectInvalid(OneInput("INT64", "[1]", "[1e18]"),
+                "input 'x': data element 0 (1e+18) is out of range for INT64");
 }
 
 TEST(JsonRequestCodec, ReadsIdParametersAndOutputs) {
@@ -174,6 +191,15 @@ TEST(JsonRequestCodec, RejectsBadDimensions) {
                 "input 'x': shape dimension 0 is a string, not a non-negative integer");
   ExpectInvalid(OneInput("FP32", "[18446744073709551615]", "[1]"),
                 "input 'x': shape dimension 0 is 18446744073709551615, not a non-negative integer");
+  ExpectInvalid(OneInput("FP32", "[2.0]", "[1,2]"),
+                "input 'x': shape dimension 0 is 2, not a non-negative integer");
+  ExpectInvalid(OneInput("FP32", "[true]", "[1]"),
+                "input 'x': shape dimension 0 is true, not a non-negative integer");
+  ExpectInvalid(OneInput("FP32", "[[1]]", "[1]"),
+                "input 'x': shape dimension 0 is an array, not a non-negative integer");
+  ExpectInvalid(
+      OneInput("FP32", "[1, 18446744073709551616]", "[1]"),
+      "input 'x': shape dimension 1 is 1.8446744073709552e+19, not a non-negative integer");
   ExpectInvalid(OneInput("FP32", "[4294967296,4294967296]", "[1]"),
                 "input 'x': shape [4294967296,4294967296] has too many elements");
 }
@@ -207,6 +233,11 @@ TEST(JsonRequestCodec, RejectsIntegersOutOfRangeOrWithFractions) {
                 "input 'x': data element 0 (10000000000) is out of range for INT32");
   ExpectInvalid(OneInput("INT64", "[1]", "[9223372036854775808]"),
                 "input 'x': data element 0 (9223372036854775808) is out of range for INT64");
+  // Literals beyond 64 bits still get a message that names the input.
+  ExpectInvalid(OneInput("UINT64", "[2]", "[18446744073709551616, 1]"),
+                "input 'x': data element 0 (1.8446744073709552e+19) is out of range for UINT64");
+  ExpectInvalid(OneInput("INT64", "[2]", "[1, -9223372036854775809]"),
+                "input 'x': data element 1 (-9.223372036854776e+18) is out of range for INT64");
   ExpectInvalid(OneInput("UINT64", "[1]", "[-1]"),
                 "input 'x': data element 0 (-1) is out of range for UINT64");
   ExpectInvalid(OneInput("INT64", "[2,2]", "[[1,2],[3,0.25]]"),

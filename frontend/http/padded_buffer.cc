@@ -15,7 +15,9 @@ void PaddedBuffer::Reserve(size_t bytes) {
   const size_t capacity = std::max(size_ + bytes, capacity_ + capacity_ / 2);
   auto grown = std::make_unique_for_overwrite<char[]>(capacity + kPadding);
   if (size_ > 0) std::memcpy(grown.get(), data_.get(), size_);
-  std::memset(grown.get() + size_, 0, capacity + kPadding - size_);
+  // Only the padding is zeroed: pages of a large reservation stay untouched (not resident)
+  // until data really arrives.
+  std::memset(grown.get() + size_, 0, kPadding);
   data_ = std::move(grown);
   capacity_ = capacity;
 }

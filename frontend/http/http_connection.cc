@@ -1,0 +1,241 @@
+#include "frontend/http/http_connection.h"
+
+#include <string>
+#include <utility>
+
+#include "boost/asio/post.hpp"
+#include "boost/beast/http/empty_body.hpp"
+#include "boost/beast/http/error.hpp"
+#include "boost/beast/http/read.hpp"
+#include "boost/beast/http/write.hpp"
+#include "fmt/format.h"
+
+namespace tensord::http {
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = boost::asio::ip::tcp;
+
+namespace {
+
+constexpr size_t kReadChunk = 16 * 1024;
+constexpr uint32_t kHeaderLimit = 64 * 1024;
+
+std::string_view View(beast::string_view text) { return {text.data(), text.size()}; }
+beast::string_view BeastView(std::string_view text) { return {text.data(), text.size()}; }
+
+const std::shared_ptr<const PaddedBuffer>& EmptyBody() {
+  static const auto* const empty =
+      new std::shared_ptr<const PaddedBuffer>(std::make_shared<PaddedBuffer>());
+  return *empty;
+}
+
+}  // namespace
+
+void ConnectionSet::Add(HttpConnection* connection) {
+  std::lock_guard lock(mutex_);
+  connections_.insert(connection);
+}
+
+void ConnectionSet::Remove(HttpConnection* connection) {
+  std::lock_guard lock(mutex_);
+  connections_.erase(connection);
+}
+
+void ConnectionSet::CloseAll() {
+  std::lock_guard lock(mutex_);
+  for (HttpConnection* connection : connections_) connection->Close();
+}
+
+HttpConnection::HttpConnection(tcp::socket&& socket, const ConnectionOptions& options,
+                               RestHandler& handler, ConnectionSet& connections)
+    : stream_(std::move(socket)), options_(options), handler_(handler), connections_(connections) {}
+
+HttpConnection::~HttpConnection() { connections_.Remove(this); }
+
+void HttpConnection::Start() {
+  connections_.Add(this);
+  beast::error_code ignored;
+  stream_.socket().set_option(tcp::no_delay(true), ignored);
+  WaitForRequest();
+}
+
+void HttpConnection::Close() {
+  beast::error_code ignored;
+  stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
+  stream_.close();
+}
+
+void HttpConnection::WaitForRequest() {
+  if (buffer_.size() > 0) {  // the next (pipelined) request has already arrived
+    ReadHeader();
+    return;
+  }
+  // Idle until the first byte: a separate read so that keep-alive idleness and a slow
+  // request get their own timeouts.
+  stream_.expires_after(options_.idle_timeout);
+  stream_.async_read_some(buffer_.prepare(kReadChunk),
+                          [self = shared_from_this()](beast::error_code error, size_t size) {
+                            if (error) {
+                              self->Close();
+                              return;
+                            }
+                            self->buffer_.commit(size);
+                            self->ReadHeader();
+                          });
+}
+
+void HttpConnection::ReadHeader() {
+  parser_.emplace();
+  parser_->body_limit(options_.max_body_bytes);
+  parser_->header_limit(kHeaderLimit);
+  // One deadline for the whole request, header and body.
+  stream_.expires_after(options_.read_timeout);
+  bhttp::async_read_header(
+      stream_, buffer_, *parser_,
+      [self = shared_from_this()](beast::error_code error, size_t) { self->OnHeader(error); });
+}
+
+void HttpConnection::OnHeader(beast::error_code error) {
+  if (error) {
+    OnReadError(error);
+    return;
+  }
+  const auto& request = parser_->get();
+  version_ = request.version();
+  auto expect = request.find(bhttp::field::expect);
+  if (expect != request.end() && beast::iequals(expect->value(), "100-continue") &&
+      !parser_->is_done()) {
+    // curl sends this before large bodies and waits for the go-ahead.
+    auto go_ahead = std::make_shared<bhttp::response<bhttp::empty_body>>(bhttp::status::continue_,
+                                                                         request.version());
+    bhttp::async_write(stream_, *go_ahead,
+                       [self = shared_from_this(), go_ahead](beast::error_code error, size_t) {
+                         if (error) {
+                           self->Close();
+                           return;
+                         }
+                         self->ReadBody();
+                       });
+    return;
+  }
+  ReadBody();
+}
+
+void HttpConnection::ReadBody() {
+  if (parser_->is_done()) {
+    Dispatch();
+    return;
+  }
+  bhttp::async_read(stream_, buffer_, *parser_,
+                    [self = shared_from_this()](beast::error_code error, size_t) {
+                      if (error) {
+                        self->OnReadError(error);
+                        return;
+                      }
+                      self->Dispatch();
+                    });
+}
+
+void HttpConnection::OnReadError(beast::error_code error) {
+  keep_alive_ = false;
+  if (error == bhttp::error::body_limit) {
+    linger_ = true;
+    Send(ErrorResponse(413, fmt::format("request body is larger than the limit of {} bytes",
+                                        options_.max_body_bytes)));
+  } else if (error == bhttp::error::header_limit) {
+    linger_ = true;
+    Send(ErrorResponse(
+        431, fmt::format("request header is larger than the limit of {} bytes", kHeaderLimit)));
+  } else if (error.category() == bhttp::make_error_code(bhttp::error::bad_method).category() &&
+             error != bhttp::error::end_of_stream && error != bhttp::error::partial_message) {
+    linger_ = true;
+    Send(ErrorResponse(400, fmt::format("malformed HTTP request: {}", error.message())));
+  } else {
+    // Timeout, the client went away, or Stop closed the socket: nobody to answer.
+    Close();
+  }
+}
+
+void HttpConnection::Dispatch() {
+  auto& request = parser_->get();
+  keep_alive_ = request.keep_alive();
+  RestRequest rest{.method = View(request.method_string()),
+                   .target = View(request.target()),
+                   .body = request.body() ? request.body() : EmptyBody()};
+  if (auto header = request.find("Inference-Header-Content-Length"); header != request.end()) {
+    rest.inference_header_length = View(header->value());
+  }
+  // No deadline while the inference runs; the reply's write sets one.
+  stream_.expires_never();
+  RestHandler::Post post = [executor = stream_.get_executor()](absl::AnyInvocable<void() &&> task) {
+    asio::post(executor, [task = std::move(task)]() mutable { std::move(task)(); });
+  };
+  handler_.Handle(rest, post, [self = shared_from_this()](RestResponse response) {
+    self->Send(std::move(response));
+  });
+}
+
+void HttpConnection::Send(RestResponse reply) {
+  response_ = {};
+  response_.version(version_ == 10 ? 10 : 11);
+  response_.result(static_cast<unsigned>(reply.status));
+  if (reply.status == 499) response_.reason("Client Closed Request");
+  if (!reply.body.empty()) {
+    response_.set(bhttp::field::content_type,
+                  reply.inference_header_length ? "application/octet-stream" : "application/json");
+  }
+  if (reply.inference_header_length) {
+    response_.set("Inference-Header-Content-Length",
+                  std::to_string(*reply.inference_header_length));
+  }
+  if (!reply.allow.empty()) response_.set(bhttp::field::allow, BeastView(reply.allow));
+  response_.body() = std::move(reply.body);
+  response_.keep_alive(keep_alive_);
+  response_.prepare_payload();
+  // A client that does not read its reply is dropped like one that does not send.
+  stream_.expires_after(options_.read_timeout);
+  bhttp::async_write(
+      stream_, response_,
+      [self = shared_from_this()](beast::error_code error, size_t) { self->OnWritten(error); });
+}
+
+void HttpConnection::OnWritten(beast::error_code error) {
+  if (error) {
+    Close();
+    return;
+  }
+  response_ = {};  // frees the reply body while the connection idles
+  if (!keep_alive_) {
+    if (linger_) {
+      LingeringClose();
+    } else {
+      Close();
+    }
+    return;
+  }
+  parser_.reset();
+  WaitForRequest();
+}
+
+void HttpConnection::LingeringClose() {
+  beast::error_code ignored;
+  stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  buffer_.clear();
+  stream_.expires_after(options_.read_timeout);
+  Drain();
+}
+
+void HttpConnection::Drain() {
+  buffer_.clear();
+  stream_.async_read_some(buffer_.prepare(kReadChunk),
+                          [self = shared_from_this()](beast::error_code error, size_t) {
+                            if (error) {
+                              self->Close();
+                              return;
+                            }
+                            self->Drain();
+                          });
+}
+
+}  // namespace tensord::http

@@ -1,0 +1,92 @@
+// One HTTP/1.1 connection of the REST frontend: reads requests one after another
+// (keep-alive, pipelining), hands each to the RestHandler and writes its reply.
+//
+//   auto connection = std::make_shared<HttpConnection>(std::move(socket), options, handler,
+//                                                      connections);
+//   connection->Start();   // on the socket's I/O thread
+//
+// Timeouts: idle_timeout while waiting for the first byte of a request, read_timeout for
+// the rest of it to arrive (and for the client to read its reply). Nothing runs while an
+// inference is in flight; the connection stays alive through the shared_ptr that the
+// reply callback holds. A body over max_body_bytes gets 413 and the connection closes
+// after draining what the client still sends (so that it sees the 413, not a reset).
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <unordered_set>
+
+#include "absl/base/thread_annotations.h"
+#include "boost/asio/ip/tcp.hpp"
+#include "boost/beast/core/flat_buffer.hpp"
+#include "boost/beast/core/tcp_stream.hpp"
+#include "boost/beast/http/message.hpp"
+#include "boost/beast/http/parser.hpp"
+#include "boost/beast/http/string_body.hpp"
+#include "frontend/http/padded_body.h"
+#include "frontend/http/rest_handler.h"
+
+namespace tensord::http {
+
+class HttpConnection;
+
+// The live connections of one I/O thread, so that Stop can close them all.
+class ConnectionSet {
+ public:
+  void Add(HttpConnection* connection);
+  void Remove(HttpConnection* connection);
+  // Closes every connection; call on the connections' I/O thread.
+  void CloseAll();
+
+ private:
+  std::mutex mutex_;
+  std::unordered_set<HttpConnection*> connections_ ABSL_GUARDED_BY(mutex_);
+};
+
+struct ConnectionOptions {
+  size_t max_body_bytes = 64u << 20;
+  std::chrono::milliseconds read_timeout{30'000};
+  std::chrono::milliseconds idle_timeout{60'000};
+};
+
+class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
+ public:
+  // `handler` and `connections` must outlive the connection.
+  HttpConnection(boost::asio::ip::tcp::socket&& socket, const ConnectionOptions& options,
+                 RestHandler& handler, ConnectionSet& connections);
+  ~HttpConnection();
+  HttpConnection(const HttpConnection&) = delete;
+  HttpConnection& operator=(const HttpConnection&) = delete;
+
+  void Start();
+  // Closes the socket; pending operations end with operation_aborted.
+  void Close();
+
+ private:
+  void WaitForRequest();
+  void ReadHeader();
+  void OnHeader(boost::beast::error_code error);
+  void ReadBody();
+  void OnReadError(boost::beast::error_code error);
+  void Dispatch();
+  void Send(RestResponse response);
+  void OnWritten(boost::beast::error_code error);
+  // Stops sending, reads and drops what the client still sends, then closes.
+  void LingeringClose();
+  void Drain();
+
+  boost::beast::tcp_stream stream_;
+  const ConnectionOptions options_;
+  RestHandler& handler_;
+  ConnectionSet& connections_;
+  boost::beast::flat_buffer buffer_;
+  std::optional<boost::beast::http::request_parser<PaddedBody>> parser_;
+  boost::beast::http::response<boost::beast::http::string_body> response_;
+  unsigned version_ = 11;   // of the request being answered
+  bool keep_alive_ = true;  // false: close after this reply
+  bool linger_ = false;     // drain before closing (the client may still be sending)
+};
+
+}  // namespace tensord::http

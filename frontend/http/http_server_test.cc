@@ -1,0 +1,347 @@
+// The REST server end to end over sockets, against a fake InferenceService: routes,
+// keep-alive, pipelining, slow inference, limits, timeouts, bind errors, Stop.
+#include <atomic>
+#include <thread>
+#include <vector>
+
+#include "frontend/http/rest_server.h"
+#include "frontend/http/test_util/fake_inference_service.h"
+#include "frontend/http/test_util/http_test_client.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace tensord::http {
+namespace {
+
+using ::testing::HasSubstr;
+using namespace std::chrono_literals;
+using Client = HttpTestClient;
+
+constexpr std::string_view kEchoBody =
+    R"({"id":"r1","inputs":[{"name":"x","shape":[2],"datatype":"FP32","data":[1.5,-2]}]})";
+
+class HttpServerTest : public ::testing::Test {
+ protected:
+  void StartServer(HttpOptions options = {}) {
+    options.host = "127.0.0.1";
+    options.port = 0;
+    absl::StatusOr<std::unique_ptr<HttpServer>> server = StartRestServer(service_, options);
+    ASSERT_TRUE(server.ok()) << server.status();
+    server_ = *std::move(server);
+    ASSERT_NE(server_->port(), 0);
+  }
+  void SetUp() override { StartServer(); }
+
+  Client::Response Roundtrip(const std::string& request) {
+    Client client(server_->port());
+    EXPECT_TRUE(client.Send(request));
+    std::optional<Client::Response> response = client.Read();
+    EXPECT_TRUE(response.has_value()) << request;
+    return response.value_or(Client::Response{});
+  }
+
+  std::shared_ptr<FakeInferenceService> service_ = std::make_shared<FakeInferenceService>();
+  std::unique_ptr<HttpServer> server_;
+};
+
+TEST_F(HttpServerTest, ServesServerMetadataAndHealth) {
+  Client::Response metadata = Roundtrip(Client::Get("/v2"));
+  EXPECT_EQ(metadata.status, 200);
+  EXPECT_EQ(metadata.header("content-type"), "application/json");
+  EXPECT_EQ(metadata.body,
+            R"({"name":"tensord","version":"0.1.0","extensions":["binary_tensor_data"]})");
+  Client::Response live = Roundtrip(Client::Get("/v2/health/live"));
+  EXPECT_EQ(live.status, 200);
+  EXPECT_EQ(live.body, "");
+  EXPECT_EQ(live.header("content-length"), "0");
+  EXPECT_EQ(Roundtrip(Client::Get("/v2/health/ready")).status, 200);
+  service_->ready = false;
+  Client::Response not_ready = Roundtrip(Client::Get("/v2/health/ready"));
+  EXPECT_EQ(not_ready.status, 400);
+  EXPECT_EQ(not_ready.body, R"({"error":"the server is not ready"})");
+}
+
+TEST_F(HttpServerTest, ServesModelMetadataAndReadiness) {
+  Client::Response metadata = Roundtrip(Client::Get("/v2/models/model.v1-x_y"));
+  EXPECT_EQ(metadata.status, 200);
+  EXPECT_EQ(metadata.body, R"({"name":"model.v1-x_y","versions":["1"],"platform":"fake",)"
+                           R"("inputs":[{"name":"x","datatype":"FP32","shape":[-1,-1]}],)"
+                           R"("outputs":[{"name":"x","datatype":"FP32","shape":[-1,-1]}]})");
+  EXPECT_EQ(Roundtrip(Client::Get("/v2/models/model%2Ev1-x_y/versions/1")).status, 200);
+  Client::Response unknown = Roundtrip(Client::Get("/v2/models/nope/versions/1"));
+  EXPECT_EQ(unknown.status, 404);
+  EXPECT_EQ(unknown.body, R"({"error":"unknown model 'nope'"})");
+  EXPECT_EQ(Roundtrip(Client::Get("/v2/models/echo/versions/7")).status, 404);
+
+  Client::Response ready = Roundtrip(Client::Get("/v2/models/echo/ready"));
+  EXPECT_EQ(ready.status, 200);
+  EXPECT_EQ(ready.body, "");
+  EXPECT_EQ(Roundtrip(Client::Get("/v2/models/echo/versions/1/ready")).status, 200);
+  Client::Response broken = Roundtrip(Client::Get("/v2/models/broken/ready"));
+  EXPECT_EQ(broken.status, 400);
+  EXPECT_EQ(broken.body, R"({"error":"model 'broken' version 1 failed to load: bad onnx file"})");
+  EXPECT_EQ(Roundtrip(Client::Get("/v2/models/nope/ready")).status, 404);
+}
+
+TEST_F(HttpServerTest, WrongMethodIs405WithAllow) {
+  Client::Response infer_get = Roundtrip(Client::Get("/v2/models/echo/infer"));
+  EXPECT_EQ(infer_get.status, 405);
+  EXPECT_EQ(infer_get.header("allow"), "POST");
+  EXPECT_EQ(infer_get.header("content-type"), "application/json");
+  EXPECT_EQ(
+      infer_get.body,
+      R"j({"error":"method GET is not allowed for '/v2/models/echo/infer' (allowed: POST)"})j");
+  Client::Response delete_live = Roundtrip(Client::Request("DELETE", "/v2/health/live"));
+  EXPECT_EQ(delete_live.status, 405);
+  EXPECT_EQ(delete_live.header("allow"), "GET");
+  EXPECT_EQ(Roundtrip(Client::Post("/v2/models/echo/ready", "")).status, 405);
+}
+
+TEST_F(HttpServerTest, UnknownPathIs404) {
+  Client::Response response = Roundtrip(Client::Get("/v3/health/live?x=1"));
+  EXPECT_EQ(response.status, 404);
+  EXPECT_EQ(response.header("content-type"), "application/json");
+  EXPECT_EQ(response.body, R"({"error":"no route for '/v3/health/live'"})");
+  EXPECT_EQ(Roundtrip(Client::Get("/v2/models/a%zz")).status, 400);
+}
+
+TEST_F(HttpServerTest, InferReturnsJsonOutputs) {
+  Client::Response response =
+      Roundtrip(Client::Post("/v2/models/echo/versions/1/infer", kEchoBody));
+  EXPECT_EQ(response.status, 200);
+  EXPECT_EQ(response.header("content-type"), "application/json");
+  EXPECT_EQ(response.body, R"({"model_name":"echo","model_version":"1","id":"r1","outputs":[)"
+                           R"({"name":"x","datatype":"FP32","shape":[2],"data":[1.5,-2]}]})");
+  std::lock_guard lock(service_->mutex_);
+  EXPECT_EQ(service_->last_model, "echo");
+  EXPECT_EQ(service_->last_version, "1");
+}
+
+TEST_F(HttpServerTest, InferErrorsGoThroughTheStatusMapping) {
+  Client::Response bad = Roundtrip(Client::Post("/v2/models/echo/infer", "{\"inputs\":"));
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_THAT(bad.body, HasSubstr("malformed JSON in request body"));
+  Client::Response unknown = Roundtrip(Client::Post("/v2/models/nope/infer", kEchoBody));
+  EXPECT_EQ(unknown.status, 404);
+  EXPECT_EQ(unknown.body, R"({"error":"unknown model 'nope'"})");
+  EXPECT_EQ(Roundtrip(Client::Post("/v2/models/busy/infer", kEchoBody)).status, 429);
+  EXPECT_EQ(Roundtrip(Client::Post("/v2/models/broken/infer", kEchoBody)).status, 503);
+  Client::Response empty = Roundtrip(Client::Post("/v2/models/echo/infer", ""));
+  EXPECT_EQ(empty.status, 400);
+}
+
+TEST_F(HttpServerTest, KeepAliveServesManyRequestsOnOneConnection) {
+  Client client(server_->port());
+  for (int i = 0; i < 100; ++i) {
+    ASSERT_TRUE(client.Send(i % 2 ? Client::Get("/v2/health/live")
+                                  : Client::Post("/v2/models/echo/infer", kEchoBody)));
+    std::optional<Client::Response> response = client.Read();
+    ASSERT_TRUE(response.has_value()) << i;
+    ASSERT_EQ(response->status, 200);
+    EXPECT_NE(response->header("connection"), "close");
+  }
+}
+
+TEST_F(HttpServerTest, PipelinedRequestsAreAnsweredInOrder) {
+  Client client(server_->port());
+  ASSERT_TRUE(client.Send(Client::Post("/v2/models/slow/infer", kEchoBody) +
+                          Client::Get("/v2/nope") + Client::Get("/v2/health/live")));
+  std::optional<Client::Response> first = client.Read();
+  std::optional<Client::Response> second = client.Read();
+  std::optional<Client::Response> third = client.Read();
+  ASSERT_TRUE(first && second && third);
+  EXPECT_EQ(first->status, 200);
+  EXPECT_THAT(first->body, HasSubstr("\"model_name\":\"slow\""));
+  EXPECT_EQ(second->status, 404);
+  EXPECT_EQ(third->status, 200);
+}
+
+TEST_F(HttpServerTest, SlowInferenceDoesNotBlockOtherConnections) {
+  service_->slow_delay = 1500ms;
+  Client slow(server_->port());
+  ASSERT_TRUE(slow.Send(Client::Post("/v2/models/slow/infer", kEchoBody)));
+  std::this_thread::sleep_for(50ms);  // the slow request is in the scheduler now
+  const auto start = std::chrono::steady_clock::now();
+  for (int i = 0; i < 5; ++i)
+    EXPECT_EQ(Roundtrip(Client::Post("/v2/models/echo/infer", kEchoBody)).status, 200);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 1000ms);
+  std::optional<Client::Response> response = slow.Read();
+  ASSERT_TRUE(response.has_value());
+  EXPECT_EQ(response->status, 200);
+}
+
+TEST_F(HttpServerTest, HttpTenClosesAfterTheReply) {
+  Client client(server_->port());
+  ASSERT_TRUE(client.Send("GET /v2/health/live HTTP/1.0\r\n\r\n"));
+  std::optional<Client::Response> response = client.Read();
+  ASSERT_TRUE(response.has_value());
+  EXPECT_EQ(response->status, 200);
+  EXPECT_TRUE(client.ClosedWithin(2s));
+}
+
+TEST_F(HttpServerTest, ConnectionCloseIsHonoured) {
+  Client client(server_->port());
+  ASSERT_TRUE(client.Send(Client::Get("/v2/health/live", "Connection: close\r\n")));
+  std::optional<Client::Response> response = client.Read();
+  ASSERT_TRUE(response.has_value());
+  EXPECT_EQ(response->header("connection"), "close");
+  EXPECT_TRUE(client.ClosedWithin(2s));
+}
+
+TEST_F(HttpServerTest, GarbageIs400) {
+  Client client(server_->port());
+  ASSERT_TRUE(client.Send("THIS IS NOT HTTP\r\n\r\n"));
+  std::optional<Client::Response> response = client.Read();
+  ASSERT_TRUE(response.has_value());
+  EXPECT_EQ(response->status, 400);
+  EXPECT_THAT(response->body, HasSubstr("malformed HTTP request"));
+  EXPECT_TRUE(client.ClosedWithin(2s));
+  EXPECT_EQ(Roundtrip(Client::Get("/v2/health/live")).status, 200);
+}
+
+TEST_F(HttpServerTest, Expect100ContinueGetsTheGoAhead) {
+  Client client(server_->port());
+  const std::string body(kEchoBody);
+  ASSERT_TRUE(
+      client.Send(fmt::format("POST /v2/models/echo/infer HTTP/1.1\r\nHost: t\r\n"
+                              "Content-Length: {}\r\nExpect: 100-continue\r\n\r\n",
+                              body.size())));
+  std::optional<Client::Response> go_ahead = client.Read();
+  ASSERT_TRUE(go_ahead.has_value());
+  EXPECT_EQ(go_ahead->status, 100);
+  ASSERT_TRUE(client.Send(body));
+  std::optional<Client::Response> response = client.Read();
+  ASSERT_TRUE(response.has_value());
+  EXPECT_EQ(response->status, 200);
+}
+
+TEST_F(HttpServerTest, ManyConcurrentClients) {
+  server_.reset();
+  StartServer({.io_threads = 2});
+  std::atomic<int> ok{0};
+  std::vector<std::thread> clients;
+  for (int c = 0; c < 32; ++c) {
+    clients.emplace_back([&] {
+      Client client(server_->port());
+      for (int i = 0; i < 20; ++i) {
+        if (!client.Send(Client::Post("/v2/models/echo/infer", kEchoBody))) return;
+        std::optional<Client::Response> response = client.Read();
+        if (response && response->status == 200) ++ok;
+      }
+    });
+  }
+  for (std::thread& client : clients) client.join();
+  EXPECT_EQ(ok, 32 * 20);
+}
+
+TEST_F(HttpServerTest, StopWaitsForInferenceInFlight) {
+  Client client(server_->port());
+  ASSERT_TRUE(client.Send(Client::Post("/v2/models/slow/infer", kEchoBody)));
+  std::this_thread::sleep_for(50ms);
+  const auto start = std::chrono::steady_clock::now();
+  server_->Stop();
+  EXPECT_GE(std::chrono::steady_clock::now() - start, 100ms);  // waited for the callback
+  EXPECT_TRUE(client.ClosedWithin(2s));
+  server_->Stop();  // twice is fine
+  Client refused(server_->port());
+  EXPECT_FALSE(refused.connected() && refused.Send(Client::Get("/v2")) && refused.Read(500ms));
+}
+
+class HttpLimitsTest : public HttpServerTest {
+ protected:
+  void SetUp() override {
+    StartServer({.max_body_bytes = 1000, .read_timeout = 400ms, .idle_timeout = 300ms});
+  }
+};
+
+TEST_F(HttpLimitsTest, ContentLengthOverTheLimitIs413FromTheHeaders) {
+  Client client(server_->port());
+  ASSERT_TRUE(
+      client.Send("POST /v2/models/echo/infer HTTP/1.1\r\nHost: t\r\n"
+                  "Content-Length: 5000\r\n\r\n"));
+  std::optional<Client::Response> response = client.Read();
+  ASSERT_TRUE(response.has_value());
+  EXPECT_EQ(response->status, 413);
+  EXPECT_EQ(response->header("connection"), "close");
+  EXPECT_EQ(response->body, R"({"error":"request body is larger than the limit of 1000 bytes"})");
+  // The body that follows is drained, so the client does not see a reset.
+  EXPECT_TRUE(client.Send(std::string(5000, ' ')));
+  EXPECT_TRUE(client.ClosedWithin(2s));
+}
+
+TEST_F(HttpLimitsTest, ChunkedBodyOverTheLimitIs413) {
+  Client client(server_->port());
+  std::string request =
+      "POST /v2/models/echo/infer HTTP/1.1\r\nHost: t\r\n"
+      "Transfer-Encoding: chunked\r\n\r\n";
+  for (int i = 0; i < 20; ++i) request += "64\r\n" + std::string(100, ' ') + "\r\n";
+  request += "0\r\n\r\n";
+  ASSERT_TRUE(client.Send(request));
+  std::optional<Client::Response> response = client.Read();
+  ASSERT_TRUE(response.has_value());
+  EXPECT_EQ(response->status, 413);
+  EXPECT_TRUE(client.ClosedWithin(2s));
+}
+
+TEST_F(HttpLimitsTest, BodyAtTheLimitIsServed) {
+  std::string body(kEchoBody);
+  body.resize(1000, ' ');
+  EXPECT_EQ(Roundtrip(Client::Post("/v2/models/echo/infer", body)).status, 200);
+}
+
+TEST_F(HttpLimitsTest, IdleConnectionIsClosed) {
+  Client client(server_->port());
+  ASSERT_TRUE(client.Send(Client::Get("/v2/health/live")));
+  ASSERT_TRUE(client.Read().has_value());
+  const auto start = std::chrono::steady_clock::now();
+  EXPECT_TRUE(client.ClosedWithin(3s));
+  EXPECT_GE(std::chrono::steady_clock::now() - start, 200ms);
+  Client silent(server_->port());
+  EXPECT_TRUE(silent.ClosedWithin(3s));
+}
+
+TEST_F(HttpLimitsTest, HalfSentRequestIsClosedByTheReadTimeout) {
+  Client client(server_->port());
+  ASSERT_TRUE(
+      client.Send("POST /v2/models/echo/infer HTTP/1.1\r\nHost: t\r\n"
+                  "Content-Length: 100\r\n\r\n{"));
+  const auto start = std::chrono::steady_clock::now();
+  EXPECT_TRUE(client.ClosedWithin(3s));
+  EXPECT_GE(std::chrono::steady_clock::now() - start, 300ms);
+  // A trickle of header bytes does not extend the deadline.
+  Client trickle(server_->port());
+  bool closed = false;
+  for (int i = 0; i < 20 && !closed; ++i) {
+    closed = !trickle.Send("X") || trickle.ClosedWithin(100ms);
+  }
+  EXPECT_TRUE(closed);
+}
+
+TEST(HttpServerStart, BindErrorNamesTheAddress) {
+  auto service = std::make_shared<FakeInferenceService>();
+  absl::StatusOr<std::unique_ptr<HttpServer>> first =
+      StartRestServer(service, {.host = "127.0.0.1", .port = 0});
+  ASSERT_TRUE(first.ok()) << first.status();
+  const uint16_t port = (*first)->port();
+  absl::StatusOr<std::unique_ptr<HttpServer>> second =
+      StartRestServer(service, {.host = "127.0.0.1", .port = port});
+  ASSERT_FALSE(second.ok());
+  EXPECT_EQ(second.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(std::string(second.status().message()),
+            fmt::format("cannot listen on 127.0.0.1:{}: address already in use", port));
+  absl::StatusOr<std::unique_ptr<HttpServer>> bad_host =
+      StartRestServer(service, {.host = "no.such.host.invalid", .port = 0});
+  ASSERT_FALSE(bad_host.ok());
+  EXPECT_THAT(std::string(bad_host.status().message()),
+              HasSubstr("cannot listen on no.such.host.invalid:0: "));
+}
+
+TEST(HttpServerStart, ListensOnAHostName) {
+  absl::StatusOr<std::unique_ptr<HttpServer>> server =
+      StartRestServer(std::make_shared<FakeInferenceService>(), {.host = "localhost", .port = 0});
+  ASSERT_TRUE(server.ok()) << server.status();
+  EXPECT_NE((*server)->port(), 0);
+}
+
+}  // namespace
+}  // namespace tensord::http

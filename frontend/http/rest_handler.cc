@@ -1,0 +1,136 @@
+#include "frontend/http/rest_handler.h"
+
+#include <utility>
+
+#include "core/status_util.h"
+#include "fmt/format.h"
+#include "frontend/http/http_status.h"
+#include "frontend/http/json_request_codec.h"
+#include "frontend/http/json_response_codec.h"
+#include "frontend/http/rest_router.h"
+
+namespace tensord::http {
+namespace {
+
+RestResponse JsonResponse(std::string body) { return {.status = 200, .body = std::move(body)}; }
+
+// The reply to a finished inference; runs on the connection's thread.
+RestResponse InferReply(InferResult result, const OutputFormat& format, std::string_view model) {
+  if (!result.ok()) return ErrorResponse(result.status());
+  InferResponse& response = **result;
+  if (response.model_name.empty()) response.model_name = std::string(model);
+  absl::StatusOr<EncodedResponse> encoded = EncodeInferResponse(response, format);
+  if (!encoded.ok()) return ErrorResponse(encoded.status());
+  return {.status = 200,
+          .body = std::move(encoded->body),
+          .inference_header_length = encoded->header_length};
+}
+
+// Readiness routes answer 400 for "known but not ready", as Triton does.
+RestResponse ReadinessResponse(const absl::Status& status) {
+  if (status.ok()) return {.status = 200};
+  if (status.code() == absl::StatusCode::kUnavailable) return ErrorResponse(400, Message(status));
+  return ErrorResponse(status);
+}
+
+}  // namespace
+
+RestResponse ErrorResponse(const absl::Status& status) {
+  return ErrorResponse(HttpStatusFor(status.code()), Message(status));
+}
+
+RestResponse ErrorResponse(int http_status, std::string_view message) {
+  return {.status = http_status, .body = ErrorJson(message)};
+}
+
+void RestHandler::Handle(const RestRequest& request, const Post& post, Reply reply) {
+  absl::StatusOr<Route> route = MatchRoute(request.target);
+  if (!route.ok()) {
+    std::move(reply)(ErrorResponse(route.status()));
+    return;
+  }
+  const std::string_view allowed = AllowedMethod(route->kind);
+  if (request.method != allowed) {
+    RestResponse response = ErrorResponse(
+        405, fmt::format("method {} is not allowed for '{}' (allowed: {})", request.method,
+                         request.target.substr(0, request.target.find('?')), allowed));
+    response.allow = allowed;
+    std::move(reply)(std::move(response));
+    return;
+  }
+  switch (route->kind) {
+    case RouteKind::kServerMetadata: {
+      const ServerInfo info = service_.Metadata();
+      std::move(reply)(
+          JsonResponse(EncodeServerMetadata(info.name, info.version, info.extensions)));
+      return;
+    }
+    case RouteKind::kHealthLive:
+      std::move(reply)(service_.IsLive() ? RestResponse{.status = 200}
+                                         : ErrorResponse(400, "the server is not live"));
+      return;
+    case RouteKind::kHealthReady:
+      std::move(reply)(service_.IsReady() ? RestResponse{.status = 200}
+                                          : ErrorResponse(400, "the server is not ready"));
+      return;
+    case RouteKind::kModelMetadata: {
+      absl::StatusOr<ModelMetadata> metadata =
+          service_.GetModelMetadata(route->model, route->version);
+      std::move(reply)(metadata.ok() ? JsonResponse(EncodeModelMetadata(*metadata))
+                                     : ErrorResponse(metadata.status()));
+      return;
+    }
+    case RouteKind::kModelReady:
+      std::move(reply)(ReadinessResponse(service_.ModelReady(route->model, route->version)));
+      return;
+    case RouteKind::kModelInfer:
+      Infer(request, std::move(route->model), std::move(route->version), post, std::move(reply));
+      return;
+  }
+}
+
+void RestHandler::Infer(const RestRequest& request, std::string model, std::string version,
+                        const Post& post, Reply reply) {
+  absl::StatusOr<std::optional<size_t>> header_length =
+      ParseHeaderLength(request.inference_header_length, request.body->size());
+  if (!header_length.ok()) {
+    std::move(reply)(ErrorResponse(header_length.status()));
+    return;
+  }
+  absl::StatusOr<std::unique_ptr<InferRequest>> decoded;
+  if (*header_length == 0u) {
+    decoded = absl::UnimplementedError(
+        "raw binary requests (Inference-Header-Content-Length: 0) are not supported");
+  } else {
+    decoded = DecodeInferRequest(request.body, {.header_length = *header_length});
+  }
+  if (!decoded.ok()) {
+    std::move(reply)(ErrorResponse(decoded.status()));
+    return;
+  }
+  std::unique_ptr<InferRequest>& infer_request = *decoded;
+  infer_request->model_name = model;
+  infer_request->model_version = std::move(version);
+  infer_request->arrival = request.arrival;
+  OutputFormat format = OutputFormatFor(*infer_request);
+
+  inflight_->Add();
+  service_.InferAsync(
+      std::move(infer_request),
+      [inflight = inflight_, post, reply = std::move(reply), format = std::move(format),
+       model = std::move(model)](InferResult result) mutable {
+        {
+          // Encoding waits for the connection's thread: the scheduler thread that runs
+          // this callback goes straight back to inference.
+          Post post_to_io = std::move(post);
+          post_to_io([result = std::move(result), reply = std::move(reply),
+                      format = std::move(format), model = std::move(model)]() mutable {
+            std::move(reply)(InferReply(std::move(result), format, model));
+          });
+        }
+        // Last: after this, HttpServer::Stop may destroy the context posted to.
+        inflight->Done();
+      });
+}
+
+}  // namespace tensord::http

@@ -1,0 +1,70 @@
+// The REST routes of the Open Inference Protocol, independent of the socket layer: takes a
+// parsed HTTP request, answers with status, headers and body. Unit-testable without Beast.
+//
+//   RestHandler handler(service, inflight);
+//   handler.Handle(request, post_to_io_thread, [](RestResponse response) { write it });
+//
+// Everything but inference answers before Handle returns. Inference decodes the body, calls
+// InferenceService::InferAsync and, from the callback (a scheduler thread), hands the
+// result to `post` so that the reply is encoded and written on the connection's thread.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "absl/functional/any_invocable.h"
+#include "frontend/http/inference_service.h"
+#include "frontend/http/inflight_counter.h"
+#include "frontend/http/padded_buffer.h"
+
+namespace tensord::http {
+
+struct RestRequest {
+  std::string_view method;  // "GET", "POST", ...
+  std::string_view target;  // "/v2/models/m/infer?x=1"
+  // The Inference-Header-Content-Length header, when present.
+  std::optional<std::string_view> inference_header_length;
+  std::shared_ptr<const PaddedBuffer> body;  // never null
+  std::chrono::steady_clock::time_point arrival = std::chrono::steady_clock::now();
+};
+
+struct RestResponse {
+  int status = 200;
+  std::string body;  // empty: no body (and no Content-Type)
+  // Set when binary tensor data follows the JSON: sent as Inference-Header-Content-Length,
+  // with Content-Type application/octet-stream instead of application/json.
+  std::optional<size_t> inference_header_length;
+  std::string_view allow;  // the Allow header of a 405
+};
+
+// An error reply: HttpStatusFor(status) and {"error": message}.
+RestResponse ErrorResponse(const absl::Status& status);
+RestResponse ErrorResponse(int http_status, std::string_view message);
+
+class RestHandler {
+ public:
+  using Reply = absl::AnyInvocable<void(RestResponse) &&>;
+  // Runs a task on the connection's I/O thread.
+  using Post = std::function<void(absl::AnyInvocable<void() &&>)>;
+
+  // `service` must outlive the handler; `inflight` counts callbacks not yet run.
+  RestHandler(InferenceService& service, std::shared_ptr<InflightCounter> inflight)
+      : service_(service), inflight_(std::move(inflight)) {}
+
+  // Calls `reply` exactly once (see the file comment). `request` views need to live only
+  // until Handle returns.
+  void Handle(const RestRequest& request, const Post& post, Reply reply);
+
+ private:
+  void Infer(const RestRequest& request, std::string model, std::string version, const Post& post,
+             Reply reply);
+
+  InferenceService& service_;
+  std::shared_ptr<InflightCounter> inflight_;
+};
+
+}  // namespace tensord::http

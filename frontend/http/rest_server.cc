@@ -1,0 +1,196 @@
+#include "frontend/http/rest_server.h"
+
+#include <algorithm>
+#include <atomic>
+#include <cctype>
+#include <latch>
+#include <optional>
+#include <thread>
+#include <vector>
+
+#include "boost/asio/executor_work_guard.hpp"
+#include "boost/asio/io_context.hpp"
+#include "boost/asio/ip/tcp.hpp"
+#include "boost/asio/post.hpp"
+#include "boost/asio/steady_timer.hpp"
+#include "fmt/format.h"
+#include "frontend/http/http_connection.h"
+#include "spdlog/spdlog.h"
+
+namespace tensord::http {
+namespace {
+
+namespace asio = boost::asio;
+using tcp = boost::asio::ip::tcp;
+
+// How long Stop waits for inferences in flight to hand back their replies.
+constexpr std::chrono::seconds kDrainTimeout{10};
+
+// One I/O thread with its own io_context. Connections are handed to lanes round-robin and
+// stay on theirs, so nothing on the request path needs a lock or a strand (the measured
+// choice in shared/LIBRARIES.md; a shared io_context with strands costs more per request).
+struct Lane {
+  ConnectionSet connections;  // declared first: outlives the io_context's handlers
+  asio::io_context context{1};
+  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work{
+      context.get_executor()};
+  std::thread thread;
+};
+
+std::string ErrorText(const boost::system::error_code& error) {
+  std::string text = error.message();
+  if (!text.empty()) text[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(text[0])));
+  return text;
+}
+
+class RestServer final : public HttpServer {
+ public:
+  RestServer(std::shared_ptr<InferenceService> service, HttpOptions options)
+      : service_(std::move(service)),
+        options_(std::move(options)),
+        inflight_(std::make_shared<InflightCounter>()),
+        handler_(*service_, inflight_) {}
+
+  ~RestServer() override { Stop(); }
+
+  absl::Status Listen() {
+    const std::string where = fmt::format("{}:{}", options_.host, options_.port);
+    const int threads = std::max(1, options_.io_threads);
+    for (int i = 0; i < threads; ++i) lanes_.push_back(std::make_unique<Lane>());
+
+    boost::system::error_code error;
+    tcp::endpoint endpoint;
+    const asio::ip::address address = asio::ip::make_address(options_.host, error);
+    if (!error) {
+      endpoint = tcp::endpoint(address, options_.port);
+    } else {  // a host name such as "localhost"
+      tcp::resolver resolver(lanes_[0]->context);
+      auto results = resolver.resolve(options_.host, std::to_string(options_.port),
+                                      tcp::resolver::passive, error);
+      if (error || results.empty()) {
+        return absl::InvalidArgumentError(fmt::format("cannot listen on {}: {}", where,
+                                                      error ? ErrorText(error) : "host not found"));
+      }
+      endpoint = results.begin()->endpoint();
+    }
+
+    acceptor_.emplace(lanes_[0]->context);
+    const auto fail = [&](const boost::system::error_code& e) {
+      return absl::UnavailableError(fmt::format("cannot listen on {}: {}", where, ErrorText(e)));
+    };
+    if (acceptor_->open(endpoint.protocol(), error)) return fail(error);
+    // Lets a restarted server bind while old connections sit in TIME_WAIT; it does not
+    // allow two listeners on one port (that is SO_REUSEPORT).
+    if (acceptor_->set_option(asio::socket_base::reuse_address(true), error)) return fail(error);
+    if (acceptor_->bind(endpoint, error)) return fail(error);
+    if (acceptor_->listen(asio::socket_base::max_listen_connections, error)) return fail(error);
+    port_ = acceptor_->local_endpoint(error).port();
+    accept_retry_.emplace(lanes_[0]->context);
+
+    for (auto& lane : lanes_) {
+      lane->thread = std::thread([context = &lane->context] { context->run(); });
+    }
+    asio::post(lanes_[0]->context, [this] { Accept(); });
+    return absl::OkStatus();
+  }
+
+  uint16_t port() const override { return port_; }
+
+  void Stop() override {
+    if (stopped_.exchange(true) || lanes_.empty()) return;
+    // Close the listener and every connection, each on its own thread.
+    std::latch closed(static_cast<std::ptrdiff_t>(lanes_.size()));
+    asio::post(lanes_[0]->context, [this] {
+      boost::system::error_code ignored;
+      acceptor_->close(ignored);
+      accept_retry_->cancel();
+    });
+    for (auto& lane : lanes_) {
+      if (!lane->thread.joinable()) {
+        closed.count_down();
+        continue;
+      }
+      asio::post(lane->context, [&closed, lane = lane.get()] {
+        lane->connections.CloseAll();
+        closed.count_down();
+      });
+    }
+    closed.wait();
+    // Inference callbacks post replies to these contexts: wait for the ones in flight
+    // before the contexts go away.
+    const bool drained = inflight_->WaitForZero(kDrainTimeout);
+    for (auto& lane : lanes_) {
+      lane->work.reset();
+      lane->context.stop();
+    }
+    for (auto& lane : lanes_) {
+      if (lane->thread.joinable()) lane->thread.join();
+    }
+    accept_retry_.reset();
+    acceptor_.reset();
+    if (!drained) {
+      // A callback may still post to a context: keep them all (a leak at shutdown only).
+      spdlog::error(
+          "http: inference callbacks still pending after {} s; not freeing the "
+          "I/O contexts",
+          kDrainTimeout.count());
+      for (auto& lane : lanes_) (void)lane.release();
+      lanes_.clear();
+    }
+  }
+
+ private:
+  void Accept() {
+    Lane& lane = *lanes_[next_lane_];
+    next_lane_ = (next_lane_ + 1) % lanes_.size();
+    // The new socket is bound to the lane's context: its handlers run on that thread.
+    const asio::any_io_executor executor = lane.context.get_executor();
+    acceptor_->async_accept(
+        executor, [this, &lane](boost::system::error_code error, tcp::socket socket) {
+          if (error) {
+            if (error == asio::error::operation_aborted || stopped_) return;
+            // Out of file descriptors and the like: wait a little rather than spin.
+            spdlog::warn("http: accept failed: {}", error.message());
+            accept_retry_->expires_after(std::chrono::milliseconds(50));
+            accept_retry_->async_wait([this](boost::system::error_code e) {
+              if (!e && !stopped_) Accept();
+            });
+            return;
+          }
+          auto connection = std::make_shared<HttpConnection>(
+              std::move(socket), connection_options(), handler_, lane.connections);
+          asio::post(lane.context, [connection] { connection->Start(); });
+          Accept();
+        });
+  }
+
+  ConnectionOptions connection_options() const {
+    return {.max_body_bytes = options_.max_body_bytes,
+            .read_timeout = options_.read_timeout,
+            .idle_timeout = options_.idle_timeout};
+  }
+
+  // Destroyed in reverse: the acceptor before the lanes (it lives on lane 0's context),
+  // the lanes (and any connection their contexts still hold) before the handler.
+  const std::shared_ptr<InferenceService> service_;
+  const HttpOptions options_;
+  const std::shared_ptr<InflightCounter> inflight_;
+  RestHandler handler_;
+  std::vector<std::unique_ptr<Lane>> lanes_;
+  std::optional<tcp::acceptor> acceptor_;
+  std::optional<asio::steady_timer> accept_retry_;
+  size_t next_lane_ = 0;  // used on lane 0's thread only
+  uint16_t port_ = 0;
+  std::atomic<bool> stopped_{false};
+};
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<HttpServer>> StartRestServer(
+    std::shared_ptr<InferenceService> service, HttpOptions options) {
+  auto server = std::make_unique<RestServer>(std::move(service), std::move(options));
+  if (absl::Status status = server->Listen(); !status.ok()) return status;
+  return server;
+}
+
+}  // namespace tensord::http

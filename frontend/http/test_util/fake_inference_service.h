@@ -1,0 +1,116 @@
+// A fake InferenceService for the REST frontend's tests: a few named models with fixed
+// behaviour, no runtimes.
+//
+//   "echo", "model.v1-x_y"  ready; inference returns the inputs as outputs, inline
+//   "slow"                  ready; echoes after `slow_delay` from another thread
+//   "busy"                  ready; inference fails with ResourceExhausted (queue full)
+//   "broken"                known but not ready (Unavailable with a reason)
+//   anything else           NotFound
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "fmt/format.h"
+#include "frontend/http/inference_service.h"
+
+namespace tensord::http {
+
+class FakeInferenceService : public InferenceService {
+ public:
+  ~FakeInferenceService() override {
+    std::lock_guard lock(mutex_);
+    for (std::thread& thread : threads_) thread.join();
+  }
+
+  bool IsLive() const override { return true; }
+  bool IsReady() const override { return ready; }
+  ServerInfo Metadata() const override {
+    return {.name = "tensord", .version = "0.1.0", .extensions = {"binary_tensor_data"}};
+  }
+  absl::StatusOr<ModelMetadata> GetModelMetadata(std::string_view name,
+                                                 std::string_view version) const override {
+    if (absl::Status known = Known(name, version); !known.ok()) return known;
+    absl::StatusOr<ModelConfig> config = GetModelConfig(name, version);
+    return MetadataFromConfig(*config, {"1"});
+  }
+  absl::Status ModelReady(std::string_view name, std::string_view version) const override {
+    if (absl::Status known = Known(name, version); !known.ok()) return known;
+    if (name == "broken") {
+      return absl::UnavailableError("model 'broken' version 1 failed to load: bad onnx file");
+    }
+    return absl::OkStatus();
+  }
+  absl::StatusOr<ModelConfig> GetModelConfig(std::string_view name,
+                                             std::string_view version) const override {
+    if (absl::Status known = Known(name, version); !known.ok()) return known;
+    ModelConfig config{.name = std::string(name), .platform = "fake", .max_batch_size = 8};
+    config.inputs = {{.name = "x", .datatype = raw_input_type, .dims = raw_input_dims}};
+    config.outputs = {{.name = "x", .datatype = raw_input_type, .dims = raw_input_dims}};
+    return config;
+  }
+
+  void InferAsync(std::unique_ptr<InferRequest>&& request, InferCallback&& done) override {
+    {
+      std::lock_guard lock(mutex_);
+      last_model = request->model_name;
+      last_version = request->model_version;
+      ++infer_calls;
+    }
+    const std::string model = request->model_name;
+    if (absl::Status known = Known(model, request->model_version); !known.ok()) {
+      std::move(done)(known);
+      return;
+    }
+    if (model == "broken") {
+      std::move(done)(absl::UnavailableError("model 'broken' is not ready"));
+    } else if (model == "busy") {
+      std::move(done)(absl::ResourceExhaustedError("the queue of model 'busy' is full"));
+    } else if (model == "slow") {
+      std::lock_guard lock(mutex_);
+      threads_.emplace_back([this, request = std::move(request), done = std::move(done)]() mutable {
+        std::this_thread::sleep_for(slow_delay);
+        std::move(done)(Echo(*request));
+      });
+    } else {
+      std::move(done)(Echo(*request));
+    }
+  }
+
+  std::atomic<bool> ready{true};
+  std::chrono::milliseconds slow_delay{300};
+  DataType raw_input_type = DataType::kFp32;
+  Shape raw_input_dims = {-1};
+  std::mutex mutex_;
+  std::string last_model, last_version;
+  int infer_calls = 0;
+
+ private:
+  static absl::Status Known(std::string_view name, std::string_view version) {
+    for (std::string_view model : {"echo", "model.v1-x_y", "slow", "busy", "broken"}) {
+      if (name == model) {
+        if (!version.empty() && version != "1") {
+          return absl::NotFoundError(fmt::format("model '{}' has no version '{}'", name, version));
+        }
+        return absl::OkStatus();
+      }
+    }
+    return absl::NotFoundError(fmt::format("unknown model '{}'", name));
+  }
+
+  static InferResult Echo(const InferRequest& request) {
+    auto response = std::make_unique<InferResponse>();
+    response->model_name = request.model_name;
+    response->model_version = "1";
+    response->id = request.id;
+    for (const Tensor& input : request.inputs) response->outputs.push_back(input);
+    return response;
+  }
+
+  std::vector<std::thread> threads_;
+};
+
+}  // namespace tensord::http
