@@ -247,6 +247,72 @@ TEST_F(HttpServerTest, StopWaitsForInferenceInFlight) {
   EXPECT_FALSE(refused.connected() && refused.Send(Client::Get("/v2")) && refused.Read(500ms));
 }
 
+TEST_F(HttpServerTest, BinaryInputsAndOutputs) {
+  const std::string json =
+      R"({"inputs":[{"name":"x","shape":[2],"datatype":"FP32","parameters":{"binary_data_size":8}}],)"
+      R"("parameters":{"binary_data_output":true}})";
+  const float values[] = {1.5f, -2.0f};
+  const std::string binary(reinterpret_cast<const char*>(values), sizeof(values));
+  Client::Response response =
+      Roundtrip(Client::Post("/v2/models/echo/infer", json + binary,
+                             fmt::format("Inference-Header-Content-Length: {}\r\n"
+                                         "Content-Type: application/octet-stream\r\n",
+                                         json.size())));
+  ASSERT_EQ(response.status, 200) << response.body;
+  EXPECT_EQ(response.header("content-type"), "application/octet-stream");
+  const std::string reply_json =
+      R"({"model_name":"echo","model_version":"1","outputs":[{"name":"x","datatype":"FP32",)"
+      R"("shape":[2],"parameters":{"binary_data_size":8}}]})";
+  EXPECT_EQ(response.header("inference-header-content-length"), std::to_string(reply_json.size()));
+  EXPECT_EQ(response.body, reply_json + binary);
+}
+
+TEST_F(HttpServerTest, BinaryOutputsOfAJsonRequest) {
+  const std::string json = R"({"inputs":[{"name":"x","shape":[1],"datatype":"INT32","data":[7]}],)"
+                           R"("outputs":[{"name":"x","parameters":{"binary_data":true}}]})";
+  Client::Response response = Roundtrip(Client::Post("/v2/models/echo/infer", json));
+  ASSERT_EQ(response.status, 200) << response.body;
+  EXPECT_EQ(response.header("content-type"), "application/octet-stream");
+  const size_t header_length = std::stoul(response.header("inference-header-content-length"));
+  EXPECT_EQ(response.body.substr(header_length), std::string("\x07\x00\x00\x00", 4));
+}
+
+TEST_F(HttpServerTest, RawBinaryRequest) {
+  const float values[] = {1.0f, 2.0f, 3.0f};
+  const std::string binary(reinterpret_cast<const char*>(values), sizeof(values));
+  Client::Response response = Roundtrip(
+      Client::Post("/v2/models/echo/infer", binary, "Inference-Header-Content-Length: 0\r\n"));
+  ASSERT_EQ(response.status, 200) << response.body;
+  EXPECT_EQ(response.header("content-type"), "application/octet-stream");
+  const size_t header_length = std::stoul(response.header("inference-header-content-length"));
+  EXPECT_EQ(response.body.substr(0, header_length),
+            R"({"model_name":"echo","model_version":"1","outputs":[{"name":"x","datatype":"FP32",)"
+            R"("shape":[1,3],"parameters":{"binary_data_size":12}}]})");
+  EXPECT_EQ(response.body.substr(header_length), binary);
+  // The model decides what the body is: a size that does not fit is the client's error.
+  Client::Response odd = Roundtrip(
+      Client::Post("/v2/models/echo/infer", "abcde", "Inference-Header-Content-Length: 0\r\n"));
+  EXPECT_EQ(odd.status, 400);
+  EXPECT_THAT(odd.body, HasSubstr("a body of 5 bytes does not fit input 'x'"));
+  EXPECT_EQ(Roundtrip(Client::Post("/v2/models/nope/infer", binary,
+                                   "Inference-Header-Content-Length: 0\r\n"))
+                .status,
+            404);
+}
+
+TEST_F(HttpServerTest, BadInferenceHeaderLengthIs400) {
+  Client::Response too_long = Roundtrip(
+      Client::Post("/v2/models/echo/infer", kEchoBody, "Inference-Header-Content-Length: 999\r\n"));
+  EXPECT_EQ(too_long.status, 400);
+  EXPECT_THAT(too_long.body,
+              HasSubstr("Inference-Header-Content-Length is 999 but the body has only"));
+  Client::Response not_a_number = Roundtrip(
+      Client::Post("/v2/models/echo/infer", kEchoBody, "Inference-Header-Content-Length: ten\r\n"));
+  EXPECT_EQ(not_a_number.status, 400);
+  EXPECT_EQ(not_a_number.body,
+            R"({"error":"Inference-Header-Content-Length 'ten' is not a byte count"})");
+}
+
 class HttpLimitsTest : public HttpServerTest {
  protected:
   void SetUp() override {

@@ -7,6 +7,7 @@
 #include "frontend/http/http_status.h"
 #include "frontend/http/json_request_codec.h"
 #include "frontend/http/json_response_codec.h"
+#include "frontend/http/raw_request_codec.h"
 #include "frontend/http/rest_router.h"
 
 namespace tensord::http {
@@ -99,8 +100,13 @@ void RestHandler::Infer(const RestRequest& request, std::string model, std::stri
   }
   absl::StatusOr<std::unique_ptr<InferRequest>> decoded;
   if (*header_length == 0u) {
-    decoded = absl::UnimplementedError(
-        "raw binary requests (Inference-Header-Content-Length: 0) are not supported");
+    // A raw binary request: the model's config says what the body is.
+    absl::StatusOr<ModelConfig> config = service_.GetModelConfig(model, version);
+    if (!config.ok()) {
+      std::move(reply)(ErrorResponse(config.status()));
+      return;
+    }
+    decoded = DecodeRawInferRequest(request.body, *config);
   } else {
     decoded = DecodeInferRequest(request.body, {.header_length = *header_length});
   }
