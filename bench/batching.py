@@ -51,11 +51,11 @@ def write_repository(root):
         mlserver(f"mlp_w{workers}", parallel_workers=workers)
 
 
-def start_server(binary, repository):
+def start_server(binary, repository, extra_flags):
     log = tempfile.NamedTemporaryFile("w+", suffix=".log", delete=False)
     process = subprocess.Popen(
         [binary, "serve", "--model-repository", repository, "--http-port", "0",
-         "--grpc-port", "0", "--intra-op-threads", "1"],
+         "--grpc-port", "0", "--intra-op-threads", "1", *extra_flags],
         stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
     deadline = time.time() + 60
     while time.time() < deadline:
@@ -121,6 +121,9 @@ def main():
     parser.add_argument("--seconds", type=int, default=5)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--quick", action="store_true", help="1 run of 2 s (smoke test)")
+    parser.add_argument("--http-threads", type=int, default=1, help="tensord --http-threads")
+    parser.add_argument("--only", choices=["batching", "workers", "latency"], action="append",
+                        help="run only these parts (repeatable)")
     args = parser.parse_args()
     if args.quick:
         args.seconds, args.runs = 2, 1
@@ -131,41 +134,57 @@ def main():
         repository = os.path.join(tmp, "models")
         write_repository(repository)
         body = write_body(tmp)
-        process, port, log = start_server(binary, repository)
+        process, port, log = start_server(binary, repository,
+                                          ["--http-threads", str(args.http_threads)])
+        parts = set(args.only or ["batching", "workers", "latency"])
         url = f"http://127.0.0.1:{port}"
         try:
             print(f"machine: {os.cpu_count()} cpus (affinity {len(os.sched_getaffinity(0))}), "
                   f"load average {os.getloadavg()[0]:.2f}; model MLP {SIZES}; "
-                  f"wrk closed loop, {args.runs} x {args.seconds} s per point, medians")
+                  f"wrk closed loop, {args.runs} x {args.seconds} s per point, medians; "
+                  f"tensord --http-threads {args.http_threads}")
             for model in ("mlp_batched", "mlp_unbatched", "mlp_w1", "mlp_w2", "mlp_w4"):
                 wrk(url, model, body, 4, 1)  # warm-up (arena growth, connections)
 
-            print("1. batching at concurrency 32")
-            batched = median_run(url, "mlp_batched", body, 32, args.seconds, args.runs)
-            unbatched = median_run(url, "mlp_unbatched", body, 32, args.seconds, args.runs)
-            counts = stats(url, "mlp_batched")
-            if counts and counts[1]:
-                print(f"  mean batch size {counts[0] / counts[1]:.1f}")
-            print(f"  => batching gain {batched['rps'] / unbatched['rps']:.2f}x throughput "
-                  f"(expect >= 2.5x); p50 {batched['p50_us'] / max(1, unbatched['p50_us']):.2f}x, "
-                  f"p99 {batched['p99_us'] / max(1, unbatched['p99_us']):.2f}x of unbatched")
-
-            print("2. parallel workers at concurrency 32 (intra-op 1, no batching)")
-            workers = {n: median_run(url, f"mlp_w{n}", body, 32, args.seconds, args.runs)
-                       for n in (1, 2, 4)}
-            print(f"  => 2 workers / 1: {workers[2]['rps'] / workers[1]['rps']:.2f}x "
-                  f"(expect >= 1.6x); 4 workers / 2: {workers[4]['rps'] / workers[2]['rps']:.2f}x "
-                  "(should not collapse)")
-
-            print("3. latency below saturation (concurrency 1)")
-            low = {n: median_run(url, f"mlp_w{n}", body, 1, args.seconds, args.runs)
-                   for n in (1, 2)}
-            print(f"  => p50 2 workers / 1: {low[2]['p50_us'] / max(1, low[1]['p50_us']):.2f}x "
-                  "(expect ~1x)")
+            if "batching" in parts:
+                batching_part(url, body, args)
+            if "workers" in parts:
+                workers_part(url, body, args)
+            if "latency" in parts:
+                latency_part(url, body, args)
         finally:
             process.terminate()
             process.wait(timeout=30)
             os.unlink(log)
+
+
+def batching_part(url, body, args):
+    print("1. batching at concurrency 32")
+    batched = median_run(url, "mlp_batched", body, 32, args.seconds, args.runs)
+    unbatched = median_run(url, "mlp_unbatched", body, 32, args.seconds, args.runs)
+    counts = stats(url, "mlp_batched")
+    if counts and counts[1]:
+        print(f"  mean batch size {counts[0] / counts[1]:.1f}")
+    print(f"  => batching gain {batched['rps'] / unbatched['rps']:.2f}x throughput "
+          f"(expect >= 2.5x); p50 {batched['p50_us'] / max(1, unbatched['p50_us']):.2f}x, "
+          f"p99 {batched['p99_us'] / max(1, unbatched['p99_us']):.2f}x of unbatched")
+
+
+def workers_part(url, body, args):
+    print("2. parallel workers at concurrency 32 (intra-op 1, no batching)")
+    workers = {n: median_run(url, f"mlp_w{n}", body, 32, args.seconds, args.runs)
+               for n in (1, 2, 4)}
+    print(f"  => 2 workers / 1: {workers[2]['rps'] / workers[1]['rps']:.2f}x "
+          f"(expect >= 1.6x); 4 workers / 2: {workers[4]['rps'] / workers[2]['rps']:.2f}x "
+          "(should not collapse)")
+
+
+def latency_part(url, body, args):
+    print("3. latency below saturation (concurrency 1)")
+    low = {n: median_run(url, f"mlp_w{n}", body, 1, args.seconds, args.runs)
+           for n in (1, 2)}
+    print(f"  => p50 2 workers / 1: {low[2]['p50_us'] / max(1, low[1]['p50_us']):.2f}x "
+          "(expect ~1x)")
 
 
 if __name__ == "__main__":
