@@ -7,6 +7,7 @@
 #include "core/status_util.h"
 #include "fmt/format.h"
 #include "runtime/builtin.h"
+#include "spdlog/spdlog.h"
 
 namespace tensord::bench {
 namespace {
@@ -137,6 +138,8 @@ absl::StatusOr<BackendPtr> MakeInProcessBackend(const InProcessOptions& options)
   if (options.model_repository.empty()) {
     return absl::InvalidArgumentError("--backend inprocess needs --model-repository DIR");
   }
+  // The server's model-loading chatter would interleave with the result table.
+  spdlog::set_level(spdlog::level::warn);
   auto registry = std::make_unique<runtime::RuntimeRegistry>();
   if (absl::Status s = runtime::RegisterBuiltinRuntimes(*registry); !s.ok()) return s;
   Server::Options server_options;

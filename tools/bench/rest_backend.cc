@@ -5,6 +5,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <chrono>
+#include <limits>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -73,7 +74,7 @@ class Connection {
       http::write(socket_, request, ec);
       const Clock::time_point written = Clock::now();
       http::response_parser<http::string_body> parser;
-      parser.body_limit(boost::none);
+      parser.body_limit(std::numeric_limits<std::uint64_t>::max());
       if (!ec) http::read_header(socket_, buffer_, parser, ec);
       // A keep-alive connection the server closed while idle fails here: retry once on a
       // fresh connection (no response byte was seen, so nothing was processed twice).
