@@ -17,12 +17,16 @@ namespace {
 // logs warnings, which is how the parser reports the unknown fields it skips.
 class ErrorCollector final : public google::protobuf::io::ErrorCollector {
  public:
-  explicit ErrorCollector(std::string_view source) : source_(source) {}
+  ErrorCollector(std::string_view source, std::string_view text) : source_(source), text_(text) {}
 
+  // Protobuf's messages ("Expected integer, got: \"lots\"") do not name the field, so the
+  // offending line is quoted too: it shows the field the user wrote.
   void AddError(int line, google::protobuf::io::ColumnNumber column,
                 const std::string& message) override {
     if (first_error_.empty()) {
       first_error_ = fmt::format("{}:{}:{}: {}", source_, line + 1, column + 1, message);
+      std::string_view quoted = Line(line);
+      if (!quoted.empty()) first_error_ += fmt::format(" (in `{}`)", quoted);
     }
   }
   void AddWarning(int line, google::protobuf::io::ColumnNumber column,
@@ -33,7 +37,24 @@ class ErrorCollector final : public google::protobuf::io::ErrorCollector {
   const std::string& first_error() const { return first_error_; }
 
  private:
+  // Line `index` (0-based) of the text, trimmed; empty when out of range.
+  std::string_view Line(int index) const {
+    std::string_view rest = text_;
+    for (int i = 0; i < index; ++i) {
+      size_t end = rest.find('\n');
+      if (end == std::string_view::npos) return {};
+      rest.remove_prefix(end + 1);
+    }
+    rest = rest.substr(0, rest.find('\n'));
+    while (!rest.empty() && (rest.front() == ' ' || rest.front() == '\t')) rest.remove_prefix(1);
+    while (!rest.empty() && (rest.back() == ' ' || rest.back() == '\t' || rest.back() == '\r')) {
+      rest.remove_suffix(1);
+    }
+    return rest.substr(0, 120);
+  }
+
   std::string_view source_;
+  std::string_view text_;
   std::string first_error_;
 };
 
@@ -265,7 +286,7 @@ class Converter {
 
 absl::StatusOr<ModelConfig> ParseTritonConfig(std::string_view text, std::string_view source_path) {
   inference::ModelConfig proto;
-  ErrorCollector errors(source_path);
+  ErrorCollector errors(source_path, text);
   google::protobuf::TextFormat::Parser parser;
   parser.AllowUnknownField(true);
   parser.RecordErrorsTo(&errors);

@@ -257,7 +257,8 @@ TEST(ParseTritonConfig, UnknownFieldsAreLoggedAtDebugLevel) {
 TEST(ParseTritonConfig, SyntaxErrorNamesFileLineAndColumn) {
   ExpectError("name: \"m\"\nmax_batch_size: 8\ninput { name: \"x\" dims: [ 1 }\n",
               absl::StatusCode::kInvalidArgument,
-              "models/m/config.pbtxt:3:29: Expected \",\", found \"}\".");
+              "models/m/config.pbtxt:3:29: Expected \",\", found \"}\". "
+              "(in `input { name: \"x\" dims: [ 1 }`)");
 }
 
 TEST(ParseTritonConfig, UnknownDataTypeNamesFileLineAndField) {
@@ -272,7 +273,8 @@ TEST(ParseTritonConfig, UnknownDataTypeNamesFileLineAndField) {
 
 TEST(ParseTritonConfig, WrongValueTypeForAKnownField) {
   ExpectError("max_batch_size: \"eight\"", absl::StatusCode::kInvalidArgument,
-              "models/m/config.pbtxt:1:17: Expected integer, got: \"eight\"");
+              "models/m/config.pbtxt:1:17: Expected integer, got: \"eight\" "
+              "(in `max_batch_size: \"eight\"`)");
 }
 
 TEST(ParseTritonConfig, NegativeMaxBatchSize) {

@@ -59,22 +59,14 @@ int Serve(const Flags& flags) {
   options.strict_readiness = flags.strict_readiness;
   options.default_instance_count = flags.parallel_workers;
   options.default_intra_op_threads = flags.intra_op_threads;
-  options.extensions = {};
+  // Triton's names for the protocol extensions both frontends implement.
+  options.extensions = {"binary_tensor_data", "parameters", "schedule_policy"};
   absl::StatusOr<std::unique_ptr<tensord::Server>> server =
       tensord::Server::Create(options, registry);
   if (!server.ok()) return Fail(std::string(server.status().message()));
 
-  bool all_ready = true;
-  for (const tensord::ModelVersionStatus& model : (*server)->repository().Index()) {
-    if (model.state == tensord::ModelState::kReady) {
-      spdlog::info("model '{}' version {} is READY", model.name, model.version);
-    } else {
-      all_ready = false;
-      spdlog::error("model '{}'{} is {}: {}", model.name,
-                    model.version.empty() ? "" : " version " + model.version,
-                    tensord::ModelStateName(model.state), model.reason);
-    }
-  }
+  // The repository has logged each model's state and, for failures, the reason.
+  const bool all_ready = (*server)->repository().AllReady();
   if (!all_ready && flags.exit_on_error) return Fail("a model failed to load (--exit-on-error)");
 
   tensord::http::HttpOptions http_options;

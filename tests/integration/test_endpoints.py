@@ -20,6 +20,7 @@ def test_server_metadata(base_url):
     assert re.fullmatch(r"\d+\.\d+\.\d+\S*", body["version"]), body
     assert isinstance(body["extensions"], list)
     assert all(isinstance(e, str) for e in body["extensions"])
+    assert "binary_tensor_data" in body["extensions"]
 
 
 def test_health_live(base_url):
