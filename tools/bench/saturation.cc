@@ -21,16 +21,21 @@ bool KeepSweeping(const std::vector<SweepPoint>& points) {
 SweepSummary Summarize(const std::vector<SweepPoint>& points) {
   SweepSummary s;
   if (points.empty()) return s;
-  s.low_load_p50_us = points.front().p50_us;
-  s.low_load_p99_us = points.front().p99_us;
-  for (const SweepPoint& p : points) {
+  // The low-load reference is the better of the first two points: one stall in the very
+  // first window after a server start must not hide the knee.
+  size_t reference = 0;
+  if (points.size() > 1 && points[1].p99_us < points[0].p99_us) reference = 1;
+  s.low_load_p50_us = points[reference].p50_us;
+  s.low_load_p99_us = points[reference].p99_us;
+  for (size_t i = 0; i < points.size(); ++i) {
+    const SweepPoint& p = points[i];
     if (p.throughput > s.max_throughput) {
       s.max_throughput = p.throughput;
       s.max_at_concurrency = p.concurrency;
       s.p50_at_max_us = p.p50_us;
       s.p99_at_max_us = p.p99_us;
     }
-    if (!s.knee && p.p99_us > kKneeFactor * s.low_load_p99_us) {
+    if (i > reference && !s.knee && p.p99_us > kKneeFactor * s.low_load_p99_us) {
       s.knee = p.concurrency;
       s.throughput_at_knee = p.throughput;
     }

@@ -27,7 +27,8 @@ struct SweepPoint {
 
 // Gains below this count as "throughput stopped growing"; two in a row end a sweep.
 constexpr double kMinGain = 0.05;
-// The knee: the first point whose p99 exceeds this multiple of the lowest-load p99.
+// The knee: the first point whose p99 exceeds this multiple of the low-load p99 (the lower
+// of the first two points' p99).
 constexpr double kKneeFactor = 2.0;
 
 // False once the last two points each gained less than kMinGain over the best before them.

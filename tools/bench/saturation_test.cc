@@ -28,6 +28,10 @@ TEST(SaturationTest, SummaryFindsMaxAndKnee) {
   ASSERT_TRUE(s.knee.has_value());
   EXPECT_EQ(*s.knee, 4);  // first p99 above 2 × 100 µs
   EXPECT_FALSE(Summarize({P(1, 10, 100), P(2, 20, 150)}).knee.has_value());
+  // A stall in the first window does not become the reference.
+  const SweepSummary cold = Summarize({P(1, 10, 9000), P(2, 20, 150), P(4, 30, 400)});
+  EXPECT_EQ(cold.low_load_p99_us, 150);
+  EXPECT_EQ(cold.knee, 4);
 }
 
 TEST(SaturationTest, RecommendationSaysWhenCoresRunOut) {
