@@ -63,7 +63,7 @@ def write_model(root, name, model_path, **settings):
 def wrk(url, model, body_file, concurrency, seconds):
     threads = min(concurrency, 2)
     out = subprocess.run(
-        ["wrk", f"-t{threads}", f"-c{concurrency}", f"-d{seconds}s", "-s",
+        ["wrk", f"-t{threads}", f"-c{concurrency}", f"-d{seconds:g}s", "-s",
          os.path.join(ROOT, "bench", "post.lua"), url, f"/v2/models/{model}/infer"],
         env={**os.environ, "BODY_FILE": body_file}, capture_output=True, text=True, check=True)
     match = RESULT.search(out.stdout)
