@@ -6,7 +6,10 @@
 //   (*http)->Stop();   // closes the listener and connections, joins the I/O threads
 //
 // I/O threads never block on inference: requests go to Server::InferAsync and the reply
-// is written when the callback fires.
+// is written when the callback fires. The pieces: rest_server.{h,cc} (listener, one
+// io_context per I/O thread), http_connection (one keep-alive connection), rest_handler
+// (routes), json_request_codec / json_response_codec / raw_request_codec (wire formats,
+// Triton's binary data extension included), http_status (Status -> HTTP code).
 #pragma once
 
 #include <chrono>
@@ -31,7 +34,8 @@ struct HttpOptions {
 class HttpServer {
  public:
   virtual ~HttpServer() = default;
-  // Binds and starts serving; an error (e.g. "port 8000 is already in use") when binding fails.
+  // Binds and starts serving; Unavailable ("cannot listen on 0.0.0.0:8000: address already
+  // in use") when binding fails, InvalidArgument when the host does not resolve.
   static absl::StatusOr<std::unique_ptr<HttpServer>> Start(Server& server, HttpOptions options);
   virtual uint16_t port() const = 0;
   virtual void Stop() = 0;
