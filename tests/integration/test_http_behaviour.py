@@ -58,18 +58,29 @@ def test_keep_alive_reuses_one_connection(base_url):
         connection.close()
 
 
-def test_64_concurrent_clients(base_url):
+def run_concurrent_clients(base_url, clients=64, requests_each=20):
     def client(index):
         with requests.Session() as session:
-            for j in range(20):
+            for j in range(requests_each):
                 a = [float(index), float(j), 0.25]
                 b = [float(j), -float(index), 1.0]
                 check_add_sub(infer(base_url, "add_sub", add_sub_inputs(a, b), session=session),
                               a, b)
         return index
 
-    with ThreadPoolExecutor(max_workers=64) as pool:
-        assert sorted(pool.map(client, range(64))) == list(range(64))
+    with ThreadPoolExecutor(max_workers=clients) as pool:
+        assert sorted(pool.map(client, range(clients))) == list(range(clients))
+
+
+def test_64_concurrent_clients(base_url):
+    run_concurrent_clients(base_url)
+
+
+def test_64_concurrent_clients_on_4_io_threads(start_server, tmp_path):
+    repository = str(tmp_path)
+    make_test_repository.write_add_sub(repository)
+    server = start_server(repository, "--http-threads", "4")
+    run_concurrent_clients(server.url)
 
 
 def test_pipelined_requests_on_one_connection(base_url):
