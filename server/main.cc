@@ -1,5 +1,6 @@
 // tensord: wiring only. Parses flags, builds the runtimes, the server and its frontends,
 // and waits for SIGINT/SIGTERM.
+#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
@@ -24,6 +25,8 @@ struct Flags {
   int http_threads = 1;
   int grpc_threads = 1;
   double http_max_body_mb = 64;
+  double http_read_timeout_s = 30;
+  double http_idle_timeout_s = 60;
   double grpc_max_message_mb = 64;
   int parallel_workers = 0;
   int intra_op_threads = 0;
@@ -74,6 +77,10 @@ int Serve(const Flags& flags) {
   http_options.port = static_cast<uint16_t>(flags.http_port);
   http_options.io_threads = flags.http_threads;
   http_options.max_body_bytes = static_cast<size_t>(flags.http_max_body_mb * 1024 * 1024);
+  http_options.read_timeout =
+      std::chrono::milliseconds(static_cast<int64_t>(flags.http_read_timeout_s * 1000));
+  http_options.idle_timeout =
+      std::chrono::milliseconds(static_cast<int64_t>(flags.http_idle_timeout_s * 1000));
   absl::StatusOr<std::unique_ptr<tensord::http::HttpServer>> http =
       tensord::http::HttpServer::Start(**server, http_options);
   if (!http.ok()) return Fail(std::string(http.status().message()));
@@ -136,20 +143,34 @@ int main(int argc, char** argv) {
   serve->add_option("--grpc-threads", flags.grpc_threads, "gRPC completion-queue threads")
       ->check(CLI::Range(1, 64))
       ->capture_default_str();
-  serve->add_option("--grpc-max-message-mb", flags.grpc_max_message_mb,
-                    "largest gRPC message received or sent, in MiB (larger: RESOURCE_EXHAUSTED)")
+  serve
+      ->add_option("--grpc-max-message-mb", flags.grpc_max_message_mb,
+                   "largest gRPC message received or sent, in MiB (larger: RESOURCE_EXHAUSTED)")
       ->check(CLI::Range(0.001, 2047.0))
       ->capture_default_str();
-  serve->add_option("--http-max-body-mb", flags.http_max_body_mb,
-                    "largest request body accepted, in MiB (larger: 413)")
+  serve
+      ->add_option("--http-read-timeout-s", flags.http_read_timeout_s,
+                   "a started request must fully arrive (and its reply be read) within this")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
-  serve->add_option("--parallel-workers", flags.parallel_workers,
-                    "instances per model when its config does not say (0: 1)")
+  serve
+      ->add_option("--http-idle-timeout-s", flags.http_idle_timeout_s,
+                   "keep-alive connections idle this long are closed")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  serve
+      ->add_option("--http-max-body-mb", flags.http_max_body_mb,
+                   "largest request body accepted, in MiB (larger: 413)")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  serve
+      ->add_option("--parallel-workers", flags.parallel_workers,
+                   "instances per model when its config does not say (0: 1)")
       ->check(CLI::Range(0, 256))
       ->capture_default_str();
-  serve->add_option("--intra-op-threads", flags.intra_op_threads,
-                    "threads per instance when the config does not say (0: share usable cores)")
+  serve
+      ->add_option("--intra-op-threads", flags.intra_op_threads,
+                   "threads per instance when the config does not say (0: share usable cores)")
       ->check(CLI::Range(0, 256))
       ->capture_default_str();
   serve->add_flag("--strict-readiness", flags.strict_readiness,

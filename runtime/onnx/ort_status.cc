@@ -4,12 +4,30 @@
 
 namespace tensord::runtime::onnx {
 
-absl::Status OrtErrorToStatus(OrtErrorCode code, std::string_view message, OrtPhase phase) {
+std::string CleanOrtMessage(std::string_view message) {
   // ONNX Runtime ends some messages with a newline.
   while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) {
     message.remove_suffix(1);
   }
-  const std::string text(message);
+  // Its checks read "<source path>:<line> <C++ signature> <condition> was false. <why>":
+  // clients get the why, not the build's source paths.
+  const size_t source = message.find("/onnxruntime_src/");
+  if (source == std::string_view::npos) return std::string(message);
+  std::string text(message.substr(0, source));
+  std::string_view rest = message.substr(source);
+  constexpr std::string_view kEnforce = " was false. ";
+  if (size_t enforce = rest.find(kEnforce); enforce != std::string_view::npos) {
+    rest.remove_prefix(enforce + kEnforce.size());
+  } else {
+    const size_t space = rest.find(' ');
+    rest = space == std::string_view::npos ? std::string_view() : rest.substr(space + 1);
+  }
+  text += rest;
+  return text;
+}
+
+absl::Status OrtErrorToStatus(OrtErrorCode code, std::string_view message, OrtPhase phase) {
+  const std::string text = CleanOrtMessage(message);
   switch (code) {
     case ORT_OK:
       return absl::InternalError(

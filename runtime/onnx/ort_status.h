@@ -12,6 +12,7 @@
 
 #include <exception>
 #include <new>
+#include <string>
 #include <string_view>
 
 #include "absl/status/status.h"
@@ -26,6 +27,10 @@ enum class OrtPhase {
   kLoad,  // reading the model file, creating a session
   kRun,   // Session::Run and reading its outputs
 };
+
+// ONNX Runtime's message without trailing newlines and without its source paths and
+// C++ signatures ("/onnxruntime_src/...h:563 void f(...) x was false. why" -> "why").
+std::string CleanOrtMessage(std::string_view message);
 
 // The absl status for an ONNX Runtime error `code` with ONNX Runtime's `message`.
 absl::Status OrtErrorToStatus(OrtErrorCode code, std::string_view message, OrtPhase phase);

@@ -8,6 +8,20 @@
 namespace tensord::runtime::onnx {
 namespace {
 
+TEST(CleanOrtMessage, DropsSourcePathsAndSignatures) {
+  EXPECT_EQ(CleanOrtMessage(
+                "Non-zero status code returned while running Add node. Name:'add' Status "
+                "Message: /onnxruntime_src/onnxruntime/core/providers/cpu/math/"
+                "element_wise_ops.h:563 void onnxruntime::BroadcastIterator::Append(ptrdiff_t, "
+                "ptrdiff_t) axis == 1 || axis == largest was false. Attempting to broadcast an "
+                "axis by a dimension other than 1. 2 by 3\n"),
+            "Non-zero status code returned while running Add node. Name:'add' Status Message: "
+            "Attempting to broadcast an axis by a dimension other than 1. 2 by 3");
+  EXPECT_EQ(CleanOrtMessage("Load failed: /onnxruntime_src/x/y.cc:12 bad thing"),
+            "Load failed: bad thing");
+  EXPECT_EQ(CleanOrtMessage("plain message \n"), "plain message");
+}
+
 TEST(OrtErrorToStatus, MapsCodes) {
   struct Case {
     OrtErrorCode code;
