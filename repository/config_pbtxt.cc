@@ -2,6 +2,7 @@
 
 #include <google/protobuf/io/tokenizer.h>
 #include <google/protobuf/text_format.h>
+#include <google/protobuf/util/json_util.h>
 
 #include <set>
 #include <string>
@@ -297,6 +298,18 @@ absl::StatusOr<ModelConfig> ParseTritonConfig(std::string_view text, std::string
             : errors.first_error());
   }
   return Converter(source_path).Convert(proto);
+}
+
+absl::StatusOr<ModelConfig> ParseTritonConfigJson(std::string_view json, std::string_view source) {
+  inference::ModelConfig proto;
+  google::protobuf::util::JsonParseOptions options;
+  options.ignore_unknown_fields = false;
+  const auto status = google::protobuf::util::JsonStringToMessage(
+      google::protobuf::StringPiece(json.data(), json.size()), &proto, options);
+  if (!status.ok()) {
+    return absl::InvalidArgumentError(fmt::format("{}: {}", source, std::string(status.message())));
+  }
+  return Converter(source).Convert(proto);
 }
 
 }  // namespace tensord

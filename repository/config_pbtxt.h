@@ -30,4 +30,10 @@ namespace tensord {
 
 absl::StatusOr<ModelConfig> ParseTritonConfig(std::string_view text, std::string_view source_path);
 
+// The same configuration written as JSON with Triton's field names (what Triton's model
+// configuration extension returns and its load API accepts: {"max_batch_size": 8,
+// "input": [{"name": "x", "data_type": "TYPE_FP32", "dims": [4]}]}). Unknown fields are
+// InvalidArgument naming them; `source` prefixes messages.
+absl::StatusOr<ModelConfig> ParseTritonConfigJson(std::string_view json, std::string_view source);
+
 }  // namespace tensord

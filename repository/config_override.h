@@ -1,0 +1,30 @@
+// The load API's configuration override: {"parameters": {"config": "<JSON>"}} on
+// POST v2/repository/models/<m>/load (or the gRPC "config" parameter) changes a model's
+// configuration for this load without touching its files.
+//
+//   absl::StatusOr<ModelConfig> config =
+//       ApplyConfigOverride(folder_config, R"({"max_batch_size": 32,
+//                                             "instance_group": [{"count": 2}]})", "mlp");
+//
+// The JSON uses Triton's model configuration field names. Unlike Triton, which replaces the
+// whole config.pbtxt, only the fields given replace the folder's (so {"instance_group":
+// [{"count": 4}]} keeps the inputs, batching and parameters the folder declares). MLServer's
+// names are accepted too, for tools written against it: parallel_workers (instances) and
+// max_batch_time (seconds; > 0 turns adaptive batching on with that delay, 0 turns it off).
+//
+// Fields that decide which files are loaded (version_policy, platform, backend,
+// default_model_filename) cannot be overridden: the folder was already planned with them.
+// Errors are InvalidArgument starting "config override: " and naming the field.
+#pragma once
+
+#include <string_view>
+
+#include "absl/status/statusor.h"
+#include "core/model_config.h"
+
+namespace tensord {
+
+absl::StatusOr<ModelConfig> ApplyConfigOverride(const ModelConfig& base, std::string_view json,
+                                                std::string_view model_name);
+
+}  // namespace tensord
