@@ -48,7 +48,13 @@ std::vector<std::string> OutputNames(const ModelConfig& config, const InferReque
   std::vector<std::string> names;
   if (request.outputs.empty()) {
     names.reserve(config.outputs.size());
-    for (const TensorConfig& output : config.outputs) names.push_back(output.name);
+    for (const TensorConfig& output : config.outputs) {
+      if (!output.optional) names.push_back(output.name);
+    }
+    // A model whose outputs are all optional still answers with something.
+    if (names.empty()) {
+      for (const TensorConfig& output : config.outputs) names.push_back(output.name);
+    }
   } else {
     names.reserve(request.outputs.size());
     for (const RequestedOutput& output : request.outputs) names.push_back(output.name);

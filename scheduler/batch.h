@@ -22,7 +22,10 @@
 
 namespace tensord::scheduler {
 
-// The outputs `request` gets: those it asked for, in its order, or every model output.
+// The outputs `request` gets: those it asked for, in its order; when it names none, every
+// model output not marked optional (MLServer's XGBoost runtime answers `predict` alone unless
+// `predict_proba` is asked for), or every output if all of them are optional. BatchKey
+// takes these names, so a request naming none shares batches with one naming exactly them.
 std::vector<std::string> OutputNames(const ModelConfig& config, const InferRequest& request);
 
 // Rows of `request` along the batch dimension; 1 when the model has none. Requests

@@ -51,6 +51,39 @@ TEST(OutputNames, RequestedOnesInRequestOrderElseEveryModelOutput) {
   EXPECT_THAT(OutputNames(config, some), ElementsAre("b", "a"));
 }
 
+TEST(OutputNames, OptionalOutputsOnlyWhenAskedFor) {
+  ModelConfig config;
+  config.outputs = {{.name = "predict"}, {.name = "predict_proba", .optional = true}};
+  InferRequest none;
+  EXPECT_THAT(OutputNames(config, none), ElementsAre("predict"));
+  InferRequest proba;
+  proba.outputs = {{.name = "predict_proba"}};
+  EXPECT_THAT(OutputNames(config, proba), ElementsAre("predict_proba"));
+  InferRequest both;
+  both.outputs = {{.name = "predict_proba"}, {.name = "predict"}};
+  EXPECT_THAT(OutputNames(config, both), ElementsAre("predict_proba", "predict"));
+}
+
+TEST(OutputNames, EveryOutputWhenAllAreOptional) {
+  ModelConfig config;
+  config.outputs = {{.name = "a", .optional = true}, {.name = "b", .optional = true}};
+  EXPECT_THAT(OutputNames(config, InferRequest{}), ElementsAre("a", "b"));
+}
+
+TEST(BatchKey, ARequestNamingNoOutputsBatchesOnlyWithThoseGettingTheSameOutputs) {
+  ModelConfig config;
+  config.outputs = {{.name = "predict"}, {.name = "predict_proba", .optional = true}};
+  InferRequest none;
+  none.inputs = {Floats("x", {1, 2}, {1, 2})};
+  InferRequest predict = none;
+  predict.outputs = {{.name = "predict"}};
+  InferRequest proba = none;
+  proba.outputs = {{.name = "predict_proba"}};
+  const std::string key = BatchKey(none, OutputNames(config, none));
+  EXPECT_EQ(key, BatchKey(predict, OutputNames(config, predict)));
+  EXPECT_NE(key, BatchKey(proba, OutputNames(config, proba)));
+}
+
 TEST(BatchRows, LeadingDimensionOnlyWhenTheModelBatches) {
   ModelConfig config;
   InferRequest request;

@@ -151,8 +151,6 @@ def test_predictions_match_python_xgboost(url, repository, model):
         assert_output(got[name], want[name])
 
 
-@pytest.mark.xfail(strict=False, reason="needs the scheduler to leave optional outputs out when "
-                   "a request names none (scheduler/batch.cc OutputNames; core/model_config.h)")
 def test_default_output_is_predict_alone(url, repository):
     # MLServer returns only `predict` when a request names no outputs.
     data = rows(count=2)
