@@ -66,27 +66,54 @@ std::vector<std::string> NumberedFolders(const fs::path& folder) {
   return versions;
 }
 
-// The model file in `dir` when no name is configured: the runtime's default file name if
-// the platform is known and it exists; else the one regular file whose extension a runtime
-// claims (for the configured platform, if any), preferring one named "model.*".
-absl::StatusOr<fs::path> FindModelFile(const fs::path& dir, const std::string& platform,
-                                       const runtime::RuntimeRegistry& registry) {
+// Whether `path` is named like the model file a runtime looks for by default: "model.*", or
+// the runtime's own default name.
+bool NamedLikeAModel(const fs::path& path, std::string_view default_name) {
+  return path.stem() == "model" || path.filename() == default_name;
+}
+
+// Whether `dir` holds a regular file other than hidden ones ("." files).
+bool HoldsAnyFile(const fs::path& dir) {
   std::error_code ec;
-  if (!platform.empty()) {
-    const fs::path default_file = dir / registry.Find(platform)->default_model_filename();
-    if (fs::exists(default_file, ec)) return default_file;
+  for (const fs::directory_entry& entry : fs::directory_iterator(dir, ec)) {
+    if (entry.is_regular_file(ec) && entry.path().filename().string()[0] != '.') return true;
   }
+  return false;
+}
+
+struct FindOptions {
+  // `dir` is a version folder: when the platform is known and nothing there has a name the
+  // registry recognizes, but the folder is not empty, hand the runtime its default path
+  // instead of failing. Runtimes may know names the registry's extensions cannot claim
+  // (Triton FIL's xgboost.json, xgboost.model: runtime/xgboost/model_file.h), and the
+  // runtime's own error then says what it looked for.
+  bool defer_to_runtime = false;
+};
+
+// The model file in `dir` when no name is configured. Candidates: regular files whose
+// extension a runtime claims (for the configured platform, if any) and, when the platform is
+// known, its runtime's default file. One candidate: it. Several: the first by name of those
+// named "model.*" (or the default name); for XGBoost that is MLServer's order, model.bst
+// before model.json before model.ubj. Several and none named so: ambiguous.
+absl::StatusOr<fs::path> FindModelFile(const fs::path& dir, const std::string& platform,
+                                       const runtime::RuntimeRegistry& registry,
+                                       FindOptions options = {}) {
+  std::error_code ec;
+  const std::string default_name =
+      platform.empty() ? std::string()
+                       : std::string(registry.Find(platform)->default_model_filename());
   std::vector<fs::path> candidates;
   for (const fs::directory_entry& entry : fs::directory_iterator(dir, ec)) {
     if (!entry.is_regular_file(ec)) continue;
+    const bool is_default = !default_name.empty() && entry.path().filename() == default_name;
     const std::string file_platform = registry.PlatformForFile(entry.path());
-    if (file_platform.empty() || (!platform.empty() && file_platform != platform)) continue;
-    candidates.push_back(entry.path());
+    const bool claimed = !file_platform.empty() && (platform.empty() || file_platform == platform);
+    if (is_default || claimed) candidates.push_back(entry.path());
   }
   std::sort(candidates.begin(), candidates.end());
   if (candidates.size() > 1) {
     auto model = std::find_if(candidates.begin(), candidates.end(),
-                              [](const fs::path& p) { return p.stem() == "model"; });
+                              [&](const fs::path& p) { return NamedLikeAModel(p, default_name); });
     if (model != candidates.end()) return *model;
     std::string names;
     for (const fs::path& p : candidates)
@@ -95,9 +122,11 @@ absl::StatusOr<fs::path> FindModelFile(const fs::path& dir, const std::string& p
         fmt::format("{}: several model files ({}); name one in the config", dir.string(), names));
   }
   if (candidates.empty()) {
+    if (options.defer_to_runtime && !platform.empty() && HoldsAnyFile(dir)) {
+      return dir / default_name;
+    }
     const std::string expected =
-        platform.empty() ? std::string("a model file with a known extension")
-                         : std::string(registry.Find(platform)->default_model_filename());
+        platform.empty() ? std::string("a model file with a known extension") : default_name;
     return absl::NotFoundError(
         fmt::format("{}: no model file (expected {})", dir.string(), expected));
   }
@@ -106,7 +135,8 @@ absl::StatusOr<fs::path> FindModelFile(const fs::path& dir, const std::string& p
 
 // Fills in the file and platform of `version`, whose model lives in `dir`.
 VersionPlan PlanVersion(std::string version, const fs::path& dir, const ModelConfig& config,
-                        const std::string& platform, const runtime::RuntimeRegistry& registry) {
+                        const std::string& platform, const runtime::RuntimeRegistry& registry,
+                        FindOptions find_options = {}) {
   VersionPlan plan{.version = std::move(version), .model_path = dir, .platform = platform};
   std::error_code ec;
   if (!config.model_file.empty()) {
@@ -116,7 +146,7 @@ VersionPlan PlanVersion(std::string version, const fs::path& dir, const ModelCon
       return plan;
     }
   } else {
-    absl::StatusOr<fs::path> file = FindModelFile(dir, platform, registry);
+    absl::StatusOr<fs::path> file = FindModelFile(dir, platform, registry, find_options);
     if (!file.ok()) {
       plan.error = std::string(Message(file.status()));
       return plan;
@@ -228,8 +258,8 @@ ModelFolderPlan ScanModelFolder(const fs::path& folder, const runtime::RuntimeRe
                                 (folder / version).string())});
       continue;
     }
-    plan.versions.push_back(
-        PlanVersion(version, folder / version, plan.config, platform, registry));
+    plan.versions.push_back(PlanVersion(version, folder / version, plan.config, platform, registry,
+                                        {.defer_to_runtime = true}));
   }
   return plan;
 }

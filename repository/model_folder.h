@@ -13,10 +13,14 @@
 //   4. Versions: when the config names a model file that exists at the top of the folder
 //      (MLServer's parameters.uri), that single file. Otherwise numbered folders
 //      ("1", "10"; no leading zeros), filtered by the config's version_policy, each holding
-//      the config's model file or the runtime's default ("model.onnx"), or when the
-//      platform is unknown, the one file in it with a known extension. Otherwise a single
-//      model file at the top (same search). A single file is served as the config's
-//      version_label, or "1".
+//      the config's model file, or else the one file a runtime claims by its extension (for
+//      the config's platform, if any) or the runtime's default name ("model.onnx"); among
+//      several, the first by name called "model.*" (for XGBoost that is MLServer's order:
+//      model.bst, model.json, model.ubj). A version folder of a known platform holding only
+//      files no runtime claims by extension is handed over as <folder>/<default name>: the
+//      runtime may know other names (Triton FIL's xgboost.json) and says what it looked for.
+//      Otherwise a single model file at the top (same search, nothing handed over). A single
+//      file is served as the config's version_label, or "1".
 //   tensord's default policy is all versions (Triton's is the latest one): a version folder
 //   someone made is there to be served, and an unexpected version costs only memory while a
 //   missing one fails requests.

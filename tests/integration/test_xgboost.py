@@ -95,6 +95,25 @@ parameters [
   { key: "output_class" value: { string_value: "true" } }
 ]
 """)
+    # FIL's binary format: model_type "xgboost", file xgboost.model.
+    fil_binary = os.path.join(root, "fil_binary")
+    os.makedirs(os.path.join(fil_binary, "1"))
+    shutil.copy(os.path.join(models, "regressor.bst"),
+                os.path.join(fil_binary, "1", "xgboost.model"))
+    with open(os.path.join(fil_binary, "config.pbtxt"), "w") as f:
+        f.write("""backend: "fil"
+max_batch_size: 64
+input [{ name: "input__0" data_type: TYPE_FP32 dims: [ 6 ] }]
+output [{ name: "output__0" data_type: TYPE_FP32 dims: [ 1 ] }]
+parameters [{ key: "model_type" value: { string_value: "xgboost" } }]
+""")
+    # No uri and several well-known files: MLServer loads model.bst first.
+    both = os.path.join(root, "bst_and_json")
+    os.makedirs(both)
+    shutil.copy(os.path.join(models, "regressor.bst"), os.path.join(both, "model.bst"))
+    shutil.copy(os.path.join(models, "binary.json"), os.path.join(both, "model.json"))
+    with open(os.path.join(both, "model-settings.json"), "w") as f:
+        json.dump({"name": "bst_and_json", "implementation": "mlserver_xgboost.XGBoostModel"}, f)
     return root, paths
 
 
@@ -201,8 +220,6 @@ def test_corrupt_model_is_unavailable_and_the_server_stays_up(url):
     assert requests.get(url + "/v2/health/live", timeout=30).status_code == 200
 
 
-@pytest.mark.xfail(strict=False, reason="needs the repository to find FIL's default file "
-                   "(xgboost.json for model_type xgboost_json) or hand the runtime its default path")
 def test_triton_fil_config(url, repository):
     data = rows(count=4)
     response = infer(url, "fil", [tensor("input__0", "FP32", [4, FEATURES], data.tolist())])
@@ -211,6 +228,24 @@ def test_triton_fil_config(url, repository):
     assert got["shape"] == [4, 2]
     np.testing.assert_allclose(np.asarray(got["data"]).reshape(4, 2),
                                np.stack([1 - p, p], axis=1), atol=ATOL)
+
+
+def test_triton_fil_binary_model(url, repository):
+    data = rows(count=3)
+    response = infer(url, "fil_binary", [tensor("input__0", "FP32", [3, FEATURES],
+                                                data.tolist())])
+    got = outputs_by_name(response)["output__0"]
+    want = expected(repository[1]["regressor"], data)["predict"]
+    assert got["shape"] == [3, 1]
+    np.testing.assert_allclose(np.asarray(got["data"], dtype=np.float64).ravel(),
+                               np.asarray(want["data"], dtype=np.float64), atol=ATOL)
+
+
+def test_without_uri_model_bst_is_loaded_first(url, repository):
+    data = rows(count=2)
+    response = infer(url, "bst_and_json", [tensor("x", "FP32", [2, FEATURES], data.tolist())])
+    assert_output(outputs_by_name(response)["predict"],
+                  expected(repository[1]["regressor"], data)["predict"])
 
 
 def test_batched_model_under_concurrency(url, repository):

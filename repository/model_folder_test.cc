@@ -1,0 +1,157 @@
+// ScanModelFolder's choice of model files, with stub runtimes registered like the real ones
+// (an XGBoost-like platform whose default file model.json has an extension no runtime
+// claims, and ".fake" files), so that no backend is needed.
+#include "repository/model_folder.h"
+
+#include <stdlib.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "fmt/format.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace tensord {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Planning only asks a runtime for its default file name; Load is never called.
+class StubRuntime final : public runtime::Runtime {
+ public:
+  explicit StubRuntime(std::string default_name) : default_name_(std::move(default_name)) {}
+  std::string_view default_model_filename() const override { return default_name_; }
+  absl::StatusOr<runtime::ModelPtr> Load(const ModelConfig&, const fs::path&) override {
+    return absl::UnimplementedError("stub");
+  }
+
+ private:
+  const std::string default_name_;
+};
+
+class ModelFolderTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string pattern = (fs::temp_directory_path() / "tensord_folder_XXXXXX").string();
+    ASSERT_NE(::mkdtemp(pattern.data()), nullptr);
+    root_ = pattern;
+    registry_.Register("xgboost", std::make_shared<StubRuntime>("model.json"));
+    registry_.AddAlias("fil", "xgboost");
+    registry_.AddFileExtension(".bst", "xgboost");
+    registry_.AddFileExtension(".ubj", "xgboost");
+    registry_.Register("fake", std::make_shared<StubRuntime>("model.fake"));
+    registry_.AddFileExtension(".fake", "fake");
+  }
+  void TearDown() override { fs::remove_all(root_); }
+
+  void Write(const std::string& relative, std::string_view text = "x") {
+    const fs::path path = root_ / relative;
+    fs::create_directories(path.parent_path());
+    std::ofstream(path) << text;
+  }
+  ModelFolderPlan Scan(const std::string& model) {
+    return ScanModelFolder(root_ / model, registry_);
+  }
+  std::string Path(const std::string& relative) const { return (root_ / relative).string(); }
+
+  fs::path root_;
+  runtime::RuntimeRegistry registry_;
+};
+
+constexpr std::string_view kFilConfig = R"(backend: "fil"
+max_batch_size: 8
+parameters [{ key: "model_type" value: { string_value: "xgboost_json" } }]
+)";
+constexpr std::string_view kXgboostSettings =
+    R"({"implementation": "mlserver_xgboost.XGBoostModel"})";
+
+TEST_F(ModelFolderTest, AVersionFolderWithFilesNoRuntimeClaimsGoesToTheRuntimeByDefaultName) {
+  // Triton FIL's file name: the XGBoost runtime knows it, the registry's extensions do not.
+  Write("fil/config.pbtxt", kFilConfig);
+  Write("fil/1/xgboost.json");
+  ModelFolderPlan plan = Scan("fil");
+  ASSERT_EQ(plan.error, "");
+  ASSERT_EQ(plan.versions.size(), 1u);
+  EXPECT_EQ(plan.versions[0].error, "");
+  EXPECT_EQ(plan.versions[0].platform, "xgboost");
+  EXPECT_EQ(plan.versions[0].model_path, root_ / "fil/1/model.json");
+}
+
+TEST_F(ModelFolderTest, AnEmptyVersionFolderOfAKnownPlatformHasNoModelFile) {
+  Write("fil/config.pbtxt", kFilConfig);
+  fs::create_directories(root_ / "fil/1");
+  Write("fil/1/.hidden");
+  ModelFolderPlan plan = Scan("fil");
+  ASSERT_EQ(plan.versions.size(), 1u);
+  EXPECT_EQ(plan.versions[0].error,
+            fmt::format("{}: no model file (expected model.json)", Path("fil/1")));
+}
+
+TEST_F(ModelFolderTest, WithoutAPlatformUnclaimedFilesAreNoModelFile) {
+  Write("m/1/xgboost.json");
+  ModelFolderPlan plan = Scan("m");
+  ASSERT_EQ(plan.versions.size(), 1u);
+  EXPECT_EQ(
+      plan.versions[0].error,
+      fmt::format("{}: no model file (expected a model file with a known extension)", Path("m/1")));
+}
+
+TEST_F(ModelFolderTest, AModelFolderTopIsNeverHandedOverUnclaimed) {
+  // The top of a model folder always holds its config: only a recognized file counts there.
+  Write("fil/config.pbtxt", kFilConfig);
+  Write("fil/xgboost.json");
+  EXPECT_EQ(Scan("fil").error,
+            fmt::format("{}: no version folders (1/, 2/, ...) and no model file", Path("fil")));
+}
+
+TEST_F(ModelFolderTest, TheDefaultFileIsFoundByNameInAVersionFolder) {
+  Write("fil/config.pbtxt", kFilConfig);
+  Write("fil/1/model.json");
+  Write("fil/1/notes.txt");
+  ModelFolderPlan plan = Scan("fil");
+  ASSERT_EQ(plan.versions.size(), 1u);
+  EXPECT_EQ(plan.versions[0].model_path, root_ / "fil/1/model.json");
+}
+
+TEST_F(ModelFolderTest, MlserverXgboostPrefersModelBstThenJsonThenUbj) {
+  // MLServer's XGBoost runtime looks for model.bst, model.json, model.ubj in that order.
+  Write("both/model-settings.json", kXgboostSettings);
+  Write("both/model.json");
+  Write("both/model.bst");
+  Write("both/model.ubj");
+  ModelFolderPlan plan = Scan("both");
+  ASSERT_EQ(plan.error, "");
+  ASSERT_EQ(plan.versions.size(), 1u);
+  EXPECT_EQ(plan.versions[0].model_path, root_ / "both/model.bst");
+
+  Write("json_ubj/model-settings.json", kXgboostSettings);
+  Write("json_ubj/model.ubj");
+  Write("json_ubj/model.json");
+  plan = Scan("json_ubj");
+  ASSERT_EQ(plan.versions.size(), 1u);
+  EXPECT_EQ(plan.versions[0].model_path, root_ / "json_ubj/model.json");
+}
+
+TEST_F(ModelFolderTest, TheDefaultFileWinsOverOtherFilesOfItsPlatform) {
+  Write("m/model-settings.json", kXgboostSettings);
+  Write("m/model.json");
+  Write("m/extra.bst");
+  ModelFolderPlan plan = Scan("m");
+  ASSERT_EQ(plan.versions.size(), 1u);
+  EXPECT_EQ(plan.versions[0].model_path, root_ / "m/model.json");
+}
+
+TEST_F(ModelFolderTest, SeveralFilesOfThePlatformNoneNamedModelAreAmbiguous) {
+  Write("m/model-settings.json", kXgboostSettings);
+  Write("m/1/a.bst");
+  Write("m/1/b.ubj");
+  ModelFolderPlan plan = Scan("m");
+  ASSERT_EQ(plan.versions.size(), 1u);
+  EXPECT_EQ(
+      plan.versions[0].error,
+      fmt::format("{}: several model files (a.bst, b.ubj); name one in the config", Path("m/1")));
+}
+
+}  // namespace
+}  // namespace tensord
