@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 #include <system_error>
+#include <vector>
 
 #include "CLI/CLI.hpp"
 #include "core/server.h"
@@ -31,6 +32,9 @@ struct Flags {
   int parallel_workers = 0;
   int intra_op_threads = 0;
   bool strict_readiness = false;
+  std::string model_control_mode = "none";
+  std::vector<std::string> load_models;
+  double repository_poll_secs = 15;
   bool exit_on_error = false;
   int log_verbose = 0;
 };
@@ -62,8 +66,22 @@ int Serve(const Flags& flags) {
   options.strict_readiness = flags.strict_readiness;
   options.default_instance_count = flags.parallel_workers;
   options.default_intra_op_threads = flags.intra_op_threads;
+  if (flags.model_control_mode == "poll") {
+    options.model_control_mode = tensord::ModelControlMode::kPoll;
+  } else if (flags.model_control_mode == "explicit") {
+    options.model_control_mode = tensord::ModelControlMode::kExplicit;
+  }
+  if (!flags.load_models.empty() &&
+      options.model_control_mode != tensord::ModelControlMode::kExplicit) {
+    return Fail(
+        "--load-model needs --model-control-mode explicit (the other modes load every model)");
+  }
+  options.startup_models = flags.load_models;
+  options.poll_interval =
+      std::chrono::milliseconds(static_cast<int64_t>(flags.repository_poll_secs * 1000));
   // Triton's names for the protocol extensions both frontends implement.
-  options.extensions = {"binary_tensor_data", "parameters", "schedule_policy"};
+  options.extensions = {"binary_tensor_data", "parameters",          "schedule_policy",
+                        "statistics",         "model_configuration", "model_repository"};
   absl::StatusOr<std::unique_ptr<tensord::Server>> server =
       tensord::Server::Create(options, registry);
   if (!server.ok()) return Fail(std::string(server.status().message()));
@@ -172,6 +190,19 @@ int main(int argc, char** argv) {
       ->add_option("--intra-op-threads", flags.intra_op_threads,
                    "threads per instance when the config does not say (0: share usable cores)")
       ->check(CLI::Range(0, 256))
+      ->capture_default_str();
+  serve
+      ->add_option("--model-control-mode", flags.model_control_mode,
+                   "none: load every model at start; poll: and follow the repository's changes; "
+                   "explicit: load --load-model models, then what the repository API asks")
+      ->check(CLI::IsMember({"none", "poll", "explicit"}))
+      ->capture_default_str();
+  serve->add_option("--load-model", flags.load_models,
+                    "model to load at start in explicit mode (repeatable; '*': all)");
+  serve
+      ->add_option("--repository-poll-secs", flags.repository_poll_secs,
+                   "seconds between repository scans in poll mode")
+      ->check(CLI::Range(0.05, 86400.0))
       ->capture_default_str();
   serve->add_flag("--strict-readiness", flags.strict_readiness,
                   "report the server ready only when every model loaded");

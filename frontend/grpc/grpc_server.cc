@@ -36,17 +36,13 @@ void SpawnCalls(const CallEnv& env) {
   UnaryCall<ModelConfigRequest, ModelConfigResponse>::Spawn(env, &Service::RequestModelConfig,
                                                             &HandleModelConfig);
   UnaryCall<ModelStatisticsRequest, ModelStatisticsResponse>::Spawn(
-      env, &Service::RequestModelStatistics,
-      &HandleUnimplemented<ModelStatisticsRequest, ModelStatisticsResponse>);
+      env, &Service::RequestModelStatistics, &HandleModelStatistics);
   UnaryCall<RepositoryIndexRequest, RepositoryIndexResponse>::Spawn(
-      env, &Service::RequestRepositoryIndex,
-      &HandleUnimplemented<RepositoryIndexRequest, RepositoryIndexResponse>);
+      env, &Service::RequestRepositoryIndex, &HandleRepositoryIndex);
   UnaryCall<RepositoryModelLoadRequest, RepositoryModelLoadResponse>::Spawn(
-      env, &Service::RequestRepositoryModelLoad,
-      &HandleUnimplemented<RepositoryModelLoadRequest, RepositoryModelLoadResponse>);
+      env, &Service::RequestRepositoryModelLoad, &HandleRepositoryModelLoad);
   UnaryCall<RepositoryModelUnloadRequest, RepositoryModelUnloadResponse>::Spawn(
-      env, &Service::RequestRepositoryModelUnload,
-      &HandleUnimplemented<RepositoryModelUnloadRequest, RepositoryModelUnloadResponse>);
+      env, &Service::RequestRepositoryModelUnload, &HandleRepositoryModelUnload);
   InferCall::Spawn(env);
   StreamInferCall::Spawn(env);
 }

@@ -223,21 +223,66 @@ TEST_F(GrpcServerTest, ModelInferErrors) {
   EXPECT_TRUE(stub_->ModelInfer(&context, EchoRequest({7}), &response).ok());
 }
 
-TEST_F(GrpcServerTest, NotYetImplementedRpcs) {
+TEST_F(GrpcServerTest, StatisticsCountTheRequestsServed) {
+  ::grpc::ClientContext c0;
+  inference::ModelStatisticsRequest request;
+  request.set_name("echo");
+  inference::ModelStatisticsResponse before;
+  ASSERT_TRUE(stub_->ModelStatistics(&c0, request, &before).ok());
+  ASSERT_EQ(before.model_stats_size(), 1);
+  for (int i = 0; i < 3; ++i) {
+    ::grpc::ClientContext context;
+    inference::ModelInferResponse response;
+    ASSERT_TRUE(stub_->ModelInfer(&context, EchoRequest({1, 2}), &response).ok());
+  }
+  ::grpc::ClientContext c1, c2, c3;
+  inference::ModelStatisticsResponse after;
+  ASSERT_TRUE(stub_->ModelStatistics(&c1, request, &after).ok());
+  const inference::ModelStatistics& echo = after.model_stats(0);
+  EXPECT_EQ(echo.name(), "echo");
+  EXPECT_EQ(echo.version(), "1");
+  EXPECT_EQ(echo.inference_stats().success().count() -
+                before.model_stats(0).inference_stats().success().count(),
+            3u);
+  EXPECT_GT(echo.inference_stats().compute_infer().ns(), 0u);
+  EXPECT_GT(echo.last_inference(), 0u);
+  ASSERT_GE(echo.batch_stats_size(), 1);
+
+  inference::ModelStatisticsResponse all;
+  ASSERT_TRUE(stub_->ModelStatistics(&c2, {}, &all).ok());
+  EXPECT_EQ(all.model_stats_size(), 2);  // echo and failing; broken is not ready
+
+  request.set_name("no_such_model");
+  inference::ModelStatisticsResponse unknown;
+  EXPECT_EQ(stub_->ModelStatistics(&c3, request, &unknown).error_code(),
+            ::grpc::StatusCode::NOT_FOUND);
+}
+
+TEST_F(GrpcServerTest, RepositoryIndexAndControlInModeNone) {
   ::grpc::ClientContext c1, c2, c3, c4;
-  inference::ModelStatisticsResponse statistics;
-  EXPECT_EQ(stub_->ModelStatistics(&c1, {}, &statistics).error_code(),
-            ::grpc::StatusCode::UNIMPLEMENTED);
   inference::RepositoryIndexResponse index;
-  EXPECT_EQ(stub_->RepositoryIndex(&c2, {}, &index).error_code(),
-            ::grpc::StatusCode::UNIMPLEMENTED);
-  inference::RepositoryModelLoadResponse load;
-  ::grpc::Status status = stub_->RepositoryModelLoad(&c3, {}, &load);
-  EXPECT_EQ(status.error_code(), ::grpc::StatusCode::UNIMPLEMENTED);
-  EXPECT_THAT(status.error_message(), HasSubstr("RepositoryModelLoadRequest"));
-  inference::RepositoryModelUnloadResponse unload;
-  EXPECT_EQ(stub_->RepositoryModelUnload(&c4, {}, &unload).error_code(),
-            ::grpc::StatusCode::UNIMPLEMENTED);
+  ASSERT_TRUE(stub_->RepositoryIndex(&c1, {}, &index).ok());
+  std::vector<std::string> rows;
+  for (const auto& m : index.models())
+    rows.push_back(m.name() + " " + m.version() + " " + m.state());
+  EXPECT_THAT(rows, ElementsAre("broken 1 UNAVAILABLE", "echo 1 READY", "failing 1 READY"));
+  inference::RepositoryIndexRequest ready_only;
+  ready_only.set_ready(true);
+  ASSERT_TRUE(stub_->RepositoryIndex(&c2, ready_only, &index).ok());
+  EXPECT_EQ(index.models_size(), 2);
+
+  inference::RepositoryModelLoadRequest load;
+  load.set_model_name("echo");
+  inference::RepositoryModelLoadResponse loaded;
+  ::grpc::Status status = stub_->RepositoryModelLoad(&c3, load, &loaded);
+  EXPECT_EQ(status.error_code(), ::grpc::StatusCode::UNAVAILABLE);
+  EXPECT_EQ(status.error_message(),
+            "explicit model load / unload is not allowed if polling is enabled");
+  inference::RepositoryModelUnloadRequest unload;
+  unload.set_model_name("echo");
+  inference::RepositoryModelUnloadResponse unloaded;
+  EXPECT_EQ(stub_->RepositoryModelUnload(&c4, unload, &unloaded).error_code(),
+            ::grpc::StatusCode::UNAVAILABLE);
 }
 
 TEST_F(GrpcServerTest, StreamAnswersInOrderAndSurvivesBadRequests) {

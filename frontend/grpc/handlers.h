@@ -1,6 +1,7 @@
-// Handlers of the unary RPCs that answer at once, on the queue thread (health, metadata,
-// configuration, and UNIMPLEMENTED for the statistics and repository RPCs until those
-// features exist). Each turns Server results into the reply or a gRPC status.
+// Handlers of the unary RPCs, run on the queue thread (health, metadata, configuration,
+// statistics, and the model repository extension). Each turns Server results into the
+// reply or a gRPC status. RepositoryModelLoad holds its queue thread until the load is
+// over (a load is rare; run --grpc-threads 2 to keep serving meanwhile).
 #pragma once
 
 #include "core/server.h"
@@ -22,6 +23,22 @@ namespace tensord::grpc {
                                    inference::ModelMetadataResponse* response);
 ::grpc::Status HandleModelConfig(Server& server, const inference::ModelConfigRequest& request,
                                  inference::ModelConfigResponse* response);
+
+// Triton's statistics: every ready version (empty name), one model's, or one version's.
+::grpc::Status HandleModelStatistics(Server& server,
+                                     const inference::ModelStatisticsRequest& request,
+                                     inference::ModelStatisticsResponse* response);
+// Every model version known, or only the READY ones (request.ready).
+::grpc::Status HandleRepositoryIndex(Server& server,
+                                     const inference::RepositoryIndexRequest& request,
+                                     inference::RepositoryIndexResponse* response);
+// Parameter "config" (string_param): the JSON configuration override.
+::grpc::Status HandleRepositoryModelLoad(Server& server,
+                                         const inference::RepositoryModelLoadRequest& request,
+                                         inference::RepositoryModelLoadResponse* response);
+::grpc::Status HandleRepositoryModelUnload(Server& server,
+                                           const inference::RepositoryModelUnloadRequest& request,
+                                           inference::RepositoryModelUnloadResponse* response);
 
 // UNIMPLEMENTED, naming the RPC.
 template <typename Request, typename Response>

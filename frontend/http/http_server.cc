@@ -36,6 +36,24 @@ class ServerInferenceService final : public InferenceService {
   void InferAsync(std::unique_ptr<InferRequest>&& request, InferCallback&& done) override {
     server_.InferAsync(std::move(request), std::move(done));
   }
+  absl::StatusOr<std::vector<ModelStats>> GetModelStats(std::string_view name,
+                                                        std::string_view version) const override {
+    return server_.GetModelStats(name, version);
+  }
+  absl::StatusOr<std::vector<RepositoryEntry>> RepositoryIndex(bool ready_only) const override {
+    std::vector<RepositoryEntry> rows;
+    for (ModelVersionStatus& row : server_.RepositoryIndex(ready_only)) {
+      rows.push_back({.name = std::move(row.name),
+                      .version = std::move(row.version),
+                      .state = std::string(ModelStateName(row.state)),
+                      .reason = std::move(row.reason)});
+    }
+    return rows;
+  }
+  absl::Status LoadModel(std::string_view name, std::string_view config_json) override {
+    return server_.LoadModel(name, {.config_json = std::string(config_json)});
+  }
+  absl::Status UnloadModel(std::string_view name) override { return server_.UnloadModel(name); }
 
  private:
   Server& server_;

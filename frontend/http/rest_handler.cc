@@ -1,14 +1,18 @@
 #include "frontend/http/rest_handler.h"
 
+#include <thread>
 #include <utility>
 
 #include "core/status_util.h"
 #include "fmt/format.h"
+#include "frontend/http/config_codec.h"
 #include "frontend/http/http_status.h"
 #include "frontend/http/json_request_codec.h"
 #include "frontend/http/json_response_codec.h"
 #include "frontend/http/raw_request_codec.h"
+#include "frontend/http/repository_codec.h"
 #include "frontend/http/rest_router.h"
+#include "frontend/http/stats_codec.h"
 
 namespace tensord::http {
 namespace {
@@ -87,7 +91,73 @@ void RestHandler::Handle(const RestRequest& request, const Post& post, Reply rep
     case RouteKind::kModelInfer:
       Infer(request, std::move(route->model), std::move(route->version), post, std::move(reply));
       return;
+    case RouteKind::kModelStats: {
+      absl::StatusOr<std::vector<ModelStats>> stats =
+          service_.GetModelStats(route->model, route->version);
+      std::move(reply)(stats.ok() ? JsonResponse(EncodeModelStats(*stats))
+                                  : ErrorResponse(stats.status()));
+      return;
+    }
+    case RouteKind::kModelConfig:
+      std::move(reply)(ConfigResponse(route->model, route->version));
+      return;
+    case RouteKind::kRepositoryIndex: {
+      absl::StatusOr<bool> ready = DecodeIndexRequest(*request.body);
+      if (!ready.ok()) {
+        std::move(reply)(ErrorResponse(ready.status()));
+        return;
+      }
+      absl::StatusOr<std::vector<RepositoryEntry>> index = service_.RepositoryIndex(*ready);
+      std::move(reply)(index.ok() ? JsonResponse(EncodeRepositoryIndex(*index))
+                                  : ErrorResponse(index.status()));
+      return;
+    }
+    case RouteKind::kModelLoad:
+    case RouteKind::kModelUnload:
+      LoadOrUnload(request, route->kind, std::move(route->model), post, std::move(reply));
+      return;
   }
+}
+
+RestResponse RestHandler::ConfigResponse(const std::string& model, const std::string& version) {
+  absl::StatusOr<ModelConfig> config = service_.GetModelConfig(model, version);
+  if (!config.ok()) return ErrorResponse(config.status());
+  // The instance count the scheduler runs, which the config may leave to the server.
+  int instances = config->instance_count;
+  absl::StatusOr<std::vector<ModelStats>> stats = service_.GetModelStats(model, version);
+  if (stats.ok() && !stats->empty()) {
+    instances = static_cast<int>(stats->back().stats.instance_count);
+  }
+  return JsonResponse(EncodeModelConfig(*config, instances > 0 ? instances : 1));
+}
+
+void RestHandler::LoadOrUnload(const RestRequest& request, RouteKind kind, std::string model,
+                               const Post& post, Reply reply) {
+  std::string config;
+  if (kind == RouteKind::kModelLoad) {
+    absl::StatusOr<std::string> decoded = DecodeLoadRequest(*request.body);
+    if (!decoded.ok()) {
+      std::move(reply)(ErrorResponse(decoded.status()));
+      return;
+    }
+    config = *std::move(decoded);
+  } else if (absl::Status valid = DecodeUnloadRequest(*request.body); !valid.ok()) {
+    std::move(reply)(ErrorResponse(valid));
+    return;
+  }
+  // A load can take seconds: it runs on a thread of its own so that this connection's I/O
+  // thread keeps serving the others, and the reply is posted back like an inference's.
+  // Stop waits for it through the in-flight count.
+  inflight_->Add();
+  std::thread([this, kind, model = std::move(model), config = std::move(config),
+               inflight = inflight_, post, reply = std::move(reply)]() mutable {
+    const absl::Status status = kind == RouteKind::kModelLoad ? service_.LoadModel(model, config)
+                                                              : service_.UnloadModel(model);
+    post([status, reply = std::move(reply)]() mutable {
+      std::move(reply)(status.ok() ? RestResponse{.status = 200} : ErrorResponse(status));
+    });
+    inflight->Done();  // last: Stop may then destroy what `post` targets
+  }).detach();
 }
 
 void RestHandler::Infer(const RestRequest& request, std::string model, std::string version,

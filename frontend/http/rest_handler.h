@@ -4,9 +4,10 @@
 //   RestHandler handler(service, inflight);
 //   handler.Handle(request, post_to_io_thread, [](RestResponse response) { write it });
 //
-// Everything but inference answers before Handle returns. Inference decodes the body, calls
-// InferenceService::InferAsync and, from the callback (a scheduler thread), hands the
-// result to `post` so that the reply is encoded and written on the connection's thread.
+// Everything but inference and model load/unload answers before Handle returns. Inference
+// decodes the body, calls InferenceService::InferAsync and, from the callback (a scheduler
+// thread), hands the result to `post` so that the reply is encoded and written on the
+// connection's thread. Load and unload run on a thread of their own and post likewise.
 #pragma once
 
 #include <chrono>
@@ -20,6 +21,7 @@
 #include "frontend/http/inference_service.h"
 #include "frontend/http/inflight_counter.h"
 #include "frontend/http/padded_buffer.h"
+#include "frontend/http/rest_router.h"
 
 namespace tensord::http {
 
@@ -62,6 +64,9 @@ class RestHandler {
  private:
   void Infer(const RestRequest& request, std::string model, std::string version, const Post& post,
              Reply reply);
+  RestResponse ConfigResponse(const std::string& model, const std::string& version);
+  void LoadOrUnload(const RestRequest& request, RouteKind kind, std::string model, const Post& post,
+                    Reply reply);
 
   InferenceService& service_;
   std::shared_ptr<InflightCounter> inflight_;

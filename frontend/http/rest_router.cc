@@ -18,6 +18,29 @@ absl::Status NoRoute(std::string_view path) {
   return absl::NotFoundError(fmt::format("no route for '{}'", path));
 }
 
+// repository/index, repository/models/{m}/load|unload
+absl::StatusOr<Route> MatchRepositoryRoute(const std::vector<std::string_view>& segments,
+                                           std::string_view path) {
+  if (segments.size() == 3 && segments[2] == "index") {
+    return Route{.kind = RouteKind::kRepositoryIndex};
+  }
+  if (segments.size() != 5 || segments[2] != "models" || segments[3].empty()) {
+    return NoRoute(path);
+  }
+  Route route;
+  if (segments[4] == "load") {
+    route.kind = RouteKind::kModelLoad;
+  } else if (segments[4] == "unload") {
+    route.kind = RouteKind::kModelUnload;
+  } else {
+    return NoRoute(path);
+  }
+  absl::StatusOr<std::string> model = PercentDecode(segments[3]);
+  if (!model.ok()) return model.status();
+  route.model = *std::move(model);
+  return route;
+}
+
 }  // namespace
 
 absl::StatusOr<std::string> PercentDecode(std::string_view segment) {
@@ -60,6 +83,12 @@ absl::StatusOr<Route> MatchRoute(std::string_view target) {
     if (is(2, "ready")) return Route{.kind = RouteKind::kHealthReady};
     return NoRoute(path);
   }
+  if (is(1, "repository")) return MatchRepositoryRoute(segments, path);
+  // "models/stats" is every model's statistics, as in Triton (a model named "stats" has its
+  // metadata at models/stats/versions/<v>).
+  if (segments.size() == 3 && is(1, "models") && is(2, "stats")) {
+    return Route{.kind = RouteKind::kModelStats};
+  }
   if (!is(1, "models") || segments.size() < 3 || segments[2].empty()) return NoRoute(path);
 
   // models/{m} [versions/{v}] [ready|infer]
@@ -81,6 +110,10 @@ absl::StatusOr<Route> MatchRoute(std::string_view target) {
     route.kind = RouteKind::kModelReady;
   } else if (next + 1 == segments.size() && is(next, "infer")) {
     route.kind = RouteKind::kModelInfer;
+  } else if (next + 1 == segments.size() && is(next, "stats")) {
+    route.kind = RouteKind::kModelStats;
+  } else if (next + 1 == segments.size() && is(next, "config")) {
+    route.kind = RouteKind::kModelConfig;
   } else {
     return NoRoute(path);
   }
@@ -88,7 +121,15 @@ absl::StatusOr<Route> MatchRoute(std::string_view target) {
 }
 
 std::string_view AllowedMethod(RouteKind kind) {
-  return kind == RouteKind::kModelInfer ? "POST" : "GET";
+  switch (kind) {
+    case RouteKind::kModelInfer:
+    case RouteKind::kRepositoryIndex:
+    case RouteKind::kModelLoad:
+    case RouteKind::kModelUnload:
+      return "POST";
+    default:
+      return "GET";
+  }
 }
 
 }  // namespace tensord::http

@@ -18,17 +18,22 @@
 namespace tensord::http {
 
 enum class RouteKind {
-  kServerMetadata,  // GET  /v2
-  kHealthLive,      // GET  /v2/health/live
-  kHealthReady,     // GET  /v2/health/ready
-  kModelMetadata,   // GET  /v2/models/{m}[/versions/{v}]
-  kModelReady,      // GET  /v2/models/{m}[/versions/{v}]/ready
-  kModelInfer,      // POST /v2/models/{m}[/versions/{v}]/infer
+  kServerMetadata,   // GET  /v2
+  kHealthLive,       // GET  /v2/health/live
+  kHealthReady,      // GET  /v2/health/ready
+  kModelMetadata,    // GET  /v2/models/{m}[/versions/{v}]
+  kModelReady,       // GET  /v2/models/{m}[/versions/{v}]/ready
+  kModelInfer,       // POST /v2/models/{m}[/versions/{v}]/infer
+  kModelStats,       // GET  /v2/models[/{m}[/versions/{v}]]/stats   (statistics extension)
+  kModelConfig,      // GET  /v2/models/{m}[/versions/{v}]/config    (configuration extension)
+  kRepositoryIndex,  // POST /v2/repository/index                   (repository extension)
+  kModelLoad,        // POST /v2/repository/models/{m}/load
+  kModelUnload,      // POST /v2/repository/models/{m}/unload
 };
 
 struct Route {
   RouteKind kind = RouteKind::kServerMetadata;
-  std::string model;    // decoded; empty for server routes
+  std::string model;    // decoded; empty for server routes (and for all models' stats)
   std::string version;  // decoded; empty when the path names none
 };
 

@@ -55,12 +55,35 @@ TEST(RestRouter, PercentDecodesSegmentsAfterSplitting) {
   EXPECT_EQ(Match("/v2/models/a+b").model, "a+b");
 }
 
+TEST(RestRouter, MatchesExtensionRoutes) {
+  Route route = Match("/v2/models/stats");
+  EXPECT_EQ(route.kind, RouteKind::kModelStats);
+  EXPECT_EQ(route.model, "");
+  route = Match("/v2/models/mlp/versions/2/stats");
+  EXPECT_EQ(route.kind, RouteKind::kModelStats);
+  EXPECT_EQ(route.model, "mlp");
+  EXPECT_EQ(route.version, "2");
+  route = Match("/v2/models/stats/versions/1");  // a model named "stats"
+  EXPECT_EQ(route.kind, RouteKind::kModelMetadata);
+  EXPECT_EQ(route.model, "stats");
+  route = Match("/v2/models/mlp/config");
+  EXPECT_EQ(route.kind, RouteKind::kModelConfig);
+  EXPECT_EQ(Match("/v2/repository/index").kind, RouteKind::kRepositoryIndex);
+  route = Match("/v2/repository/models/iris_1/load");
+  EXPECT_EQ(route.kind, RouteKind::kModelLoad);
+  EXPECT_EQ(route.model, "iris_1");
+  route = Match("/v2/repository/models/..%2Fetc/unload");
+  EXPECT_EQ(route.kind, RouteKind::kModelUnload);
+  EXPECT_EQ(route.model, "../etc");  // decoded here, refused by the repository
+}
+
 TEST(RestRouter, UnknownPathsAreNotFound) {
   for (std::string_view target :
        {"/", "", "/v1", "/v2/", "/v2/health", "/v2/health/alive", "/v2/models", "/v2/models/",
         "/v2/models//ready", "/v2/models/m/versions", "/v2/models/m/versions/",
-        "/v2/models/m/versions/1/2", "/v2/models/m/infer/x", "/v2/models/m/stats", "v2",
-        "/v2/repository/index"}) {
+        "/v2/models/m/versions/1/2", "/v2/models/m/infer/x", "/v2/models/m/stats/x", "v2",
+        "/v2/repository", "/v2/repository/index/x", "/v2/repository/models/m",
+        "/v2/repository/models//load", "/v2/repository/models/m/reload"}) {
     absl::StatusOr<Route> route = MatchRoute(target);
     ASSERT_FALSE(route.ok()) << target;
     EXPECT_EQ(route.status().code(), absl::StatusCode::kNotFound) << target;
@@ -83,6 +106,11 @@ TEST(RestRouter, EachRouteHasOneMethod) {
   EXPECT_EQ(AllowedMethod(RouteKind::kModelInfer), "POST");
   EXPECT_EQ(AllowedMethod(RouteKind::kModelMetadata), "GET");
   EXPECT_EQ(AllowedMethod(RouteKind::kHealthReady), "GET");
+  EXPECT_EQ(AllowedMethod(RouteKind::kModelStats), "GET");
+  EXPECT_EQ(AllowedMethod(RouteKind::kModelConfig), "GET");
+  EXPECT_EQ(AllowedMethod(RouteKind::kRepositoryIndex), "POST");
+  EXPECT_EQ(AllowedMethod(RouteKind::kModelLoad), "POST");
+  EXPECT_EQ(AllowedMethod(RouteKind::kModelUnload), "POST");
 }
 
 }  // namespace

@@ -224,14 +224,20 @@ def test_model_config(pb, stub):
     assert error.code() == grpc.StatusCode.NOT_FOUND
 
 
+def test_statistics_and_index_answer(pb, stub):
+    stats = stub.ModelStatistics(pb.ModelStatisticsRequest(name="add_sub"), timeout=TIMEOUT_S)
+    assert [m.name for m in stats.model_stats] == ["add_sub"]
+    index = stub.RepositoryIndex(pb.RepositoryIndexRequest(ready=True), timeout=TIMEOUT_S)
+    assert all(m.state == "READY" for m in index.models) and index.models
+
+
 @pytest.mark.parametrize("rpc,message", [
-    ("ModelStatistics", "ModelStatisticsRequest"),
-    ("RepositoryIndex", "RepositoryIndexRequest"),
     ("RepositoryModelLoad", "RepositoryModelLoadRequest"),
     ("RepositoryModelUnload", "RepositoryModelUnloadRequest")])
-def test_not_yet_implemented_rpcs(pb, stub, rpc, message):
-    error = rpc_error(getattr(stub, rpc), getattr(pb, message)())
-    assert error.code() == grpc.StatusCode.UNIMPLEMENTED
+def test_model_control_refused_in_mode_none(pb, stub, rpc, message):
+    error = rpc_error(getattr(stub, rpc), getattr(pb, message)(model_name="add_sub"))
+    assert error.code() == grpc.StatusCode.UNAVAILABLE
+    assert error.details() == "explicit model load / unload is not allowed if polling is enabled"
 
 
 # ---- inference ----
