@@ -25,7 +25,8 @@ build-asan: deps
 	@cmake --build --preset asan -j $(JOBS)
 
 # Only the concurrency tests (ctest label "tsan") are built and run under ThreadSanitizer.
-TSAN_TARGETS ?= scheduler_test
+TSAN_TARGETS ?= scheduler_batch_test scheduler_batch_former_test scheduler_dynamic_test \
+                scheduler_concurrency_test scheduler_request_policy_test http_server_test
 build-tsan: deps
 	@cmake --preset tsan >/dev/null
 	@cmake --build --preset tsan -j $(JOBS) --target $(TSAN_TARGETS)
