@@ -170,6 +170,7 @@ void DynamicScheduler::ExecuteBatch(runtime::Instance& instance,
     rows.push_back(pending.rows);
     record.rows += pending.rows;
     record.queue += Since(pending.enqueued, start);
+    record.queue_each.push_back(Since(pending.enqueued, start));
   }
   // Every request of a batch asks for the same outputs (they are part of the batch key).
   const std::vector<std::string> names = OutputNames(config_, *batch.front().request);

@@ -9,11 +9,33 @@
 // batch_stats counts each executed batch once, under its size in rows.
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <map>
 
 namespace tensord::scheduler {
+
+// Upper bounds of the duration histograms in nanoseconds, 100 us to 10 s (inference
+// latencies live well below Prometheus's default 5 ms first bucket).
+inline constexpr std::array<uint64_t, 16> kDurationBucketsNs = {
+    100'000,       250'000,       500'000,       1'000'000,     2'500'000,   5'000'000,
+    10'000'000,    25'000'000,    50'000'000,    100'000'000,   250'000'000, 500'000'000,
+    1'000'000'000, 2'500'000'000, 5'000'000'000, 10'000'000'000};
+
+// Observations by bucket (not cumulative); counts.back() holds those above every bound.
+struct DurationHistogram {
+  std::array<uint64_t, kDurationBucketsNs.size() + 1> counts{};
+  uint64_t count = 0;
+  uint64_t sum_ns = 0;
+  void Observe(uint64_t ns) {
+    size_t i = 0;
+    while (i < kDurationBucketsNs.size() && ns > kDurationBucketsNs[i]) ++i;
+    ++counts[i];
+    ++count;
+    sum_ns += ns;
+  }
+};
 
 struct BatchSizeStats {
   uint64_t count = 0;  // batches of this size executed
@@ -49,6 +71,10 @@ struct SchedulerStats {
   std::chrono::system_clock::time_point last_inference{};
   // Executed batches by size in rows (successful ones).
   std::map<int64_t, BatchSizeStats> batch_stats;
+  // Per executed request, time in the queue (when the scheduler reports each request's).
+  DurationHistogram queue_histogram;
+  // Per executed batch, successful or not: merging inputs, running, splitting outputs.
+  DurationHistogram compute_histogram;
 };
 
 }  // namespace tensord::scheduler

@@ -16,6 +16,9 @@ void StatsRecorder::RecordBatch(const BatchRecord& batch) {
   stats_.compute_input_ns += n * Ns(batch.compute_input);
   stats_.compute_infer_ns += n * Ns(batch.compute_infer);
   stats_.compute_output_ns += n * Ns(batch.compute_output);
+  for (Nanos queued : batch.queue_each) stats_.queue_histogram.Observe(Ns(queued));
+  stats_.compute_histogram.Observe(Ns(batch.compute_input) + Ns(batch.compute_infer) +
+                                   Ns(batch.compute_output));
   if (!batch.succeeded) {
     stats_.failure_count += n;
     stats_.failure_ns += Ns(batch.request_total);

@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstdint>
 #include <mutex>
+#include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "scheduler/scheduler_stats.h"
@@ -24,8 +25,9 @@ class StatsRecorder {
     int64_t rows = 0;
     uint64_t requests = 0;
     bool succeeded = false;
-    Nanos queue{0};          // summed over the batch's requests
-    Nanos request_total{0};  // enqueue to answer, summed over the batch's requests
+    Nanos queue{0};                 // summed over the batch's requests
+    std::vector<Nanos> queue_each;  // each request's, for the queue histogram (optional)
+    Nanos request_total{0};         // enqueue to answer, summed over the batch's requests
     Nanos compute_input{0};
     Nanos compute_infer{0};
     Nanos compute_output{0};
