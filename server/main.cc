@@ -13,6 +13,7 @@
 #include "core/server.h"
 #include "frontend/grpc/grpc_server.h"
 #include "frontend/http/http_server.h"
+#include "metrics/metrics_server.h"
 #include "runtime/builtin.h"
 #include "spdlog/spdlog.h"
 
@@ -23,6 +24,8 @@ struct Flags {
   std::string host = "0.0.0.0";
   int http_port = 8000;
   int grpc_port = 8001;
+  int metrics_port = 8002;
+  bool metrics_port_given = false;
   int http_threads = 1;
   int grpc_threads = 1;
   double http_max_body_mb = 64;
@@ -117,6 +120,24 @@ int Serve(const Flags& flags) {
   }
   spdlog::info("serving gRPC on {}:{}", flags.host, (*grpc)->port());
 
+  // Metrics matter less than serving: a busy default port is logged, a port the operator
+  // chose must work.
+  std::unique_ptr<tensord::metrics::MetricsServer> metrics;
+  absl::StatusOr<std::unique_ptr<tensord::metrics::MetricsServer>> started =
+      tensord::metrics::MetricsServer::Start(
+          **server, {.host = flags.host, .port = static_cast<uint16_t>(flags.metrics_port)});
+  if (started.ok()) {
+    metrics = *std::move(started);
+    spdlog::info("serving metrics on {}:{}", flags.host, metrics->port());
+  } else if (flags.metrics_port_given) {
+    (*grpc)->Stop();
+    (*http)->Stop();
+    return Fail(std::string(started.status().message()));
+  } else {
+    spdlog::error("{}; no metrics (choose a port with --metrics-port)",
+                  std::string(started.status().message()));
+  }
+
   // Wait for a stop signal on this thread; the frontends run on their own threads.
   sigset_t signals;
   sigemptyset(&signals);
@@ -155,6 +176,12 @@ int main(int argc, char** argv) {
   serve->add_option("--grpc-port", flags.grpc_port, "gRPC port (0: any free port)")
       ->check(CLI::Range(0, 65535))
       ->capture_default_str();
+  CLI::Option* metrics_port =
+      serve
+          ->add_option("--metrics-port", flags.metrics_port,
+                       "Prometheus metrics port, /metrics (0: any free port)")
+          ->check(CLI::Range(0, 65535))
+          ->capture_default_str();
   serve->add_option("--http-threads", flags.http_threads, "HTTP I/O threads")
       ->check(CLI::Range(1, 64))
       ->capture_default_str();
@@ -215,5 +242,6 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
   }
+  flags.metrics_port_given = metrics_port->count() > 0;
   return Serve(flags);
 }

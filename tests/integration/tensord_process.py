@@ -6,7 +6,7 @@
 
 The binary is $TENSORD_BIN, or build/release/server/tensord under the repository root.
 Its port is parsed from the "serving HTTP on HOST:PORT" line it logs (it is started with
---http-port 0, so tests never collide on ports).
+--http-port 0, --grpc-port 0 and --metrics-port 0, so tests never collide on ports).
 """
 
 import os
@@ -70,8 +70,10 @@ class TensordProcess:
         FLAGS...` and waits for its serving line; raises StartError with the server's output
         when it exits or stays silent."""
         log_fd, log_path = tempfile.mkstemp(prefix="tensord-", suffix=".log")
+        # Metrics on any free port too, unless the test chooses one.
+        metrics = [] if "--metrics-port" in flags else ["--metrics-port", "0"]
         args = [require_binary(), "serve", "--model-repository", str(repository),
-                "--http-port", str(http_port), "--grpc-port", "0", *flags]
+                "--http-port", str(http_port), "--grpc-port", "0", *metrics, *flags]
         process = subprocess.Popen(args, stdout=log_fd, stderr=subprocess.STDOUT,
                                    stdin=subprocess.DEVNULL)
         os.close(log_fd)
