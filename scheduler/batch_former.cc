@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <utility>
 
+#include "absl/status/status.h"
+#include "fmt/format.h"
+
 namespace tensord::scheduler {
 namespace {
 
@@ -12,8 +15,23 @@ constexpr size_t kMinLookahead = 256;
 
 }  // namespace
 
-BatchFormerOptions BatchFormerOptions::FromConfig(const ModelConfig& config) {
+absl::StatusOr<BatchFormerOptions> BatchFormerOptions::FromConfig(const ModelConfig& config) {
   BatchFormerOptions options;
+  // Adaptive is the default for both config formats. Triton's max_queue_delay_microseconds
+  // and MLServer's max_batch_time are documented as the most a request may be delayed, so
+  // dispatching earlier when nobody else is coming keeps their contract while removing the
+  // cost both servers are known for (every request at low load waiting out the window:
+  // ../shared/ANCHORS.md). "wait" reproduces their exact batch formation.
+  if (auto it = config.parameters.find(kBatchingPolicyParameter); it != config.parameters.end()) {
+    if (it->second == "wait") {
+      options.policy = BatchingPolicy::kWait;
+    } else if (it->second != "adaptive") {
+      return absl::InvalidArgumentError(
+          fmt::format("{}: parameter '{}' must be 'adaptive' or 'wait', got '{}'",
+                      config.source.empty() ? "the model config" : config.source,
+                      kBatchingPolicyParameter, it->second));
+    }
+  }
   if (config.batching.has_value()) {
     const BatchingConfig& batching = *config.batching;
     options.batching = config.max_batch_size > 0;
@@ -28,7 +46,8 @@ BatchFormerOptions BatchFormerOptions::FromConfig(const ModelConfig& config) {
   return options;
 }
 
-BatchFormer::BatchFormer(BatchFormerOptions options) : options_(std::move(options)) {}
+BatchFormer::BatchFormer(BatchFormerOptions options)
+    : options_(std::move(options)), expected_concurrency_(options_.max_batch_size) {}
 
 bool BatchFormer::TryAdd(PendingRequest&& request) {
   if (options_.max_queue_size > 0 && static_cast<int64_t>(size_) >= options_.max_queue_size) {
@@ -37,7 +56,12 @@ bool BatchFormer::TryAdd(PendingRequest&& request) {
   earliest_deadline_ = std::min(earliest_deadline_, request.deadline);
   levels_[request.priority].push_back(std::move(request));
   ++size_;
+  expected_concurrency_ = std::max(expected_concurrency_, static_cast<int64_t>(size_) + executing_);
   return true;
+}
+
+void BatchFormer::Finished(size_t requests) {
+  executing_ = std::max<int64_t>(0, executing_ - static_cast<int64_t>(requests));
 }
 
 BatchFormer::Step BatchFormer::Next(Clock::TimePoint now, NextOptions next_options) {
@@ -110,13 +134,26 @@ void BatchFormer::FormBatch(Clock::TimePoint now, bool flush, Step& step) {
   size_t take = 0;
   if (head != nullptr) {
     const Clock::TimePoint due = head->enqueued + options_.max_queue_delay;
-    if (cannot_grow || flush || now >= due) {
+    // Queued (less those just found cancelled) plus executing.
+    const int64_t in_system = static_cast<int64_t>(size_ - step.cancelled.size()) + executing_;
+    if (cannot_grow || flush) {
       take = selected.size();
+    } else if (now >= due) {
+      take = selected.size();
+      // The requests this wait expected did not come: expect what is there.
+      if (waiting_for_expected_) expected_concurrency_ = in_system;
     } else if (preferred_count > 0) {
       take = preferred_count;
+    } else if (options_.policy == BatchingPolicy::kAdaptive && in_system >= expected_concurrency_) {
+      take = selected.size();  // nobody else is expected: waiting would not pay
     } else {
       step.wake_at = due;
+      waiting_for_expected_ = options_.policy == BatchingPolicy::kAdaptive;
     }
+  }
+  if (take > 0) {
+    waiting_for_expected_ = false;
+    executing_ += static_cast<int64_t>(take);
   }
   step.batch.reserve(take);
   for (size_t i = 0; i < take; ++i) step.batch.push_back(std::move(*selected[i]));

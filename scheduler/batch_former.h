@@ -3,10 +3,12 @@
 // (timed out, cancelled), and when to look again. Deterministic, so tests drive it with
 // made-up times.
 //
-//   BatchFormer former(BatchFormerOptions::FromConfig(model_config));
+//   absl::StatusOr<BatchFormerOptions> options = BatchFormerOptions::FromConfig(model_config);
+//   BatchFormer former(*options);
 //   if (!former.TryAdd(std::move(pending))) { ... queue full: `pending` is untouched ... }
 //   BatchFormer::Step step = former.Next(clock.Now(), {.instance_free = true});
-//   answer step.expired / step.cancelled; execute step.batch if not empty;
+//   answer step.expired / step.cancelled; execute step.batch if not empty, then
+//   former.Finished(step.batch.size()) before answering its requests;
 //   otherwise wait until step.wake_at (or until a request arrives or an instance frees up).
 //
 // Rules (one semantics for Triton's dynamic_batching and MLServer's max_batch_time):
@@ -17,6 +19,17 @@
 // - It is dispatched when it is full, when a compatible request no longer fits (it cannot
 //   grow), when the head has waited max_queue_delay (at once when the delay is 0), or, when
 //   preferred sizes are set, with the largest preferred size it reaches.
+// - Adaptive policy (the default): besides, it is dispatched at once when waiting would not
+//   pay, that is when the requests in the system (queued, and handed out but not Finished)
+//   are at least as many as the traffic has been seen to put there at once. Every arrival
+//   raises that expectation to what it finds; a wait that ends at the delay with fewer
+//   requests lowers it to what is there. So one request at a time runs at once (latency as
+//   without batching); with N clients in a closed loop, an idle instance waits, never longer
+//   than the delay, for those of the N whose next request is still on its way; and requests
+//   queued while every instance was busy batch as before. Until traffic has been seen it
+//   expects a full batch, i.e. behaves as the wait policy.
+// - Wait policy (parameter batching_policy "wait"): the head always waits out the delay, as
+//   in Triton and MLServer.
 // - Without batching (max_batch_size 0 or no batching config) every request is a batch.
 // - Requests past their deadline are answered as expired, never executed; cancelled ones
 //   are dropped when the batcher meets them.
@@ -29,11 +42,22 @@
 #include <map>
 #include <vector>
 
+#include "absl/status/statusor.h"
 #include "core/model_config.h"
 #include "scheduler/clock.h"
 #include "scheduler/pending_request.h"
 
 namespace tensord::scheduler {
+
+// When a batch that is not full may wait for more requests (rules above).
+enum class BatchingPolicy {
+  kAdaptive,  // only while requests the traffic shows are on their way are missing
+  kWait,      // always, until the head has waited max_queue_delay
+};
+
+// Model config parameter (Triton's `parameters`, MLServer's `parameters.extra`) choosing the
+// policy: "adaptive" (default) or "wait".
+inline constexpr char kBatchingPolicyParameter[] = "batching_policy";
 
 struct BatchFormerOptions {
   bool batching = false;       // false: one request per batch, dispatched at once
@@ -42,9 +66,11 @@ struct BatchFormerOptions {
   std::vector<int64_t> preferred_batch_sizes;
   bool preserve_ordering = false;
   int64_t max_queue_size = 0;  // 0: unbounded
+  BatchingPolicy policy = BatchingPolicy::kAdaptive;
 
   // Batching is on when the model has a batch dimension and a batching config.
-  static BatchFormerOptions FromConfig(const ModelConfig& config);
+  // InvalidArgument, naming the config file, for an unknown batching_policy.
+  static absl::StatusOr<BatchFormerOptions> FromConfig(const ModelConfig& config);
 };
 
 class BatchFormer {
@@ -69,8 +95,15 @@ class BatchFormer {
   };
   Step Next(Clock::TimePoint now, NextOptions next_options);
 
+  // `requests` requests of a batch Next handed out have finished executing. Call it before
+  // answering them, so that a client's next request does not find its previous one still
+  // counted in the system.
+  void Finished(size_t requests);
+
   size_t size() const { return size_; }
   bool empty() const { return size_ == 0; }
+  // Requests the adaptive policy expects in the system at once (see the rules).
+  int64_t expected_concurrency() const { return expected_concurrency_; }
 
  private:
   using Level = std::deque<PendingRequest>;
@@ -86,6 +119,12 @@ class BatchFormer {
   size_t size_ = 0;
   // No request's deadline is earlier than this (it may be stale after dispatches).
   Clock::TimePoint earliest_deadline_ = Clock::TimePoint::max();
+  // Requests handed out by Next and not yet Finished.
+  int64_t executing_ = 0;
+  // The adaptive policy's expectation (see the rules), and whether the current wait is
+  // for requests it expects (so that a wait ending at the delay lowers it).
+  int64_t expected_concurrency_;
+  bool waiting_for_expected_ = false;
 };
 
 }  // namespace tensord::scheduler

@@ -1,5 +1,6 @@
 #include "scheduler/batch_former.h"
 
+#include "core/status_util.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -45,20 +46,48 @@ BatchFormerOptions Batching(int64_t max_batch_size, microseconds delay) {
 
 void Add(BatchFormer& former, Spec spec) { ASSERT_TRUE(former.TryAdd(Make(std::move(spec)))); }
 
+BatchFormerOptions FromConfig(const ModelConfig& config) {
+  absl::StatusOr<BatchFormerOptions> options = BatchFormerOptions::FromConfig(config);
+  EXPECT_TRUE(options.ok()) << options.status();
+  return options.ok() ? *options : BatchFormerOptions{};
+}
+
 TEST(BatchFormer, OptionsFromConfigTurnBatchingOnOnlyWithABatchDimensionAndConfig) {
   ModelConfig config;
   config.max_batch_size = 8;
-  EXPECT_FALSE(BatchFormerOptions::FromConfig(config).batching);
+  EXPECT_FALSE(FromConfig(config).batching);
   config.batching = BatchingConfig{
       .max_queue_delay = microseconds(500), .preferred_batch_sizes = {4, 16}, .max_queue_size = 3};
-  BatchFormerOptions options = BatchFormerOptions::FromConfig(config);
+  BatchFormerOptions options = FromConfig(config);
   EXPECT_TRUE(options.batching);
   EXPECT_EQ(options.max_batch_size, 8);
   EXPECT_EQ(options.max_queue_delay, microseconds(500));
   EXPECT_THAT(options.preferred_batch_sizes, ElementsAre(4));  // 16 can never be reached
   EXPECT_EQ(options.max_queue_size, 3);
+  EXPECT_EQ(options.policy, BatchingPolicy::kAdaptive);
   config.max_batch_size = 0;
-  EXPECT_FALSE(BatchFormerOptions::FromConfig(config).batching);
+  EXPECT_FALSE(FromConfig(config).batching);
+}
+
+TEST(BatchFormer, OptionsFromConfigReadTheBatchingPolicyParameter) {
+  ModelConfig config;
+  config.max_batch_size = 8;
+  config.batching = BatchingConfig{.max_queue_delay = microseconds(500)};
+  config.parameters["batching_policy"] = "wait";
+  EXPECT_EQ(FromConfig(config).policy, BatchingPolicy::kWait);
+  config.parameters["batching_policy"] = "adaptive";
+  EXPECT_EQ(FromConfig(config).policy, BatchingPolicy::kAdaptive);
+}
+
+TEST(BatchFormer, AnUnknownBatchingPolicyIsInvalidArgument) {
+  ModelConfig config;
+  config.source = "models/m/config.pbtxt";
+  config.parameters["batching_policy"] = "sometimes";
+  absl::StatusOr<BatchFormerOptions> options = BatchFormerOptions::FromConfig(config);
+  EXPECT_EQ(options.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(Message(options.status()),
+            "models/m/config.pbtxt: parameter 'batching_policy' must be 'adaptive' or 'wait', "
+            "got 'sometimes'");
 }
 
 TEST(BatchFormer, ZeroDelayDispatchesWhatIsQueuedAtOnce) {
@@ -85,7 +114,11 @@ TEST(BatchFormer, WaitsUpToTheDelayOfTheOldestRequestThenDispatches) {
 }
 
 TEST(BatchFormer, AFullBatchGoesBeforeTheDelay) {
-  BatchFormer former(Batching(4, microseconds(1000)));
+  // The wait policy: the adaptive one would send "e" at once (all five requests seen
+  // together are in the system), see AdaptiveBatching.RequestsStillExecutingCountAsPresent.
+  BatchFormerOptions options = Batching(4, microseconds(1000));
+  options.policy = BatchingPolicy::kWait;
+  BatchFormer former(options);
   for (const char* id : {"a", "b", "c", "d", "e"}) Add(former, {.id = id});
   BatchFormer::Step step = former.Next(kT0, {});
   EXPECT_THAT(Ids(step.batch), ElementsAre("a", "b", "c", "d"));
@@ -230,6 +263,142 @@ TEST(BatchFormer, FlushIgnoresTheDelay) {
   BatchFormer former(Batching(8, microseconds(1000)));
   Add(former, {.id = "a"});
   EXPECT_THAT(Ids(former.Next(kT0, {.flush = true}).batch), ElementsAre("a"));
+}
+
+// Adaptive policy: an idle instance runs what is queued at once unless requests seen in the
+// system together before are missing (their clients will send again soon); the delay stays
+// the bound on any wait.
+
+BatchFormerOptions Adaptive(int64_t max_batch_size, microseconds delay) {
+  BatchFormerOptions options = Batching(max_batch_size, delay);
+  options.policy = BatchingPolicy::kAdaptive;
+  return options;
+}
+
+// `count` requests arrive together at `at` and wait out the delay (the policy's first
+// guess is a full batch), then execute and finish: the former has seen `count` at once.
+void LearnConcurrency(BatchFormer& former, int count, Clock::TimePoint at) {
+  for (int i = 0; i < count; ++i) Add(former, {.id = "learn", .enqueued = at});
+  EXPECT_THAT(former.Next(at, {}).batch, IsEmpty());
+  BatchFormer::Step step = former.Next(at + former.options().max_queue_delay, {});
+  ASSERT_EQ(step.batch.size(), static_cast<size_t>(count));
+  former.Finished(step.batch.size());
+  EXPECT_EQ(former.expected_concurrency(), count);
+}
+
+TEST(AdaptiveBatching, UntilTrafficIsSeenALoneRequestWaitsTheDelay) {
+  BatchFormer former(Adaptive(8, microseconds(100)));
+  EXPECT_EQ(former.expected_concurrency(), 8);
+  Add(former, {.id = "a"});
+  BatchFormer::Step step = former.Next(kT0, {});
+  EXPECT_THAT(step.batch, IsEmpty());
+  EXPECT_EQ(step.wake_at, kT0 + microseconds(100));
+  EXPECT_THAT(Ids(former.Next(kT0 + microseconds(100), {}).batch), ElementsAre("a"));
+  // Nobody came: one request at a time is what this model gets.
+  EXPECT_EQ(former.expected_concurrency(), 1);
+}
+
+TEST(AdaptiveBatching, OneRequestAtATimeRunsAtOnce) {
+  BatchFormer former(Adaptive(8, microseconds(100)));
+  LearnConcurrency(former, 1, kT0);
+  for (int i = 1; i <= 3; ++i) {
+    const Clock::TimePoint at = kT0 + microseconds(1000 * i);
+    Add(former, {.id = "lone", .enqueued = at});
+    BatchFormer::Step step = former.Next(at, {});
+    EXPECT_THAT(Ids(step.batch), ElementsAre("lone"));
+    former.Finished(step.batch.size());
+  }
+  EXPECT_EQ(former.expected_concurrency(), 1);
+}
+
+TEST(AdaptiveBatching, WaitsForRequestsSeenTogetherBeforeThenGoesWhenTheyAreBack) {
+  BatchFormer former(Adaptive(8, microseconds(1000)));
+  LearnConcurrency(former, 3, kT0);
+  const Clock::TimePoint t1 = kT0 + microseconds(5000);
+  Add(former, {.id = "a", .enqueued = t1});
+  BatchFormer::Step step = former.Next(t1, {});
+  EXPECT_THAT(step.batch, IsEmpty());
+  EXPECT_EQ(step.wake_at, t1 + microseconds(1000));
+  Add(former, {.id = "b", .enqueued = t1 + microseconds(10)});
+  EXPECT_THAT(former.Next(t1 + microseconds(10), {}).batch, IsEmpty());
+  Add(former, {.id = "c", .enqueued = t1 + microseconds(20)});
+  EXPECT_THAT(Ids(former.Next(t1 + microseconds(20), {}).batch), ElementsAre("a", "b", "c"));
+}
+
+TEST(AdaptiveBatching, TheDelayBoundsTheWaitAndAWaitThatDidNotPayLowersTheExpectation) {
+  BatchFormer former(Adaptive(8, microseconds(1000)));
+  LearnConcurrency(former, 3, kT0);
+  const Clock::TimePoint t1 = kT0 + microseconds(5000);
+  Add(former, {.id = "a", .enqueued = t1});
+  Add(former, {.id = "b", .enqueued = t1});
+  EXPECT_THAT(former.Next(t1 + microseconds(999), {}).batch, IsEmpty());
+  BatchFormer::Step step = former.Next(t1 + microseconds(1000), {});
+  EXPECT_THAT(Ids(step.batch), ElementsAre("a", "b"));
+  EXPECT_EQ(former.expected_concurrency(), 2);
+  former.Finished(step.batch.size());
+  // Two at a time now: a pair goes as soon as both are there.
+  const Clock::TimePoint t2 = t1 + microseconds(5000);
+  Add(former, {.id = "c", .enqueued = t2});
+  EXPECT_THAT(former.Next(t2, {}).batch, IsEmpty());
+  Add(former, {.id = "d", .enqueued = t2});
+  EXPECT_THAT(Ids(former.Next(t2, {}).batch), ElementsAre("c", "d"));
+}
+
+TEST(AdaptiveBatching, RequestsStillExecutingCountAsPresent) {
+  // Two clients, two instances: while one request executes, the other's runs at once on
+  // the free instance instead of waiting for a partner that is busy elsewhere.
+  BatchFormer former(Adaptive(8, microseconds(1000)));
+  LearnConcurrency(former, 2, kT0);
+  const Clock::TimePoint t1 = kT0 + microseconds(5000);
+  Add(former, {.id = "a", .enqueued = t1});
+  Add(former, {.id = "b", .enqueued = t1});
+  EXPECT_THAT(Ids(former.Next(t1, {}).batch), ElementsAre("a", "b"));  // executing
+  Add(former, {.id = "c", .enqueued = t1 + microseconds(50)});
+  EXPECT_THAT(Ids(former.Next(t1 + microseconds(50), {}).batch), ElementsAre("c"));
+}
+
+TEST(AdaptiveBatching, RequestsArrivingWhileOthersExecuteRaiseTheExpectation) {
+  BatchFormer former(Adaptive(8, microseconds(1000)));
+  LearnConcurrency(former, 1, kT0);
+  const Clock::TimePoint t1 = kT0 + microseconds(5000);
+  Add(former, {.id = "a", .enqueued = t1});
+  EXPECT_THAT(Ids(former.Next(t1, {}).batch), ElementsAre("a"));
+  // The instance is busy with "a" while three more arrive: four clients at once.
+  Add(former, {.id = "b", .enqueued = t1});
+  Add(former, {.id = "c", .enqueued = t1});
+  Add(former, {.id = "d", .enqueued = t1});
+  EXPECT_EQ(former.expected_concurrency(), 4);
+  former.Finished(1);
+  // "a"'s client has not sent again yet: wait for it (up to the delay), then all four go.
+  EXPECT_THAT(former.Next(t1 + microseconds(100), {}).batch, IsEmpty());
+  Add(former, {.id = "a2", .enqueued = t1 + microseconds(150)});
+  EXPECT_THAT(Ids(former.Next(t1 + microseconds(150), {}).batch), ElementsAre("b", "c", "d", "a2"));
+}
+
+TEST(AdaptiveBatching, FullAndPreferredBatchesStillGoAtOnce) {
+  BatchFormerOptions options = Adaptive(4, microseconds(1000));
+  options.preferred_batch_sizes = {2};
+  BatchFormer former(options);
+  EXPECT_EQ(former.expected_concurrency(), 4);
+  Add(former, {.id = "a"});
+  Add(former, {.id = "b"});
+  EXPECT_THAT(Ids(former.Next(kT0, {}).batch), ElementsAre("a", "b"));
+  for (const char* id : {"c", "d", "e", "f"}) Add(former, {.id = id});
+  EXPECT_THAT(Ids(former.Next(kT0, {}).batch), ElementsAre("c", "d", "e", "f"));
+}
+
+TEST(WaitPolicy, EveryLoneRequestWaitsTheDelay) {
+  BatchFormerOptions options = Batching(8, microseconds(100));
+  options.policy = BatchingPolicy::kWait;
+  BatchFormer former(options);
+  for (int i = 0; i < 3; ++i) {
+    const Clock::TimePoint at = kT0 + microseconds(1000 * i);
+    Add(former, {.id = "lone", .enqueued = at});
+    EXPECT_THAT(former.Next(at, {}).batch, IsEmpty());
+    BatchFormer::Step step = former.Next(at + microseconds(100), {});
+    EXPECT_THAT(Ids(step.batch), ElementsAre("lone"));
+    former.Finished(step.batch.size());
+  }
 }
 
 }  // namespace

@@ -16,12 +16,13 @@ std::chrono::nanoseconds Since(Clock::TimePoint start, Clock::TimePoint end) {
 }  // namespace
 
 DynamicScheduler::DynamicScheduler(runtime::Model& model, SchedulerOptions options,
+                                   BatchFormerOptions batching,
                                    std::vector<runtime::InstancePtr> instances)
     : config_(model.config()),
       options_(std::move(options)),
       clock_(options_.clock != nullptr ? *options_.clock : SteadyClock()),
       instances_(std::move(instances)),
-      former_(BatchFormerOptions::FromConfig(config_)) {
+      former_(std::move(batching)) {
   if (former_.options().preserve_ordering) ordered_.emplace();
   workers_.reserve(instances_.size());
   for (auto& instance : instances_) {
@@ -118,9 +119,19 @@ void DynamicScheduler::WorkerLoop(runtime::Instance& instance) {
     }
     lock.unlock();
     AnswerDropped(step);
-    if (execute) ExecuteBatch(instance, std::move(step.batch));
+    if (!execute) {
+      lock.lock();
+      continue;
+    }
+    std::vector<InferResult> results = ExecuteBatch(instance, step.batch);
     lock.lock();
-    if (execute) --busy_workers_;
+    --busy_workers_;
+    // Before the answers go out: a client's next request must not find this one still
+    // counted as executing (the adaptive policy would take it for a concurrent client).
+    former_.Finished(step.batch.size());
+    lock.unlock();
+    for (size_t i = 0; i < step.batch.size(); ++i) Respond(step.batch[i], std::move(results[i]));
+    lock.lock();
   }
 }
 
@@ -160,8 +171,8 @@ void DynamicScheduler::AnswerDropped(BatchFormer::Step& step) {
   }
 }
 
-void DynamicScheduler::ExecuteBatch(runtime::Instance& instance,
-                                    std::vector<PendingRequest>&& batch) {
+std::vector<InferResult> DynamicScheduler::ExecuteBatch(runtime::Instance& instance,
+                                                        std::vector<PendingRequest>& batch) {
   StatsRecorder::BatchRecord record{.requests = batch.size()};
   const Clock::TimePoint start = clock_.Now();
   std::vector<int64_t> rows;
@@ -218,19 +229,21 @@ void DynamicScheduler::ExecuteBatch(runtime::Instance& instance,
   record.finished = clock_.WallNow();
   stats_.RecordBatch(record);
 
+  std::vector<InferResult> results;
+  results.reserve(batch.size());
   for (size_t i = 0; i < batch.size(); ++i) {
-    PendingRequest& pending = batch[i];
     if (!parts.ok()) {
-      Respond(pending, parts.status());
+      results.emplace_back(parts.status());
       continue;
     }
     auto response = std::make_unique<InferResponse>();
     response->model_name = options_.model_name;
     response->model_version = options_.model_version;
-    response->id = pending.request->id;
+    response->id = batch[i].request->id;
     response->outputs = std::move((*parts)[i]);
-    Respond(pending, std::move(response));
+    results.emplace_back(std::move(response));
   }
+  return results;
 }
 
 void DynamicScheduler::Respond(PendingRequest& pending, InferResult&& result) {

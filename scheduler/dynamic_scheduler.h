@@ -28,8 +28,9 @@ namespace tensord::scheduler {
 
 class DynamicScheduler final : public Scheduler {
  public:
-  // `instances` must not be empty; `model` outlives the scheduler.
-  DynamicScheduler(runtime::Model& model, SchedulerOptions options,
+  // `instances` must not be empty; `model` outlives the scheduler. `batching` comes from
+  // BatchFormerOptions::FromConfig(model.config()).
+  DynamicScheduler(runtime::Model& model, SchedulerOptions options, BatchFormerOptions batching,
                    std::vector<runtime::InstancePtr> instances);
   ~DynamicScheduler() override;
 
@@ -40,7 +41,9 @@ class DynamicScheduler final : public Scheduler {
  private:
   void WorkerLoop(runtime::Instance& instance);
   void TimerLoop();
-  void ExecuteBatch(runtime::Instance& instance, std::vector<PendingRequest>&& batch);
+  // Runs `batch` and records its statistics; returns one result per request, in order.
+  std::vector<InferResult> ExecuteBatch(runtime::Instance& instance,
+                                        std::vector<PendingRequest>& batch);
   void AnswerDropped(BatchFormer::Step& step);
   void Respond(PendingRequest& pending, InferResult&& result);
 

@@ -33,6 +33,15 @@ class DynamicSchedulerTest : public ::testing::Test {
     const std::string id = request->id;
     scheduler_->Enqueue(std::move(request), results_.Callback(id));
   }
+  // Sends `id` and lets it wait out a `delay_us` delay, once the worker has decided to wait
+  // (the adaptive policy's first guess is a full batch; a wait that ends with nobody else
+  // lowers it to what was there).
+  void EnqueueAndWaitOutTheDelay(const std::string& id, int64_t delay_us) {
+    const Clock::TimePoint due = clock_.Now() + microseconds(delay_us);
+    Enqueue(MakeRequest(id, 1, 2));
+    ASSERT_TRUE(clock_.AwaitWaiter(due));
+    clock_.Advance(microseconds(delay_us));
+  }
   // Makes every execution wait at the gate.
   void HoldExecutions() {
     model_->set_on_execute([this](const FakeModel::Call&) { gate_.Pass(); });
@@ -374,6 +383,80 @@ TEST_F(DynamicSchedulerTest, ShutdownRunsQueuedRequestsWithoutWaitingForTheDelay
   EXPECT_EQ(results[1].result.status().code(), absl::StatusCode::kUnavailable);
   EXPECT_THAT(Message(results[1].result.status()), HasSubstr("model 'fake' is shutting down"));
   scheduler_->Shutdown();  // idempotent
+}
+
+// Adaptive batching (the default policy), with the fake clock: nothing moves time unless
+// the test does, so a request that completes without Advance() did not wait.
+
+ModelConfig WithPolicy(ModelConfig config, std::string policy) {
+  config.parameters["batching_policy"] = std::move(policy);
+  return config;
+}
+
+TEST_F(DynamicSchedulerTest, AdaptiveBatchingRunsOneRequestAtATimeWithoutWaiting) {
+  Start(FakeModel::Config(8, Delay(1000)));
+  EnqueueAndWaitOutTheDelay("first", 1000);  // until traffic is seen, the delay applies
+  results_.WaitFor(1);
+  for (int i = 2; i <= 4; ++i) {
+    Enqueue(MakeRequest("next", 1, 2));
+    results_.WaitFor(i);  // no clock movement: it ran at once
+  }
+  EXPECT_EQ(model_->calls().size(), 4u);
+}
+
+TEST_F(DynamicSchedulerTest, AdaptiveBatchingFillsBatchesWhenTheClientsComeBack) {
+  // Four clients in a closed loop against one instance.
+  Start(FakeModel::Config(8, Delay(1000)));
+  HoldExecutions();
+  EnqueueAndWaitOutTheDelay("c0", 1000);
+  gate_.WaitEntered(1);
+  // While the instance is busy with c0, the three other clients send theirs.
+  Enqueue(MakeRequest("c1", 1, 2));
+  Enqueue(MakeRequest("c2", 1, 2));
+  Enqueue(MakeRequest("c3", 1, 2));
+  gate_.Open();
+  results_.WaitFor(1);
+  // c0's client sends again: all four go as one batch, with no clock movement.
+  Enqueue(MakeRequest("c0-again", 1, 2));
+  results_.WaitFor(5);
+  std::vector<FakeModel::Call> calls = model_->calls();
+  ASSERT_EQ(calls.size(), 2u);
+  EXPECT_EQ(calls[1].rows, 4);
+}
+
+TEST_F(DynamicSchedulerTest, AdaptiveBatchingNeverWaitsLongerThanTheDelay) {
+  Start(FakeModel::Config(8, Delay(1000)));
+  HoldExecutions();
+  EnqueueAndWaitOutTheDelay("c0", 1000);
+  gate_.WaitEntered(1);
+  Enqueue(MakeRequest("c1", 1, 2));
+  gate_.Open();
+  results_.WaitFor(1);
+  // c0's client does not come back: c1 waits for it only until its delay is over.
+  clock_.Advance(microseconds(999));
+  EXPECT_EQ(model_->calls().size(), 1u);
+  clock_.Advance(microseconds(1));
+  results_.WaitFor(2);
+  EXPECT_EQ(model_->calls().size(), 2u);
+}
+
+TEST_F(DynamicSchedulerTest, WaitPolicyHoldsEveryLoneRequestForTheDelay) {
+  Start(WithPolicy(FakeModel::Config(8, Delay(1000)), "wait"));
+  for (int i = 1; i <= 3; ++i) {
+    Enqueue(MakeRequest("lone", 1, 2));
+    clock_.Advance(microseconds(999));
+    EXPECT_EQ(model_->calls().size(), static_cast<size_t>(i - 1));
+    clock_.Advance(microseconds(1));
+    results_.WaitFor(i);
+  }
+}
+
+TEST(DynamicSchedulerCreate, AnUnknownBatchingPolicyFailsTheScheduler) {
+  FakeModel model(WithPolicy(FakeModel::Config(8, Delay(1000)), "never"));
+  absl::StatusOr<SchedulerPtr> scheduler = CreateScheduler(model, {.model_name = "fake"});
+  EXPECT_EQ(scheduler.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(Message(scheduler.status()),
+              HasSubstr("parameter 'batching_policy' must be 'adaptive' or 'wait', got 'never'"));
 }
 
 }  // namespace

@@ -24,6 +24,8 @@ InferResult ExecuteOne(runtime::Instance& instance, const ModelConfig& config,
 }
 
 absl::StatusOr<SchedulerPtr> CreateScheduler(runtime::Model& model, SchedulerOptions options) {
+  absl::StatusOr<BatchFormerOptions> batching = BatchFormerOptions::FromConfig(model.config());
+  if (!batching.ok()) return batching.status();
   const int count = std::max(1, options.instance_count);
   std::vector<runtime::InstancePtr> instances;
   instances.reserve(count);
@@ -32,7 +34,8 @@ absl::StatusOr<SchedulerPtr> CreateScheduler(runtime::Model& model, SchedulerOpt
     if (!instance.ok()) return instance.status();
     instances.push_back(*std::move(instance));
   }
-  return std::make_unique<DynamicScheduler>(model, std::move(options), std::move(instances));
+  return std::make_unique<DynamicScheduler>(model, std::move(options), *std::move(batching),
+                                            std::move(instances));
 }
 
 }  // namespace tensord::scheduler

@@ -4,6 +4,7 @@
 //   FakeClock clock;                         // starts at an arbitrary fixed point
 //   auto scheduler = CreateScheduler(model, {.clock = &clock, ...});
 //   clock.Advance(std::chrono::microseconds(500));   // wakes threads waiting until then
+//   clock.AwaitWaiter(clock.Now() + 1ms);    // a thread has decided to wait until then
 //
 // Thread-safe. Advance() must not be called while holding a mutex a waiter uses.
 #pragma once
@@ -38,6 +39,7 @@ class FakeClock final : public Clock {
       std::lock_guard guard(mutex_);
       if (deadline <= now_) return;
       self = waiters_.insert(waiters_.end(), Waiter{&cv, lock.mutex(), deadline});
+      registered_.notify_all();
     }
     // `lock` is held from registration until wait() releases it, and Advance() takes that
     // mutex before notifying: no wake-up can be lost in between.
@@ -62,6 +64,17 @@ class FakeClock final : public Clock {
     }
   }
 
+  // Blocks until a thread waits in WaitUntil with exactly `deadline`, so that a test knows a
+  // decision to wait was made before it moves time past it. Real time is only a safety net:
+  // false after 10 s.
+  bool AwaitWaiter(TimePoint deadline) {
+    std::unique_lock lock(mutex_);
+    return registered_.wait_for(lock, std::chrono::seconds(10), [&] {
+      return std::any_of(waiters_.begin(), waiters_.end(),
+                         [&](const Waiter& waiter) { return waiter.deadline == deadline; });
+    });
+  }
+
   // Number of threads blocked in WaitUntil (lets tests wait until workers are idle).
   size_t waiters() const {
     std::lock_guard guard(mutex_);
@@ -75,6 +88,7 @@ class FakeClock final : public Clock {
     TimePoint deadline;
   };
   mutable std::mutex mutex_;
+  std::condition_variable registered_;  // a waiter was added
   TimePoint now_ = TimePoint{} + std::chrono::hours(1);
   std::list<Waiter> waiters_;
 };

@@ -8,6 +8,7 @@ and how big the batch it rode in was. Requests are sent concurrently from thread
 import os
 import sys
 import threading
+import time
 
 import pytest
 from onnx import TensorProto, helper
@@ -18,6 +19,7 @@ from make_test_repository import m  # noqa: E402
 from oip_client import infer, outputs_by_name, tensor  # noqa: E402
 
 WIDTH = 4
+LONG_DELAY_US = 200_000
 
 
 def probe_model(name):
@@ -74,6 +76,11 @@ def batching_server(tmp_path_factory, start_server):
     write_probe_triton(root, "probe_nobatch", 0, "")
     write_probe_triton(root, "probe_single", 16, "")  # batch dimension, but no batching
     write_probe_mlserver(root, "probe_mls")
+    # A delay long enough that waiting it out cannot be mistaken for a slow machine.
+    slow = "dynamic_batching {\n  max_queue_delay_microseconds: %d\n}\n" % LONG_DELAY_US
+    write_probe_triton(root, "probe_adaptive", 16, slow)
+    write_probe_triton(root, "probe_wait", 16, slow + 'parameters [{ key: "batching_policy" '
+                       'value: { string_value: "wait" } }]\n')
     return start_server(root)
 
 
@@ -176,3 +183,25 @@ def test_models_without_batching_run_each_request_alone(batching_server, model):
     responses = send_concurrently(batching_server.url, model, specs)
     for spec in specs:
         assert check_exact(spec, responses[spec["id"]]) == spec["rows"]
+
+
+def timed_infer(url, model, i):
+    start = time.monotonic()
+    response = infer(url, model, [tensor("x", "FP32", [1, WIDTH], [i] * WIDTH)])
+    elapsed = time.monotonic() - start
+    assert response.status_code == 200, response.text
+    return elapsed
+
+
+def test_adaptive_batching_runs_one_request_at_a_time_without_the_delay(batching_server):
+    # The first request waits out the delay (nothing is known about the traffic yet); once
+    # it has, requests sent one at a time do not wait for partners that never come.
+    delay = LONG_DELAY_US / 1e6
+    timings = [timed_infer(batching_server.url, "probe_adaptive", i) for i in range(6)]
+    assert max(timings[1:]) < delay / 2, timings
+
+
+def test_the_wait_policy_holds_every_lone_request_for_the_delay(batching_server):
+    delay = LONG_DELAY_US / 1e6
+    timings = [timed_infer(batching_server.url, "probe_wait", i) for i in range(2)]
+    assert min(timings) >= delay * 0.95, timings
