@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 #include <system_error>
+#include <thread>
 #include <vector>
 
 #include "CLI/CLI.hpp"
@@ -38,6 +39,7 @@ struct Flags {
   std::string model_control_mode = "none";
   std::vector<std::string> load_models;
   double repository_poll_secs = 15;
+  double exit_timeout_secs = 30;
   bool exit_on_error = false;
   int log_verbose = 0;
 };
@@ -98,6 +100,9 @@ int Serve(const Flags& flags) {
   http_options.port = static_cast<uint16_t>(flags.http_port);
   http_options.io_threads = flags.http_threads;
   http_options.max_body_bytes = static_cast<size_t>(flags.http_max_body_mb * 1024 * 1024);
+  const auto exit_timeout =
+      std::chrono::milliseconds(static_cast<int64_t>(flags.exit_timeout_secs * 1000));
+  http_options.drain_timeout = exit_timeout;
   http_options.read_timeout =
       std::chrono::milliseconds(static_cast<int64_t>(flags.http_read_timeout_s * 1000));
   http_options.idle_timeout =
@@ -112,6 +117,7 @@ int Serve(const Flags& flags) {
   grpc_options.port = static_cast<uint16_t>(flags.grpc_port);
   grpc_options.cq_threads = flags.grpc_threads;
   grpc_options.max_message_bytes = static_cast<size_t>(flags.grpc_max_message_mb * 1024 * 1024);
+  grpc_options.shutdown_grace = exit_timeout;
   absl::StatusOr<std::unique_ptr<tensord::grpc::GrpcServer>> grpc =
       tensord::grpc::GrpcServer::Start(**server, grpc_options);
   if (!grpc.ok()) {
@@ -145,9 +151,15 @@ int Serve(const Flags& flags) {
   sigaddset(&signals, SIGTERM);
   int received = 0;
   sigwait(&signals, &received);
-  spdlog::info("received signal {}, shutting down", received);
-  (*grpc)->Stop();
+  spdlog::info("received signal {}, shutting down: finishing the requests in flight", received);
+  // Readiness turns false first; then both frontends stop taking requests and answer those
+  // they have (each within --exit-timeout-secs), in parallel.
+  (*server)->StartDraining();
+  std::thread grpc_stop([&grpc] { (*grpc)->Stop(); });
   (*http)->Stop();
+  grpc_stop.join();
+  metrics.reset();
+  spdlog::info("stopped");
   return 0;
 }
 
@@ -230,6 +242,11 @@ int main(int argc, char** argv) {
       ->add_option("--repository-poll-secs", flags.repository_poll_secs,
                    "seconds between repository scans in poll mode")
       ->check(CLI::Range(0.05, 86400.0))
+      ->capture_default_str();
+  serve
+      ->add_option("--exit-timeout-secs", flags.exit_timeout_secs,
+                   "on SIGTERM/SIGINT, how long requests in flight get to finish")
+      ->check(CLI::Range(0.0, 3600.0))
       ->capture_default_str();
   serve->add_flag("--strict-readiness", flags.strict_readiness,
                   "report the server ready only when every model loaded");

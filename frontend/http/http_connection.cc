@@ -40,6 +40,17 @@ void ConnectionSet::Add(HttpConnection* connection) {
 void ConnectionSet::Remove(HttpConnection* connection) {
   std::lock_guard lock(mutex_);
   connections_.erase(connection);
+  if (connections_.empty()) emptied_.notify_all();
+}
+
+void ConnectionSet::CloseWhenIdle() {
+  std::lock_guard lock(mutex_);
+  for (HttpConnection* connection : connections_) connection->CloseWhenIdle();
+}
+
+bool ConnectionSet::WaitForEmpty(std::chrono::milliseconds timeout) {
+  std::unique_lock lock(mutex_);
+  return emptied_.wait_for(lock, timeout, [this] { return connections_.empty(); });
 }
 
 void ConnectionSet::CloseAll() {
@@ -64,6 +75,11 @@ void HttpConnection::Close() {
   beast::error_code ignored;
   stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
   stream_.close();
+}
+
+void HttpConnection::CloseWhenIdle() {
+  closing_ = true;
+  if (!answering_) Close();
 }
 
 void HttpConnection::WaitForRequest() {
@@ -168,6 +184,7 @@ void HttpConnection::Dispatch() {
   }
   // No deadline while the inference runs; the reply's write sets one.
   stream_.expires_never();
+  answering_ = true;
   RestHandler::Post post = [executor = stream_.get_executor()](absl::AnyInvocable<void() &&> task) {
     asio::post(executor, [task = std::move(task)]() mutable { std::move(task)(); });
   };
@@ -191,6 +208,7 @@ void HttpConnection::Send(RestResponse reply) {
   }
   if (!reply.allow.empty()) response_.set(bhttp::field::allow, BeastView(reply.allow));
   response_.body() = std::move(reply.body);
+  if (closing_) keep_alive_ = false;  // shutting down: this is the connection's last reply
   response_.keep_alive(keep_alive_);
   response_.prepare_payload();
   // A client that does not read its reply is dropped like one that does not send.
@@ -201,12 +219,13 @@ void HttpConnection::Send(RestResponse reply) {
 }
 
 void HttpConnection::OnWritten(beast::error_code error) {
+  answering_ = false;
   if (error) {
     Close();
     return;
   }
   response_ = {};  // frees the reply body while the connection idles
-  if (!keep_alive_) {
+  if (!keep_alive_ || closing_) {
     if (linger_) {
       LingeringClose();
     } else {

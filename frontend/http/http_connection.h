@@ -13,6 +13,7 @@
 #pragma once
 
 #include <chrono>
+#include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -39,9 +40,15 @@ class ConnectionSet {
   void Remove(HttpConnection* connection);
   // Closes every connection; call on the connections' I/O thread.
   void CloseAll();
+  // Closes the idle connections now and the others once their reply is written (graceful
+  // shutdown); call on the connections' I/O thread.
+  void CloseWhenIdle();
+  // Waits until every connection is gone; false on timeout. Any thread.
+  bool WaitForEmpty(std::chrono::milliseconds timeout);
 
  private:
   std::mutex mutex_;
+  std::condition_variable emptied_;
   std::unordered_set<HttpConnection*> connections_ ABSL_GUARDED_BY(mutex_);
 };
 
@@ -63,6 +70,8 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
   void Start();
   // Closes the socket; pending operations end with operation_aborted.
   void Close();
+  // Closes now if no request is being answered, else right after its reply is written.
+  void CloseWhenIdle();
 
  private:
   void WaitForRequest();
@@ -87,6 +96,8 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
   unsigned version_ = 11;   // of the request being answered
   bool keep_alive_ = true;  // false: close after this reply
   bool linger_ = false;     // drain before closing (the client may still be sending)
+  bool answering_ = false;  // a request was dispatched and its reply not yet written
+  bool closing_ = false;    // CloseWhenIdle was called
 };
 
 }  // namespace tensord::http

@@ -3,7 +3,8 @@
 //   absl::StatusOr<std::unique_ptr<HttpServer>> http =
 //       HttpServer::Start(server, {.host = "0.0.0.0", .port = 8000});
 //   (*http)->port();   // the bound port (useful with port 0)
-//   (*http)->Stop();   // closes the listener and connections, joins the I/O threads
+//   (*http)->Stop();   // closes the listener and idle connections, lets the requests being
+//                      // answered finish (drain_timeout), closes the rest, joins the threads
 //
 // I/O threads never block on inference: requests go to Server::InferAsync and the reply
 // is written when the callback fires. The pieces: rest_server.{h,cc} (listener, one
@@ -29,6 +30,8 @@ struct HttpOptions {
   size_t max_body_bytes = 64u << 20;               // larger bodies get 413
   std::chrono::milliseconds read_timeout{30'000};  // a request must arrive within this
   std::chrono::milliseconds idle_timeout{60'000};  // keep-alive connections idle this long close
+  // Stop: how long requests being answered get to finish before their connections close.
+  std::chrono::milliseconds drain_timeout{10'000};
 };
 
 class HttpServer {

@@ -247,6 +247,24 @@ TEST_F(HttpServerTest, StopWaitsForInferenceInFlight) {
   EXPECT_FALSE(refused.connected() && refused.Send(Client::Get("/v2")) && refused.Read(500ms));
 }
 
+// Graceful shutdown: a request being answered when Stop begins still gets its reply (then
+// the connection closes), while an idle keep-alive connection is closed at once.
+TEST_F(HttpServerTest, StopAnswersTheRequestsInFlight) {
+  Client idle(server_->port());
+  ASSERT_EQ(idle.Send(Client::Get("/v2")) ? idle.Read()->status : 0, 200);
+  Client busy(server_->port());
+  ASSERT_TRUE(busy.Send(Client::Post("/v2/models/slow/infer", kEchoBody)));
+  std::this_thread::sleep_for(50ms);  // in the (fake) scheduler now
+  std::thread stop([this] { server_->Stop(); });
+  EXPECT_TRUE(idle.ClosedWithin(2s));
+  std::optional<Client::Response> response = busy.Read();
+  ASSERT_TRUE(response.has_value());
+  EXPECT_EQ(response->status, 200);
+  EXPECT_THAT(response->body, HasSubstr("\"model_name\":\"slow\""));
+  EXPECT_TRUE(busy.ClosedWithin(2s));
+  stop.join();
+}
+
 TEST_F(HttpServerTest, BinaryInputsAndOutputs) {
   const std::string json =
       R"({"inputs":[{"name":"x","shape":[2],"datatype":"FP32","parameters":{"binary_data_size":8}}],)"

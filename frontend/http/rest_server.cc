@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cctype>
+#include <functional>
 #include <latch>
 #include <optional>
 #include <thread>
@@ -23,8 +24,11 @@ namespace {
 namespace asio = boost::asio;
 using tcp = boost::asio::ip::tcp;
 
-// How long Stop waits for inferences in flight to hand back their replies.
-constexpr std::chrono::seconds kDrainTimeout{10};
+std::chrono::milliseconds Left(std::chrono::steady_clock::time_point deadline) {
+  return std::max(std::chrono::milliseconds(0),
+                  std::chrono::duration_cast<std::chrono::milliseconds>(
+                      deadline - std::chrono::steady_clock::now()));
+}
 
 // One I/O thread with its own io_context. Connections are handed to lanes round-robin and
 // stay on theirs, so nothing on the request path needs a lock or a strand (the measured
@@ -98,27 +102,24 @@ class RestServer final : public HttpServer {
 
   void Stop() override {
     if (stopped_.exchange(true) || lanes_.empty()) return;
-    // Close the listener and every connection, each on its own thread.
-    std::latch closed(static_cast<std::ptrdiff_t>(lanes_.size()));
-    asio::post(lanes_[0]->context, [this] {
-      boost::system::error_code ignored;
-      acceptor_->close(ignored);
-      accept_retry_->cancel();
-    });
-    for (auto& lane : lanes_) {
-      if (!lane->thread.joinable()) {
-        closed.count_down();
-        continue;
+    const auto deadline = std::chrono::steady_clock::now() + options_.drain_timeout;
+    // Stop accepting; close the idle connections now and the others once they have
+    // written the reply to the request they are answering (graceful shutdown).
+    RunOnEveryLane([this](Lane& lane) {
+      if (&lane == lanes_[0].get()) {
+        boost::system::error_code ignored;
+        if (acceptor_) acceptor_->close(ignored);
+        if (accept_retry_) accept_retry_->cancel();
       }
-      asio::post(lane->context, [&closed, lane = lane.get()] {
-        lane->connections.CloseAll();
-        closed.count_down();
-      });
-    }
-    closed.wait();
+      lane.connections.CloseWhenIdle();
+    });
     // Inference callbacks post replies to these contexts: wait for the ones in flight
-    // before the contexts go away.
-    const bool drained = inflight_->WaitForZero(kDrainTimeout);
+    // before the contexts go away, then for their replies to be written.
+    const bool drained = inflight_->WaitForZero(Left(deadline));
+    for (auto& lane : lanes_) {
+      if (!lane->connections.WaitForEmpty(Left(deadline))) break;
+    }
+    RunOnEveryLane([](Lane& lane) { lane.connections.CloseAll(); });  // what is left
     for (auto& lane : lanes_) {
       lane->work.reset();
       lane->context.stop();
@@ -131,15 +132,32 @@ class RestServer final : public HttpServer {
     if (!drained) {
       // A callback may still post to a context: keep them all (a leak at shutdown only).
       spdlog::error(
-          "http: inference callbacks still pending after {} s; not freeing the "
+          "http: inference callbacks still pending after {} ms; not freeing the "
           "I/O contexts",
-          kDrainTimeout.count());
+          options_.drain_timeout.count());
       for (auto& lane : lanes_) (void)lane.release();
       lanes_.clear();
     }
   }
 
  private:
+  // Runs `task` on each lane's thread and waits for all of them.
+  void RunOnEveryLane(const std::function<void(Lane&)>& task) {
+    std::latch done(static_cast<std::ptrdiff_t>(lanes_.size()));
+    for (auto& lane : lanes_) {
+      if (!lane->thread.joinable()) {
+        task(*lane);
+        done.count_down();
+        continue;
+      }
+      asio::post(lane->context, [&done, &task, lane = lane.get()] {
+        task(*lane);
+        done.count_down();
+      });
+    }
+    done.wait();
+  }
+
   void Accept() {
     Lane& lane = *lanes_[next_lane_];
     next_lane_ = (next_lane_ + 1) % lanes_.size();

@@ -1,0 +1,49 @@
+"""Graceful shutdown: on SIGTERM tensord stops taking requests, answers those in flight,
+and exits 0."""
+
+import json
+import signal
+import threading
+import time
+
+import requests
+
+import make_test_repository as repo
+from oip_client import TIMEOUT_S, infer, ok_json, tensor
+
+
+def test_a_request_in_flight_at_sigterm_gets_its_answer(tmp_path):
+    from tensord_process import TensordProcess
+    root = str(tmp_path / "models")
+    repo.write_mlp(root)
+    server = TensordProcess.start(root, "--model-control-mode", "explicit")
+    try:
+        # A lone request now waits 1.5 s in the queue for company: in flight long enough.
+        override = {"dynamic_batching": {"max_queue_delay_microseconds": 1_500_000,
+                                         "preferred_batch_size": [repo.MLP_MAX_BATCH]}}
+        response = requests.post(server.url + "/v2/repository/models/mlp_test/load",
+                                 json={"parameters": {"config": json.dumps(override)}},
+                                 timeout=TIMEOUT_S)
+        assert response.status_code == 200, response.text
+        result = {}
+
+        def client():
+            rows = [[0.25] * repo.MLP_SIZES[0]]
+            started = time.monotonic()
+            result["response"] = infer(server.url, "mlp_test",
+                                       [tensor("input", "FP32", [1, repo.MLP_SIZES[0]], rows)])
+            result["seconds"] = time.monotonic() - started
+
+        thread = threading.Thread(target=client)
+        thread.start()
+        time.sleep(0.5)
+        server.process.send_signal(signal.SIGTERM)
+        thread.join(timeout=TIMEOUT_S)
+        body = ok_json(result["response"])
+        assert {o["name"] for o in body["outputs"]} == {"logits", "probabilities"}
+        assert result["seconds"] >= 1.0  # it really was in flight when the signal came
+        assert server.process.wait(timeout=TIMEOUT_S) == 0
+        assert "shutting down" in server.log()
+    finally:
+        if server.process.poll() is None:
+            server.stop()
