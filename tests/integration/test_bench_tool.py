@@ -121,3 +121,78 @@ def test_unreachable_server_counts_failures(tmp_path):
     result = run_bench("-m", "x", "-u", "127.0.0.1:1", *SHORT)
     assert result.returncode == 1
     assert "cannot connect to 127.0.0.1:1" in result.stderr
+
+
+def success_count(server, model):
+    """The server's successful requests for `model` (all versions), from the statistics
+    extension."""
+    import requests
+    response = requests.get(f"{server.url}/v2/models/{model}/stats", timeout=10)
+    assert response.status_code == 200, response.text
+    return sum(m["inference_stats"]["success"]["count"] for m in response.json()["model_stats"])
+
+
+@pytest.mark.parametrize("backend", ["rest-binary", "grpc"])
+def test_completed_requests_match_the_server_count(server, tmp_path, backend):
+    # Every request the tool saw succeed (warm-up, all windows, the ones in flight at the
+    # end) is one the server counted, and nothing else reached the model meanwhile.
+    address = grpc_address(server) if backend.startswith("grpc") else http_address(server)
+    report_json = tmp_path / "report.json"
+    before = success_count(server, "mlp_test")
+    result = run_bench("-m", "mlp_test", "-b", "2", "--backend", backend, "-u", address,
+                       "--concurrency-range", "1:3:2", "--json", str(report_json), *SHORT)
+    after = success_count(server, "mlp_test")
+    assert result.returncode == 0, f"stdout:\n{result.stdout}\nstderr:\n{result.stderr}"
+    report = json.load(open(report_json))
+    points = report["points"]
+    assert len(points) == 2
+    for point in points:
+        assert point["failed_total"] == 0, point
+        assert point["completed_total"] >= point["completed"] > 0, point
+    assert sum(p["completed_total"] for p in points) == after - before
+    # The server-side breakdown fills in: per-request averages, batch sizes within limits.
+    for point in points:
+        server_side = point["server"]
+        assert server_side is not None, point
+        assert server_side["requests"] > 0
+        assert server_side["queue_us"] >= 0 and server_side["compute_infer_us"] > 0
+        assert 2 <= server_side["avg_batch"] <= 8, server_side
+    assert "server statistics: not available" not in result.stdout
+    rows = [line for line in result.stdout.splitlines() if re.match(r"\s*[13] \|", line)]
+    assert len(rows) == 2, result.stdout
+    for row in rows:
+        # The batch, queue µs and compute µs columns hold numbers, not "-".
+        for cell in [c.strip() for c in row.split("|")][8:11]:
+            float(cell)
+
+
+def test_saturate_reloads_through_the_repository_api(start_server, repository, tmp_path):
+    server = start_server(repository, "--model-control-mode", "explicit", "--load-model", "*")
+    report_json = tmp_path / "saturate.json"
+    result = run_bench("saturate", "-m", "mlp_test", "-u", http_address(server),
+                       "--max-workers", "2", "--max-concurrency", "2", "-p", "100", "-r", "3",
+                       "--warmup-requests", "2", "--no-progress", "--json", str(report_json),
+                       timeout=120)
+    assert result.returncode == 0, f"stdout:\n{result.stdout}\nstderr:\n{result.stderr}"
+    assert "through the model repository API" in result.stdout
+    assert "workers changed by: repository-api" in result.stdout
+    report = json.load(open(report_json))
+    assert report["reload"] == "repository-api"
+    assert [s["workers"] for s in report["sweeps"]] == [1, 2]
+    for sweep in report["sweeps"]:
+        assert sweep["max_inferences_per_sec"] > 0
+        assert all(p["failed"] == 0 for p in sweep["points"])
+    # The model now runs 2 instances: the server loaded what the tool asked for.
+    import requests
+    config = requests.get(f"{server.url}/v2/models/mlp_test/config", timeout=10).json()
+    assert sum(g.get("count", 1) for g in config["instance_group"]) == 2, config
+
+
+def test_saturate_without_repository_api_or_repository_is_refused(server):
+    # The session server runs in the default mode: load answers 503, and with no
+    # --model-repository there is nothing to restart.
+    result = run_bench("saturate", "-m", "mlp_test", "-u", http_address(server),
+                       "--max-workers", "1", "--no-progress")
+    assert result.returncode == 1, result.stdout
+    assert "saturate cannot change the workers of the server at" in result.stderr
+    assert "--model-control-mode explicit" in result.stderr

@@ -61,7 +61,10 @@ struct SaturateOptions {
   int max_concurrency = 64;
   std::string server_bin = "build/release/server/tensord";
   std::vector<std::string> server_args;  // extra flags for `tensord serve`
-  bool reload = false;                   // reload through the repository API instead of restarting
+  // -u as typed (before the default is filled in): the server whose repository API changes
+  // the workers; empty: restart a local tensord.
+  std::string url;
+  bool reload = false;  // reload through the repository API instead of restarting
 };
 
 }  // namespace tensord::bench

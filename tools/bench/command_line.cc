@@ -23,6 +23,7 @@ Examples:
   tensord-bench -m add_sub -i grpc -u localhost:8001 --request-rate-range 100:500:100
   tensord-bench -m mlp --backend inprocess --model-repository models -b 8
   tensord-bench saturate -m mlp --model-repository models --max-workers 2
+  tensord-bench saturate -m mlp -u localhost:8000 --max-workers 4   (explicit mode server)
 )";
 
 // Flags as typed, before conversion.
@@ -175,8 +176,9 @@ absl::StatusOr<Command> ParseCommandLine(const std::vector<std::string>& args) {
   // The subcommand has its own copy of every option, so flags go after "saturate".
   CLI::App* saturate = app.add_subcommand(
       "saturate",
-      "find one-worker and n-worker max throughput: restart a local tensord with 1..N "
-      "parallel workers, sweep concurrency, find the knee, recommend a configuration");
+      "find one-worker and n-worker max throughput: reload the model at -u with 1..N "
+      "instances through the model repository API (or restart a local tensord with 1..N "
+      "parallel workers), sweep concurrency, find the knee, recommend a configuration");
   Command sat_command;
   RawFlags sat_raw;
   AddOptions(*saturate, sat_command.bench, sat_raw);
@@ -208,11 +210,12 @@ absl::StatusOr<Command> ParseCommandLine(const std::vector<std::string>& args) {
     return absl::InvalidArgumentError(what);
   }
   if (saturate->parsed()) {
+    sat_command.saturate.url = sat_command.bench.url;
     if (absl::Status s = Finish(sat_raw, sat_command.bench); !s.ok()) return s;
-    if (sat_command.bench.model_repository.empty()) {
+    if (sat_command.bench.model_repository.empty() && sat_command.saturate.url.empty()) {
       return absl::InvalidArgumentError(
-          "saturate needs --model-repository DIR (the folder the "
-          "local tensord serves)");
+          "saturate needs --model-repository DIR (the folder a local tensord serves) or "
+          "-u HOST:PORT of a server with the model repository API in explicit mode");
     }
     sat_command.kind = Command::Kind::kSaturate;
     return sat_command;

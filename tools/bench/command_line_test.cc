@@ -83,6 +83,16 @@ TEST(CommandLineTest, SaturateSubcommand) {
   EXPECT_EQ(c->saturate.max_workers, 3);
   EXPECT_EQ(c->bench.model_repository, "models");
   ExpectError({"saturate", "-m", "mlp"}, "saturate needs --model-repository");
+  ExpectError({"saturate", "-m", "mlp"}, "or -u HOST:PORT of a server with the model repository");
+  // A server at -u is enough: the workers change through its repository API.
+  c = Parse({"saturate", "-m", "mlp", "-u", "localhost:8000"});
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->saturate.url, "localhost:8000");
+  EXPECT_TRUE(c->bench.model_repository.empty());
+  // Without -u the default address is no request to use a server there.
+  c = Parse({"saturate", "-m", "mlp", "--model-repository", "models"});
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_TRUE(c->saturate.url.empty());
 }
 
 TEST(CommandLineTest, HelpMentionsTheHistogram) {

@@ -228,6 +228,7 @@ absl::StatusOr<PointResult> LoadRunner::Run(const LoadPoint& point) {
       "warming up");
   Window discarded = workers.Collect();
   result.failed_total += discarded.failed;
+  result.completed_total += discarded.ok;
 
   std::vector<Window> windows;
   std::vector<double> seconds;
@@ -246,6 +247,7 @@ absl::StatusOr<PointResult> LoadRunner::Run(const LoadPoint& point) {
     const double s = std::chrono::duration<double>(now - window_start).count();
     window_start = now;
     result.failed_total += w.failed;
+    result.completed_total += w.ok;
     values.push_back({double(w.ok * static_cast<uint64_t>(options_.batch)) / s,
                       LatencyForStability(w, options_.percentile)});
     windows.push_back(std::move(w));
@@ -261,6 +263,11 @@ absl::StatusOr<PointResult> LoadRunner::Run(const LoadPoint& point) {
   }
   report("stopping");
   workers.Stop();
+  // Requests in flight at the end finish before Stop() returns: they count in the totals
+  // (the server counted them too) but in no window.
+  const Window tail = workers.Collect();
+  result.failed_total += tail.failed;
+  result.completed_total += tail.ok;
 
   result.windows = static_cast<int>(windows.size());
   const size_t take =

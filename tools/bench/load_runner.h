@@ -73,6 +73,9 @@ struct PointResult {
   uint64_t completed = 0;     // successful requests in the reported windows
   uint64_t failed = 0;        // failed requests in the reported windows
   uint64_t failed_total = 0;  // failed requests over the whole point, warm-up included
+  // Successful requests over the whole point: warm-up, every window and the requests in
+  // flight when the last window ended (what the server's success count grows by).
+  uint64_t completed_total = 0;
   double requests_per_sec = 0;
   double inferences_per_sec = 0;  // requests × batch
   LatencyHistogram latency;

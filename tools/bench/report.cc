@@ -183,6 +183,7 @@ std::string JsonReport(const std::vector<PointResult>& results, const ReportInfo
         {"completed", r.completed},
         {"failed", r.failed},
         {"failed_total", r.failed_total},
+        {"completed_total", r.completed_total},
         {"stable", r.stable},
         {"windows", r.windows},
         {"reported_windows", r.reported_windows},

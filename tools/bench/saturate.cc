@@ -2,10 +2,14 @@
 
 #include <memory>
 
+#include "core/status_util.h"
 #include "fmt/format.h"
 #include "nlohmann/json.hpp"
 #include "tools/bench/backend_factory.h"
+#include "tools/bench/plot.h"
 #include "tools/bench/report.h"
+#include "tools/bench/repository_control.h"
+#include "tools/bench/rest_backend.h"
 #include "tools/bench/run_bench.h"
 #include "tools/bench/saturation.h"
 #include "tools/bench/server_process.h"
@@ -24,6 +28,31 @@ SweepPoint ToSweepPoint(const PointResult& r) {
       .stable = r.stable};
 }
 
+// How the sweep changes the number of workers.
+enum class ReloadPath { kInProcess, kRepositoryApi, kRestart };
+
+std::string_view ReloadPathName(ReloadPath p) {
+  switch (p) {
+    case ReloadPath::kInProcess:
+      return "in-process";
+    case ReloadPath::kRepositoryApi:
+      return "repository-api";
+    case ReloadPath::kRestart:
+      return "restart";
+  }
+  return "?";
+}
+
+// --plot results.png → results-1w.png, results-2w.png, ...: one sweep per image.
+std::string WorkerPlotPath(const std::string& plot, int workers) {
+  const size_t dot = plot.find_last_of('.');
+  const size_t slash = plot.find_last_of('/');
+  const bool has_ext = dot != std::string::npos && (slash == std::string::npos || dot > slash);
+  const std::string stem = has_ext ? plot.substr(0, dot) : plot;
+  const std::string ext = has_ext ? plot.substr(dot) : ".png";
+  return fmt::format("{}-{}w{}", stem, workers, ext);
+}
+
 }  // namespace
 
 absl::Status RunSaturate(const BenchOptions& bench, const SaturateOptions& sat, std::ostream& out) {
@@ -34,13 +63,59 @@ absl::Status RunSaturate(const BenchOptions& bench, const SaturateOptions& sat, 
       "concurrency 1..{} (doubling), windows of {} ms; usable cores: {}\n",
       bench.model, BackendName(bench.backend), sat.max_workers, sat.max_concurrency,
       bench.measurement_interval_ms, cores.Describe());
+  // A server at -u that answers the repository API is reloaded with W instances; otherwise
+  // a local tensord is restarted with --parallel-workers W.
+  const bool rest =
+      bench.backend == BackendKind::kRestJson || bench.backend == BackendKind::kRestBinary;
+  ReloadPath path = inprocess ? ReloadPath::kInProcess : ReloadPath::kRestart;
+  RepositoryTarget target{.model = bench.model};
+  std::string why_restart;
+  if (!inprocess && !sat.url.empty()) {
+    absl::Status s =
+        rest
+            ? ParseHostPort(sat.url, 8000, target.host, target.port)
+            : absl::UnimplementedError("the repository API is used over HTTP: give a rest backend");
+    if (s.ok()) s = LoadModelWithInstances(target, 1);
+    if (s.ok()) {
+      path = ReloadPath::kRepositoryApi;
+    } else if (bench.model_repository.empty()) {
+      return absl::FailedPreconditionError(fmt::format(
+          "saturate cannot change the workers of the server at {}: {}; start it with "
+          "--model-control-mode explicit, or give --model-repository DIR to restart a local "
+          "tensord instead",
+          sat.url, Message(s)));
+    } else {
+      why_restart = Message(s);
+    }
+  }
+  switch (path) {
+    case ReloadPath::kRepositoryApi:
+      out << fmt::format(
+          "workers: reloading '{}' at {}:{} with instance_group count W through the model "
+          "repository API\n",
+          bench.model, target.host, target.port);
+      break;
+    case ReloadPath::kRestart:
+      out << fmt::format(
+          "workers: restarting a local {} with --parallel-workers W{}\n", sat.server_bin,
+          why_restart.empty() ? std::string()
+                              : fmt::format(" (repository API not usable: {})", why_restart));
+      break;
+    case ReloadPath::kInProcess:
+      out << "workers: loading the repository in-process with W instances\n";
+      break;
+  }
   std::vector<WorkerResult> workers;
   nlohmann::json json_sweeps = nlohmann::json::array();
   for (int w = 1; w <= sat.max_workers; ++w) {
     BenchOptions options = bench;
     std::unique_ptr<ServerProcess> server;
-    if (inprocess) {
+    if (path == ReloadPath::kInProcess) {
       options.parallel_workers = w;
+    } else if (path == ReloadPath::kRepositoryApi) {
+      if (w > 1) {  // 1 was loaded when the path was chosen
+        if (absl::Status s = LoadModelWithInstances(target, w); !s.ok()) return s;
+      }
     } else {
       std::vector<std::string> args = {
           "serve", "--model-repository", bench.model_repository, "--http-port", "0", "--grpc-port",
@@ -71,6 +146,17 @@ absl::Status RunSaturate(const BenchOptions& bench, const SaturateOptions& sat, 
       results.push_back(*std::move(r));
     }
     out << TableNotes(results);
+    if (!bench.plot.empty()) {
+      const std::string image = WorkerPlotPath(bench.plot, w);
+      const ReportInfo info{
+          .mode = LoadMode::kConcurrency,
+          .model = fmt::format("{} ({} worker{})", bench.model, w, w == 1 ? "" : "s"),
+          .backend = (*backend)->Describe(),
+          .batch = bench.batch,
+          .percentile = bench.percentile};
+      if (absl::Status s = Plot(results, info, image); !s.ok()) return s;
+      out << fmt::format("plot: {}\n", image);
+    }
     const SweepSummary s = Summarize(points);
     out << fmt::format(
         "max {:.1f} inferences/s at concurrency {} (p50 {:.0f} µs, p99 {:.0f} µs); "
@@ -110,6 +196,7 @@ absl::Status RunSaturate(const BenchOptions& bench, const SaturateOptions& sat, 
   const WorkerResult& one = workers.front();
   const WorkerResult& n = workers.back();
   out << "\n== Saturation summary\n";
+  out << fmt::format("workers changed by: {}\n", ReloadPathName(path));
   out << fmt::format(
       "one-worker max throughput: {:.1f} inferences/s at concurrency {} (p50 "
       "{:.0f} µs, p99 {:.0f} µs)\n",
@@ -133,6 +220,7 @@ absl::Status RunSaturate(const BenchOptions& bench, const SaturateOptions& sat, 
   if (!bench.json.empty()) {
     nlohmann::json doc = {{"model", bench.model},
                           {"backend", BackendName(bench.backend)},
+                          {"reload", ReloadPathName(path)},
                           {"usable_cores", cores.usable},
                           {"sweeps", json_sweeps},
                           {"recommendation",
