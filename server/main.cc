@@ -12,10 +12,13 @@
 
 #include "CLI/CLI.hpp"
 #include "core/server.h"
+#include "frontend/access_log.h"
 #include "frontend/grpc/grpc_server.h"
 #include "frontend/http/http_server.h"
+#include "frontend/log_format.h"
 #include "metrics/metrics_server.h"
 #include "runtime/builtin.h"
+#include "spdlog/sinks/stdout_color_sinks.h"
 #include "spdlog/spdlog.h"
 
 namespace {
@@ -42,6 +45,8 @@ struct Flags {
   double exit_timeout_secs = 30;
   bool exit_on_error = false;
   int log_verbose = 0;
+  std::string log_format = "text";
+  bool log_access = false;
 };
 
 int Fail(const std::string& message) {
@@ -51,6 +56,23 @@ int Fail(const std::string& message) {
 
 int Serve(const Flags& flags) {
   spdlog::set_level(flags.log_verbose > 0 ? spdlog::level::debug : spdlog::level::info);
+  absl::StatusOr<tensord::LogFormat> log_format = tensord::ParseLogFormat(flags.log_format);
+  if (!log_format.ok()) return Fail(std::string(log_format.status().message()));
+  tensord::ConfigureLogging(*log_format);
+  // The access log, when asked for: JSON lines carry it as an "access" object, so it gets a
+  // logger of its own on the same stream (spdlog's console sinks share one mutex).
+  std::unique_ptr<tensord::SpdlogAccessLog> access_log;
+  if (flags.log_access) {
+    std::shared_ptr<spdlog::logger> logger = spdlog::default_logger();
+    if (*log_format == tensord::LogFormat::kJson) {
+      logger = std::make_shared<spdlog::logger>(
+          "access", std::make_shared<spdlog::sinks::stdout_color_sink_mt>());
+      logger->set_formatter(std::make_unique<tensord::JsonLogFormatter>("access"));
+    }
+    access_log = std::make_unique<tensord::SpdlogAccessLog>(
+        std::move(logger), *log_format == tensord::LogFormat::kJson);
+    tensord::SetAccessLog(access_log.get());
+  }
 
   std::error_code error;
   const std::filesystem::path root(flags.model_repository);
@@ -159,6 +181,7 @@ int Serve(const Flags& flags) {
   (*http)->Stop();
   grpc_stop.join();
   metrics.reset();
+  tensord::SetAccessLog(nullptr);
   spdlog::info("stopped");
   return 0;
 }
@@ -253,6 +276,15 @@ int main(int argc, char** argv) {
   serve->add_flag("--exit-on-error", flags.exit_on_error, "exit if any model fails to load");
   serve->add_option("--log-verbose", flags.log_verbose, "verbose logging level (0: off)")
       ->capture_default_str();
+
+  serve
+      ->add_option("--log-format", flags.log_format,
+                   "text: '<ISO-8601 UTC time> <level> <message>' lines; json: one object per "
+                   "line, {\"time\", \"level\", \"message\"}")
+      ->check(CLI::IsMember({"text", "json"}))
+      ->capture_default_str();
+  serve->add_flag("--log-access", flags.log_access,
+                  "log one line per inference request (REST and gRPC): model, status, latency");
 
   try {
     app.parse(argc, argv);

@@ -3,6 +3,8 @@
 #include <chrono>
 #include <utility>
 
+#include "absl/status/status.h"
+#include "frontend/access_log.h"
 #include "frontend/grpc/infer_codec.h"
 #include "frontend/grpc/status_code.h"
 
@@ -42,6 +44,7 @@ void InferCall::Release() {
 void InferCall::OnStart() {
   Spawn(env_);
   const auto arrival = std::chrono::steady_clock::now();
+  arrival_ = arrival;
   absl::StatusOr<std::unique_ptr<InferRequest>> request = RequestFromProto(request_);
   if (!request.ok()) {
     Reply(request.status());
@@ -55,6 +58,20 @@ void InferCall::OnStart() {
 }
 
 void InferCall::Reply(InferResult result) {
+  if (AccessLog* log = GetAccessLog()) {
+    // gRPC's code numbers are absl's, so absl names them ("INVALID_ARGUMENT").
+    const std::string code = absl::StatusCodeToString(static_cast<absl::StatusCode>(
+        ToGrpcCode(result.ok() ? absl::StatusCode::kOk : result.status().code())));
+    const auto latency = std::chrono::duration_cast<std::chrono::microseconds>(
+        std::chrono::steady_clock::now() - arrival_);
+    log->Log({.protocol = "grpc",
+              .method = "ModelInfer",
+              .model = request_->model_name(),
+              .version = request_->model_version(),
+              .grpc_code = code,
+              .latency_us = latency.count(),
+              .request_id = request_->id()});
+  }
   if (!result.ok()) {
     responder_.FinishWithError(ToGrpcStatus(result.status()), AsTag());
     return;

@@ -12,6 +12,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <memory>
 
 #include "core/infer_request.h"
@@ -49,6 +50,7 @@ class InferCall final : public Call, public Tag {
   ::grpc::ServerAsyncResponseWriter<inference::ModelInferResponse> responder_{&context_};
   DoneTag done_tag_{this};
   std::shared_ptr<std::atomic<bool>> cancelled_ = std::make_shared<std::atomic<bool>>(false);
+  std::chrono::steady_clock::time_point arrival_;  // for the access log
   bool started_ = false;
   int owed_tags_ = 0;
 };

@@ -5,6 +5,7 @@
 
 #include "core/status_util.h"
 #include "fmt/format.h"
+#include "frontend/access_log.h"
 #include "frontend/http/config_codec.h"
 #include "frontend/http/http_status.h"
 #include "frontend/http/json_request_codec.h"
@@ -162,6 +163,26 @@ void RestHandler::LoadOrUnload(const RestRequest& request, RouteKind kind, std::
 
 void RestHandler::Infer(const RestRequest& request, std::string model, std::string version,
                         const Post& post, Reply reply) {
+  // The access log sees every reply of an infer route, failures before queueing included.
+  std::shared_ptr<std::string> request_id;
+  if (AccessLog* log = GetAccessLog()) {
+    request_id = std::make_shared<std::string>();
+    reply = [log, request_id, arrival = request.arrival, method = std::string(request.method),
+             path = std::string(request.target.substr(0, request.target.find('?'))), model, version,
+             inner = std::move(reply)](RestResponse response) mutable {
+      const auto latency = std::chrono::duration_cast<std::chrono::microseconds>(
+          std::chrono::steady_clock::now() - arrival);
+      log->Log({.protocol = "http",
+                .method = method,
+                .path = path,
+                .model = model,
+                .version = version,
+                .http_status = response.status,
+                .latency_us = latency.count(),
+                .request_id = *request_id});
+      std::move(inner)(std::move(response));
+    };
+  }
   absl::StatusOr<std::optional<size_t>> header_length =
       ParseHeaderLength(request.inference_header_length, request.body->size());
   if (!header_length.ok()) {
@@ -185,6 +206,7 @@ void RestHandler::Infer(const RestRequest& request, std::string model, std::stri
     return;
   }
   std::unique_ptr<InferRequest>& infer_request = *decoded;
+  if (request_id) *request_id = infer_request->id;
   infer_request->model_name = model;
   infer_request->model_version = std::move(version);
   infer_request->arrival = request.arrival;
