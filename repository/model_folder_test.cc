@@ -11,6 +11,7 @@
 #include "fmt/format.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "repository/test_util/temp_repository.h"
 
 namespace tensord {
 namespace {
@@ -33,9 +34,6 @@ class StubRuntime final : public runtime::Runtime {
 class ModelFolderTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::string pattern = (fs::temp_directory_path() / "tensord_folder_XXXXXX").string();
-    ASSERT_NE(::mkdtemp(pattern.data()), nullptr);
-    root_ = pattern;
     registry_.Register("xgboost", std::make_shared<StubRuntime>("model.json"));
     registry_.AddAlias("fil", "xgboost");
     registry_.AddFileExtension(".bst", "xgboost");
@@ -43,19 +41,16 @@ class ModelFolderTest : public ::testing::Test {
     registry_.Register("fake", std::make_shared<StubRuntime>("model.fake"));
     registry_.AddFileExtension(".fake", "fake");
   }
-  void TearDown() override { fs::remove_all(root_); }
-
   void Write(const std::string& relative, std::string_view text = "x") {
-    const fs::path path = root_ / relative;
-    fs::create_directories(path.parent_path());
-    std::ofstream(path) << text;
+    folder_.Write(relative, text);
   }
   ModelFolderPlan Scan(const std::string& model) {
     return ScanModelFolder(root_ / model, registry_);
   }
   std::string Path(const std::string& relative) const { return (root_ / relative).string(); }
 
-  fs::path root_;
+  testing::TempFolder folder_{"tensord_folder"};
+  const fs::path& root_ = folder_.path();
   runtime::RuntimeRegistry registry_;
 };
 

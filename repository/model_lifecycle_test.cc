@@ -13,6 +13,7 @@
 #include "gtest/gtest.h"
 #include "repository/model_repository.h"
 #include "repository/test_util/fake_runtime.h"
+#include "repository/test_util/temp_repository.h"
 
 namespace tensord {
 namespace {
@@ -26,35 +27,17 @@ constexpr std::string_view kEcho = "input x FP32 4\noutput y FP32 4\n";
 class ModelLifecycleTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::string pattern = (fs::temp_directory_path() / "tensord_life_XXXXXX").string();
-    ASSERT_NE(::mkdtemp(pattern.data()), nullptr);
-    root_ = pattern;
     testing::RegisterFakeRuntime(registry_);
     absl::StatusOr<std::unique_ptr<ModelRepository>> repo =
         ModelRepository::Open({.root = root_}, registry_);
     ASSERT_TRUE(repo.ok()) << repo.status();
     repo_ = *std::move(repo);
   }
-  void TearDown() override {
-    repo_.reset();
-    fs::remove_all(root_);
-  }
+  void TearDown() override { repo_.reset(); }
 
-  void Write(const std::string& relative, std::string_view text) {
-    const fs::path path = root_ / relative;
-    fs::create_directories(path.parent_path());
-    std::ofstream(path) << text;
-  }
+  void Write(const std::string& relative, std::string_view text) { folder_.Write(relative, text); }
 
-  std::vector<std::string> IndexRows() const {
-    std::vector<std::string> rows;
-    for (const ModelVersionStatus& s : repo_->Index()) {
-      std::string row = fmt::format("{} {} {}", s.name, s.version, ModelStateName(s.state));
-      if (!s.reason.empty()) row += " " + s.reason;
-      rows.push_back(row);
-    }
-    return rows;
-  }
+  std::vector<std::string> IndexRows() const { return testing::IndexRows(*repo_); }
 
   static std::unique_ptr<InferRequest> EchoRequest() {
     auto request = std::make_unique<InferRequest>();
@@ -72,7 +55,8 @@ class ModelLifecycleTest : public ::testing::Test {
     return dynamic_cast<const testing::FakeModel&>(*handle->model).instance_count();
   }
 
-  fs::path root_;
+  testing::TempFolder folder_{"tensord_life"};
+  const fs::path& root_ = folder_.path();
   runtime::RuntimeRegistry registry_;
   std::unique_ptr<ModelRepository> repo_;
 };

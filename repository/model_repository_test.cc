@@ -12,6 +12,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "repository/test_util/fake_runtime.h"
+#include "repository/test_util/temp_repository.h"
 
 namespace tensord {
 namespace {
@@ -25,22 +26,12 @@ constexpr std::string_view kEcho = "input x FP32 4\noutput y FP32 4\n";
 class ModelRepositoryTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::string pattern = (fs::temp_directory_path() / "tensord_repo_XXXXXX").string();
-    ASSERT_NE(::mkdtemp(pattern.data()), nullptr);
-    root_ = pattern;
     fake_ = std::make_shared<testing::FakeRuntime>();
     testing::RegisterFakeRuntime(registry_, fake_);
   }
-  void TearDown() override {
-    repo_.reset();
-    fs::remove_all(root_);
-  }
+  void TearDown() override { repo_.reset(); }
 
-  void Write(const std::string& relative, std::string_view text) {
-    const fs::path path = root_ / relative;
-    fs::create_directories(path.parent_path());
-    std::ofstream(path) << text;
-  }
+  void Write(const std::string& relative, std::string_view text) { folder_.Write(relative, text); }
   std::string Path(const std::string& relative) const { return (root_ / relative).string(); }
 
   ModelRepository& Load(ModelRepository::Options options = {}) {
@@ -54,22 +45,15 @@ class ModelRepositoryTest : public ::testing::Test {
   }
 
   // "name version STATE reason" for every Index() row.
-  std::vector<std::string> IndexRows() const {
-    std::vector<std::string> rows;
-    for (const ModelVersionStatus& s : repo_->Index()) {
-      std::string row = fmt::format("{} {} {}", s.name, s.version, ModelStateName(s.state));
-      if (!s.reason.empty()) row += " " + s.reason;
-      rows.push_back(row);
-    }
-    return rows;
-  }
+  std::vector<std::string> IndexRows() const { return testing::IndexRows(*repo_); }
 
   void ExpectStatus(const absl::Status& status, absl::StatusCode code, std::string_view message) {
     EXPECT_EQ(status.code(), code) << status;
     EXPECT_EQ(Message(status), message);
   }
 
-  fs::path root_;
+  testing::TempFolder folder_{"tensord_repo"};
+  const fs::path& root_ = folder_.path();
   runtime::RuntimeRegistry registry_;
   std::shared_ptr<testing::FakeRuntime> fake_;
   std::unique_ptr<ModelRepository> repo_;
