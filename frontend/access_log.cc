@@ -3,23 +3,18 @@
 #include <atomic>
 
 #include "fmt/format.h"
+#include "frontend/json_writer.h"
 #include "frontend/log_format.h"
 
 namespace tensord {
 namespace {
 
-std::atomic<AccessLog*> g_access_log{nullptr};
-
 void AppendField(std::string& out, std::string_view key, std::string_view value) {
-  out += fmt::format("\"{}\":\"", key);
-  AppendJsonEscaped(value, out);
-  out += '"';
+  out += fmt::format("\"{}\":", key);
+  AppendJsonString(out, value);
 }
 
 }  // namespace
-
-AccessLog* GetAccessLog() { return g_access_log.load(std::memory_order_acquire); }
-void SetAccessLog(AccessLog* log) { g_access_log.store(log, std::memory_order_release); }
 
 std::string FormatAccessText(const AccessRecord& record) {
   std::string line = fmt::format("access {} {}", record.protocol, record.method);

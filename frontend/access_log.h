@@ -1,7 +1,8 @@
 // The access log: one line per inference request, written by both frontends when they
-// finish an infer call. Off unless main installs one (--log-access); off costs a null check.
+// finish an infer call. main passes one in the frontends' options (--log-access); none (a
+// null pointer, the default) costs a null check.
 //
-//   if (AccessLog* log = GetAccessLog()) {
+//   if (AccessLog* log = options.access_log) {
 //     log->Log({.protocol = "http", .method = "POST", .path = "/v2/models/mlp/infer",
 //               .model = "mlp", .version = "1", .http_status = 200, .latency_us = 123});
 //   }
@@ -42,10 +43,6 @@ class AccessLog {
   virtual ~AccessLog() = default;
   virtual void Log(const AccessRecord& record) = 0;
 };
-
-// Process-wide; null (the default) is off. The log must outlive every frontend.
-AccessLog* GetAccessLog();
-void SetAccessLog(AccessLog* log);
 
 // Writes FormatAccessText lines (json=false) or FormatAccessJson objects to `logger` at info
 // level; with json, the logger's formatter must embed the message raw (JsonLogFormatter's

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <ctime>
 
+#include "frontend/json_writer.h"
 #include "spdlog/pattern_formatter.h"
 #include "spdlog/spdlog.h"
 
@@ -16,47 +17,11 @@ absl::StatusOr<LogFormat> ParseLogFormat(std::string_view name) {
                                     "' is not one of text, json");
 }
 
-void AppendJsonEscaped(std::string_view text, std::string& out) {
-  for (const char c : text) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      case '\b':
-        out += "\\b";
-        break;
-      case '\f':
-        out += "\\f";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          char escaped[8];
-          std::snprintf(escaped, sizeof(escaped), "\\u%04x", static_cast<unsigned>(c));
-          out += escaped;
-        } else {
-          out += c;  // bytes >= 0x80 are UTF-8 and pass through
-        }
-    }
-  }
-}
-
 std::string JsonEscape(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  AppendJsonEscaped(text, out);
-  return out;
+  std::string quoted;
+  quoted.reserve(text.size() + 2);
+  AppendJsonString(quoted, text);
+  return quoted.substr(1, quoted.size() - 2);  // the inside of the string
 }
 
 std::string Iso8601Utc(std::chrono::system_clock::time_point time) {
@@ -78,9 +43,9 @@ void JsonLogFormatter::format(const spdlog::details::log_msg& msg, spdlog::memor
   line.append(level.data(), level.size());
   const std::string_view payload(msg.payload.data(), msg.payload.size());
   if (raw_field_.empty()) {
-    line += "\",\"message\":\"";
-    AppendJsonEscaped(payload, line);
-    line += "\"}\n";
+    line += "\",\"message\":";
+    AppendJsonString(line, payload);
+    line += "}\n";
   } else {
     line += "\",\"" + raw_field_ + "\":";
     line += payload;

@@ -24,9 +24,8 @@ enum class LogFormat { kText, kJson };
 // "text" or "json"; InvalidArgument naming --log-format otherwise.
 absl::StatusOr<LogFormat> ParseLogFormat(std::string_view name);
 
-// Appends `text` as the inside of a JSON string: quotes, backslashes and control characters
-// escaped, other bytes (UTF-8 included) unchanged.
-void AppendJsonEscaped(std::string_view text, std::string& out);
+// `text` as the inside of a JSON string (frontend/json_writer.h's escaping, without the
+// quotes), so that one log line stays one line.
 std::string JsonEscape(std::string_view text);
 
 // "2026-11-28T22:10:00.123Z"

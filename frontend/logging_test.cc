@@ -122,20 +122,14 @@ TEST(AccessLogTest, Json) {
             R"("status":"OK","latency_us":9})");
 }
 
-TEST(AccessLogTest, GlobalIsOffByDefault) {
-  EXPECT_EQ(GetAccessLog(), nullptr);
+TEST(AccessLogTest, SpdlogJsonEmbedsTheRecord) {
   std::ostringstream out;
   auto logger = std::make_shared<spdlog::logger>(
       "access", std::make_shared<spdlog::sinks::ostream_sink_st>(out));
   logger->set_formatter(std::make_unique<JsonLogFormatter>("access"));
   SpdlogAccessLog log(logger, /*json=*/true);
-  SetAccessLog(&log);
-  GetAccessLog()->Log({.protocol = "grpc",
-                       .method = "ModelInfer",
-                       .model = "m",
-                       .grpc_code = "OK",
-                       .latency_us = 1});
-  SetAccessLog(nullptr);
+  log.Log({.protocol = "grpc", .method = "ModelInfer", .model = "m", .grpc_code = "OK",
+           .latency_us = 1});
   EXPECT_THAT(out.str(), HasSubstr(R"("level":"info","access":{"protocol":"grpc")"));
 }
 

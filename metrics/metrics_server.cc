@@ -29,13 +29,13 @@ class MetricsServerImpl final : public MetricsServer {
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<MetricsServer>> MetricsServer::Start(Server& server,
+absl::StatusOr<std::unique_ptr<MetricsServer>> MetricsServer::Start(InferenceService& service,
                                                                     MetricsOptions options) {
   const bool ipv6 = options.host.find(':') != std::string::npos;
   const std::string address = ipv6 ? fmt::format("[{}]:{}", options.host, options.port)
                                    : fmt::format("{}:{}", options.host, options.port);
-  auto collector = std::make_shared<ModelMetricsCollector>([&server] {
-    absl::StatusOr<std::vector<ModelStats>> stats = server.GetModelStats("", "");
+  auto collector = std::make_shared<ModelMetricsCollector>([&service] {
+    absl::StatusOr<std::vector<ModelStats>> stats = service.GetModelStats("", "");
     return stats.ok() ? *std::move(stats) : std::vector<ModelStats>{};
   });
   try {

@@ -2,7 +2,7 @@
 // own (Triton's --metrics-port, default 8002), served by prometheus-cpp's pull exposer.
 //
 //   absl::StatusOr<std::unique_ptr<MetricsServer>> metrics =
-//       MetricsServer::Start(server, {.host = "0.0.0.0", .port = 8002});   // 0: any free port
+//       MetricsServer::Start(service, {.host = "0.0.0.0", .port = 8002});   // 0: any free port
 //   (*metrics)->port();
 //
 // Metric names: metrics/model_metrics.h. Scrapes read the schedulers' counters; the
@@ -14,7 +14,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
-#include "core/server.h"
+#include "core/inference_service.h"
 
 namespace tensord::metrics {
 
@@ -27,8 +27,8 @@ class MetricsServer {
  public:
   virtual ~MetricsServer() = default;
   // Unavailable ("cannot listen on HOST:PORT for metrics: ...") when binding fails.
-  // `server` must outlive the MetricsServer.
-  static absl::StatusOr<std::unique_ptr<MetricsServer>> Start(Server& server,
+  // `service` must outlive the MetricsServer.
+  static absl::StatusOr<std::unique_ptr<MetricsServer>> Start(InferenceService& service,
                                                               MetricsOptions options);
   virtual uint16_t port() const = 0;
 };

@@ -38,14 +38,14 @@ ClientMetric Gauge(const ModelStats& model, double value) {
   return metric;
 }
 
-ClientMetric Histogram(const ModelStats& model, const scheduler::DurationHistogram& h) {
+ClientMetric Histogram(const ModelStats& model, const DurationHistogram& h) {
   ClientMetric metric;
   metric.label = Labels(model);
   uint64_t cumulative = 0;
-  for (size_t i = 0; i < scheduler::kDurationBucketsNs.size(); ++i) {
+  for (size_t i = 0; i < kDurationBucketsNs.size(); ++i) {
     cumulative += h.counts[i];
     metric.histogram.bucket.push_back(
-        {cumulative, static_cast<double>(scheduler::kDurationBucketsNs[i]) / kNsPerSecond});
+        {cumulative, static_cast<double>(kDurationBucketsNs[i]) / kNsPerSecond});
   }
   metric.histogram.bucket.push_back({h.count, std::numeric_limits<double>::infinity()});
   metric.histogram.sample_count = h.count;
@@ -123,7 +123,7 @@ std::vector<MetricFamily> ModelFamilies(const std::vector<ModelStats>& models) {
   MetricFamily batch_size =
       Family("tensord_batch_size", "Rows per successfully executed batch", MetricType::Histogram);
   for (const ModelStats& model : models) {
-    const scheduler::SchedulerStats& s = model.stats;
+    const InferenceStats& s = model.stats;
     const uint64_t failed =
         s.failure_count > s.rejected_count ? s.failure_count - s.rejected_count : 0;
     for (auto [outcome, value] : {std::pair<const char*, uint64_t>{"success", s.success_count},

@@ -2,7 +2,7 @@
 // (so unloaded versions simply disappear, and the request path pays nothing for metrics).
 //
 //   auto collector = std::make_shared<ModelMetricsCollector>(
-//       [&server] { return server.GetModelStats("", "").value_or({}); });
+//       [&service] { return service.GetModelStats("", "").value_or({}); });
 //   std::vector<prometheus::MetricFamily> families = collector->Collect();
 //
 // Per model and version (labels model, version):
@@ -24,7 +24,7 @@
 #include <functional>
 #include <vector>
 
-#include "core/model_stats.h"
+#include "core/inference_stats.h"
 #include "prometheus/collectable.h"
 #include "prometheus/metric_family.h"
 

@@ -20,7 +20,7 @@ std::string Text(const std::vector<prometheus::MetricFamily>& families) {
 
 ModelStats Example() {
   ModelStats model{.name = "mlp", .version = "2"};
-  scheduler::SchedulerStats& s = model.stats;
+  InferenceStats& s = model.stats;
   s.success_count = 7;
   s.failure_count = 3;  // one runtime failure, two rejected
   s.rejected_count = 2;

@@ -12,8 +12,8 @@
 #include "core/status_util.h"
 #include "fmt/format.h"
 #include "repository/config_pbtxt.h"
-#include "repository/model_repository.h"
 #include "repository/model_settings.h"
+#include "repository/version_label.h"
 
 namespace tensord {
 namespace {

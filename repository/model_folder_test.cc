@@ -36,6 +36,7 @@ class ModelFolderTest : public ::testing::Test {
   void SetUp() override {
     registry_.Register("xgboost", std::make_shared<StubRuntime>("model.json"));
     registry_.AddAlias("fil", "xgboost");
+    registry_.AddAlias("mlserver_xgboost.XGBoostModel", "xgboost");  // as the runtime does
     registry_.AddFileExtension(".bst", "xgboost");
     registry_.AddFileExtension(".ubj", "xgboost");
     registry_.Register("fake", std::make_shared<StubRuntime>("model.fake"));

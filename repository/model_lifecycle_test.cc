@@ -52,7 +52,7 @@ class ModelLifecycleTest : public ::testing::Test {
   }
 
   static int Instances(const ModelHandle& handle) {
-    return dynamic_cast<const testing::FakeModel&>(*handle->model).instance_count();
+    return dynamic_cast<const testing::FakeModel&>(handle->model()).instance_count();
   }
 
   testing::TempFolder folder_{"tensord_life"};
@@ -183,8 +183,8 @@ TEST_F(ModelLifecycleTest, TheLastHandleReleasedOnAWorkerThread) {
   ASSERT_TRUE(repo_->Unload("echo").ok());
 
   std::promise<std::thread::id> worker;
-  scheduler::Scheduler& scheduler = *handle->scheduler;
-  scheduler.Enqueue(EchoRequest(), [handle = std::move(handle), &worker](InferResult result) {
+  const ServableModel& servable = *handle;
+  servable.Enqueue(EchoRequest(), [handle = std::move(handle), &worker](InferResult result) {
     EXPECT_TRUE(result.ok()) << result.status();
     worker.set_value(std::this_thread::get_id());
   });  // from here the callback owns the only handle
@@ -213,8 +213,8 @@ TEST_F(ModelLifecycleTest, ConcurrentRequestsDuringReloadsAllSucceed) {
         continue;
       }
       std::promise<bool> done;
-      scheduler::Scheduler& scheduler = *(*handle)->scheduler;
-      scheduler.Enqueue(EchoRequest(), [h = *std::move(handle), &done](InferResult result) {
+      const ServableModel& servable = **handle;
+      servable.Enqueue(EchoRequest(), [h = *std::move(handle), &done](InferResult result) {
         done.set_value(result.ok());
       });
       (done.get_future().get() ? ok : failed)++;
@@ -255,7 +255,7 @@ TEST_F(ModelLifecycleTest, ReadyVersionsForStatistics) {
   repo_->LoadAll();
   EXPECT_EQ(repo_->ReadyVersions("", "")->size(), 3u);
   EXPECT_EQ(repo_->ReadyVersions("a", "")->size(), 2u);
-  EXPECT_EQ(repo_->ReadyVersions("a", "2")->front()->version, "2");
+  EXPECT_EQ(repo_->ReadyVersions("a", "2")->front()->version(), "2");
   EXPECT_EQ(repo_->ReadyVersions("c", "").status().code(), absl::StatusCode::kNotFound);
 }
 

@@ -25,6 +25,10 @@
 // reload keeps its old one serving. Released versions are destroyed on the repository's
 // reaper thread (repository/servable_reaper.h), never on the thread that let go of them.
 // Loads of different models run in parallel; loads of one model are serialized.
+//
+// The parts: model_folder (a folder → a plan), servable_loader (a planned version → a
+// servable), version_table (states and the lookup fast path); this class runs a load
+// from plan to table, and polling on top (repository/repository_poller.h).
 #pragma once
 
 #include <filesystem>
@@ -37,44 +41,17 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
+#include "core/inference_service.h"
 #include "core/model_config.h"
+#include "core/model_state.h"
+#include "repository/servable_model.h"
 #include "repository/servable_reaper.h"
+#include "repository/version_table.h"
 #include "runtime/runtime.h"
-#include "scheduler/scheduler.h"
 
 namespace tensord {
 
 struct ModelFolderPlan;  // repository/model_folder.h
-
-// One loaded, servable model version. The scheduler is shut down before the model goes.
-struct ServableModel {
-  ~ServableModel();
-  std::string version;
-  runtime::ModelPtr model;  // model->config() is the completed configuration
-  scheduler::SchedulerPtr scheduler;
-  const ModelConfig& config() const { return model->config(); }
-};
-using ModelHandle = std::shared_ptr<const ServableModel>;
-
-// Orders version labels numerically when both are numbers ("9" < "10"), else as text.
-struct VersionLess {
-  bool operator()(const std::string& a, const std::string& b) const;
-};
-
-enum class ModelState { kLoading, kReady, kUnavailable, kUnloading };
-std::string_view ModelStateName(ModelState state);  // "READY", as Triton spells them
-
-struct ModelLoadOptions {
-  // A JSON configuration override (repository/config_override.h); empty: the folder's.
-  std::string config_json;
-};
-
-struct ModelVersionStatus {
-  std::string name;
-  std::string version;  // empty when the model failed before any version was found
-  ModelState state = ModelState::kUnavailable;
-  std::string reason;  // why it is not ready; empty when ready
-};
 
 class ModelRepository {
  public:
@@ -84,6 +61,9 @@ class ModelRepository {
     int default_instance_count = 0;
     // Threads for each instance when the config does not say (0: share the usable cores).
     int default_intra_op_threads = 0;
+    // The timer every version's scheduler shares (nullptr: each runs its own). Must
+    // outlive the repository.
+    scheduler::DeadlineTimer* deadline_timer = nullptr;
   };
 
   // Checks that `root` is a readable folder; loads nothing yet.
@@ -97,17 +77,21 @@ class ModelRepository {
 
   // The given version ("" = the highest ready one). NotFound for an unknown model or
   // version; Unavailable (with the reason) for a known one that is not ready.
-  absl::StatusOr<ModelHandle> Get(std::string_view name, std::string_view version) const;
+  absl::StatusOr<ModelHandle> Get(std::string_view name, std::string_view version) const {
+    return versions_.Get(name, version);
+  }
 
   // Metadata of a model (all ready versions listed) or of one version.
-  absl::StatusOr<ModelMetadata> Metadata(std::string_view name, std::string_view version) const;
+  absl::StatusOr<ModelMetadata> Metadata(std::string_view name, std::string_view version) const {
+    return versions_.Metadata(name, version);
+  }
 
   // Every model version known, ready or not, sorted by name then version. An unloaded
   // version is UNLOADING while requests still hold it, then UNAVAILABLE ("unloaded").
-  std::vector<ModelVersionStatus> Index() const;
+  std::vector<ModelVersionStatus> Index() const { return versions_.Index(); }
 
   // True when every model found loaded.
-  bool AllReady() const;
+  bool AllReady() const { return versions_.AllReady(); }
 
   // Loads, or reloads, model `name`: the folder of that name directly under the root, or
   // when there is none, the one folder whose config gives that name. Returns when the load
@@ -127,48 +111,34 @@ class ModelRepository {
   // Ready versions for statistics: every model's (name ""), one model's (version ""), or
   // one version. Errors as Get for a named model or version.
   absl::StatusOr<std::vector<ModelHandle>> ReadyVersions(std::string_view name,
-                                                         std::string_view version) const;
+                                                         std::string_view version) const {
+    return versions_.ReadyVersions(name, version);
+  }
 
   // Blocks until every version released so far has been destroyed (for tests).
   void WaitForReleased() { reaper_.WaitIdle(); }
 
  private:
-  struct VersionEntry {
-    ModelState state = ModelState::kUnavailable;
-    std::string reason;
-    ModelHandle servable;
-    std::weak_ptr<const ServableModel> unloading;  // kUnloading: the version draining
-  };
-  struct ModelEntry {
-    std::string reason;  // a model-level failure (bad config) before any version
-    std::map<std::string, VersionEntry, VersionLess> versions;
-    std::string fingerprint;  // FolderFingerprint of the folder when last loaded
-  };
-
   ModelRepository(Options options, const runtime::RuntimeRegistry& registry);
 
-  // Get() under mutex_.
-  absl::StatusOr<ModelHandle> FindLocked(std::string_view name, std::string_view version) const
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
   // The lock that serializes loads and unloads of one model.
   std::shared_ptr<std::mutex> ModelLock(const std::string& name);
   // Loads the versions of `plan` (with `config` in place of plan.config) and swaps them in.
   absl::Status LoadPlanned(const ModelFolderPlan& plan, const ModelConfig& config,
                            const std::string& fingerprint);
-  // Records a model-level failure; versions already serving keep serving.
+  // Records a model-level failure (versions already serving keep serving) and returns the
+  // load error for the caller.
   absl::Status FailModel(const std::string& name, const std::string& reason);
-  // Unload under the model's lock; `forget` also drops the model from the index.
-  absl::Status UnloadLocked(std::string_view name, bool forget);
 
   const Options options_;
   const runtime::RuntimeRegistry& registry_;
-  // Declared before models_: destroyed after them, it waits for the last versions to go.
+  // Declared before versions_: destroyed after them, it waits for the last versions to go.
   ServableReaper reaper_;
+  VersionTable versions_;
   std::mutex load_mutex_;  // one LoadAll or Poll at a time; taken before a model's lock
-  mutable std::mutex mutex_;
-  std::map<std::string, ModelEntry, std::less<>> models_ ABSL_GUARDED_BY(mutex_);
+  std::mutex locks_mutex_;
   std::map<std::string, std::shared_ptr<std::mutex>, std::less<>> model_locks_
-      ABSL_GUARDED_BY(mutex_);
+      ABSL_GUARDED_BY(locks_mutex_);
 };
 
 }  // namespace tensord

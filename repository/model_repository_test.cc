@@ -98,10 +98,10 @@ TEST_F(ModelRepositoryTest, NumberedVersionsInNumericOrder) {
   EXPECT_THAT(IndexRows(), ElementsAre("m 1 READY", "m 3 READY", "m 10 READY"));
   absl::StatusOr<ModelHandle> latest = repo.Get("m", "");
   ASSERT_TRUE(latest.ok()) << latest.status();
-  EXPECT_EQ((*latest)->version, "10");
+  EXPECT_EQ((*latest)->version(), "10");
   absl::StatusOr<ModelHandle> three = repo.Get("m", "3");
   ASSERT_TRUE(three.ok()) << three.status();
-  EXPECT_EQ((*three)->version, "3");
+  EXPECT_EQ((*three)->version(), "3");
   absl::StatusOr<ModelMetadata> metadata = repo.Metadata("m", "");
   ASSERT_TRUE(metadata.ok()) << metadata.status();
   EXPECT_EQ(metadata->name, "m");
@@ -143,7 +143,7 @@ TEST_F(ModelRepositoryTest, ModelSettingsUriAndVersionLabel) {
   EXPECT_THAT(IndexRows(), ElementsAre("iris v7 READY"));
   absl::StatusOr<ModelHandle> handle = repo.Get("iris", "");
   ASSERT_TRUE(handle.ok()) << handle.status();
-  EXPECT_EQ((*handle)->version, "v7");
+  EXPECT_EQ((*handle)->version(), "v7");
   EXPECT_EQ((*handle)->config().name, "iris");
   EXPECT_EQ((*handle)->config().source, Path("folder/model-settings.json"));
 }
@@ -166,7 +166,7 @@ TEST_F(ModelRepositoryTest, VersionFolderWithoutModelFile) {
       fmt::format("{}: no model file (expected a model file with a known extension)", Path("m/2"));
   EXPECT_THAT(IndexRows(), ElementsAre("m 1 READY", "m 2 UNAVAILABLE " + reason));
   // The highest READY version serves "".
-  EXPECT_EQ((*repo.Get("m", ""))->version, "1");
+  EXPECT_EQ((*repo.Get("m", ""))->version(), "1");
   EXPECT_THAT(repo.Metadata("m", "")->versions, ElementsAre("1"));
   ExpectStatus(repo.Get("m", "2").status(), absl::StatusCode::kUnavailable,
                "model 'm' version 2 is not ready: " + reason);
@@ -334,7 +334,7 @@ TEST_F(ModelRepositoryTest, InstancesAndThreads) {
   ModelRepository& repo = Load({.default_instance_count = 3, .default_intra_op_threads = 5});
   auto fake_model = [&](std::string_view name) {
     ModelHandle handle = *repo.Get(name, "");
-    return dynamic_cast<const testing::FakeModel*>(handle->model.get());
+    return dynamic_cast<const testing::FakeModel*>(&handle->model());
   };
   ASSERT_NE(fake_model("two"), nullptr);
   EXPECT_EQ(fake_model("two")->instance_count(), 2);
@@ -356,7 +356,7 @@ TEST_F(ModelRepositoryTest, ServesRequestsThroughTheScheduler) {
                              .shape = {4},
                              .data = Buffer::Copy(std::as_bytes(std::span<const float>(values)))});
   std::promise<InferResult> done;
-  handle->scheduler->Enqueue(std::move(request),
+  handle->Enqueue(std::move(request),
                              [&done](InferResult result) { done.set_value(std::move(result)); });
   InferResult result = done.get_future().get();
   ASSERT_TRUE(result.ok()) << result.status();
@@ -374,7 +374,7 @@ TEST_F(ModelRepositoryTest, AHandleOutlivesAReload) {
   fs::remove_all(root_ / "m");
   repo.LoadAll();
   EXPECT_EQ(repo.Get("m", "").status().code(), absl::StatusCode::kNotFound);
-  EXPECT_EQ(handle->version, "1");  // still alive: the handle owns it
+  EXPECT_EQ(handle->version(), "1");  // still alive: the handle owns it
   EXPECT_EQ(handle->config().name, "m");
 }
 

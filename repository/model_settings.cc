@@ -125,15 +125,15 @@ class Converter {
     const bool onnx_file = EndsWith(config.model_file, ".onnx");
     if (implementation.empty() || implementation.starts_with("mlserver_onnx")) {
       if (onnx_file || !implementation.empty()) config.platform = kOnnxPlatform;
-    } else if (implementation == "mlserver_xgboost.XGBoostModel") {
-      config.platform = "xgboost";
     } else if (implementation.starts_with("mlserver_sklearn")) {
       return absl::UnimplementedError(fmt::format(
           "{}: implementation: '{}': scikit-learn models are not supported by tensord; export "
           "the model to ONNX (skl2onnx) and serve the .onnx file",
           source_, implementation));
     } else {
-      config.platform = implementation;  // the repository reports that no runtime serves it
+      // The runtime registry resolves MLServer's names (mlserver_xgboost.XGBoostModel is an
+      // alias the XGBoost runtime registers); an unknown one is reported at load.
+      config.platform = implementation;
     }
     return absl::OkStatus();
   }

@@ -39,7 +39,8 @@ TEST(ParseModelSettings, MapsTheFieldsTensordUses) {
                  "parameters": {"content_type": "np"}}]
   })");
   EXPECT_EQ(config.name, "iris");
-  EXPECT_EQ(config.platform, "xgboost");
+  // Left to the runtime registry, which knows MLServer's names as aliases.
+  EXPECT_EQ(config.platform, "mlserver_xgboost.XGBoostModel");
   EXPECT_EQ(config.source, kSource);
   EXPECT_EQ(config.instance_count, 3);
   EXPECT_EQ(config.model_file, "./model.json");

@@ -28,7 +28,7 @@
 
 namespace tensord {
 
-struct ServableModel;
+class ServableModel;
 
 class ServableReaper {
  public:

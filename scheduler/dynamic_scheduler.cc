@@ -21,6 +21,9 @@ DynamicScheduler::DynamicScheduler(runtime::Model& model, SchedulerOptions optio
     : config_(model.config()),
       options_(std::move(options)),
       clock_(options_.clock != nullptr ? *options_.clock : SteadyClock()),
+      own_timer_(options_.deadline_timer == nullptr ? std::make_unique<DeadlineTimer>(&clock_)
+                                                    : nullptr),
+      timer_(options_.deadline_timer != nullptr ? *options_.deadline_timer : *own_timer_),
       instances_(std::move(instances)),
       former_(std::move(batching)) {
   if (former_.options().preserve_ordering) ordered_.emplace();
@@ -28,7 +31,7 @@ DynamicScheduler::DynamicScheduler(runtime::Model& model, SchedulerOptions optio
   for (auto& instance : instances_) {
     workers_.emplace_back([this, &instance] { WorkerLoop(*instance); });
   }
-  timer_ = std::thread([this] { TimerLoop(); });
+  timer_.Register(this);
 }
 
 DynamicScheduler::~DynamicScheduler() { Shutdown(); }
@@ -62,7 +65,10 @@ void DynamicScheduler::Enqueue(std::unique_ptr<InferRequest>&& request, InferCal
       if (former_.TryAdd(std::move(pending))) {
         ++next_sequence_;
         if (idle_workers_ > 0) work_ready_.notify_one();
-        if (deadline < timer_wake_) timer_ready_.notify_one();
+        if (deadline < timer_wake_) {
+          timer_wake_ = deadline;
+          timer_.WakeAt(this, deadline);
+        }
         return;
       }
       refused = absl::UnavailableError(
@@ -82,12 +88,11 @@ void DynamicScheduler::Shutdown() {
     stopping_ = true;
   }
   work_ready_.notify_all();
-  timer_ready_.notify_all();
+  timer_.Unregister(this);
   for (std::thread& worker : workers_) worker.join();
-  timer_.join();
 }
 
-SchedulerStats DynamicScheduler::Stats() const {
+InferenceStats DynamicScheduler::Stats() const {
   uint64_t pending = 0;
   uint64_t busy = 0;
   {
@@ -135,20 +140,14 @@ void DynamicScheduler::WorkerLoop(runtime::Instance& instance) {
   }
 }
 
-void DynamicScheduler::TimerLoop() {
+Clock::TimePoint DynamicScheduler::OnDeadline(Clock::TimePoint now) {
   std::unique_lock lock(mutex_);
-  while (!stopping_) {
-    BatchFormer::Step step = former_.Next(clock_.Now(), {.instance_free = false});
-    if (!step.expired.empty()) {
-      lock.unlock();
-      AnswerDropped(step);
-      lock.lock();
-      continue;
-    }
-    timer_wake_ = step.wake_at;
-    clock_.WaitUntil(timer_ready_, lock, step.wake_at);
-    timer_wake_ = Clock::TimePoint::max();
-  }
+  if (stopping_) return Clock::TimePoint::max();  // the workers flush what is left
+  BatchFormer::Step step = former_.Next(now, {.instance_free = false});
+  timer_wake_ = step.wake_at;
+  lock.unlock();
+  AnswerDropped(step);
+  return step.wake_at;
 }
 
 void DynamicScheduler::AnswerDropped(BatchFormer::Step& step) {

@@ -1,6 +1,6 @@
 // The scheduler behind CreateScheduler: a BatchFormer queue served by one worker thread
-// per runtime instance, plus a timer thread that answers timed-out requests while every
-// instance is busy.
+// per runtime instance. Timed-out requests are answered by the idle workers, and while
+// every instance is busy by the process's DeadlineTimer (scheduler/deadline_timer.h).
 //
 //   DynamicScheduler scheduler(model, options, std::move(instances));
 //   scheduler.Enqueue(std::move(request), std::move(done));
@@ -20,13 +20,14 @@
 
 #include "absl/base/thread_annotations.h"
 #include "scheduler/batch_former.h"
+#include "scheduler/deadline_timer.h"
 #include "scheduler/ordered_responder.h"
 #include "scheduler/scheduler.h"
 #include "scheduler/stats_recorder.h"
 
 namespace tensord::scheduler {
 
-class DynamicScheduler final : public Scheduler {
+class DynamicScheduler final : public Scheduler, private DeadlineTimer::Client {
  public:
   // `instances` must not be empty; `model` outlives the scheduler. `batching` comes from
   // BatchFormerOptions::FromConfig(model.config()).
@@ -36,11 +37,12 @@ class DynamicScheduler final : public Scheduler {
 
   void Enqueue(std::unique_ptr<InferRequest>&& request, InferCallback&& done) override;
   void Shutdown() override;
-  SchedulerStats Stats() const override;
+  InferenceStats Stats() const override;
 
  private:
   void WorkerLoop(runtime::Instance& instance);
-  void TimerLoop();
+  // DeadlineTimer::Client: answers the requests whose deadline passed while queued.
+  Clock::TimePoint OnDeadline(Clock::TimePoint now) override;
   // Runs `batch` and records its statistics; returns one result per request, in order.
   std::vector<InferResult> ExecuteBatch(runtime::Instance& instance,
                                         std::vector<PendingRequest>& batch);
@@ -50,13 +52,14 @@ class DynamicScheduler final : public Scheduler {
   const ModelConfig& config_;
   const SchedulerOptions options_;
   Clock& clock_;
+  std::unique_ptr<DeadlineTimer> own_timer_;  // when options_.deadline_timer is null
+  DeadlineTimer& timer_;
   std::vector<runtime::InstancePtr> instances_;
   StatsRecorder stats_;
   std::optional<OrderedResponder> ordered_;  // set with preserve_ordering
 
   mutable std::mutex mutex_;
   std::condition_variable work_ready_;   // idle workers wait here
-  std::condition_variable timer_ready_;  // the timer thread waits here
   BatchFormer former_ ABSL_GUARDED_BY(mutex_);
   bool stopping_ ABSL_GUARDED_BY(mutex_) = false;
   uint64_t next_sequence_ ABSL_GUARDED_BY(mutex_) = 0;
@@ -66,7 +69,6 @@ class DynamicScheduler final : public Scheduler {
 
   std::mutex join_mutex_;  // serializes Shutdown's joins
   std::vector<std::thread> workers_;
-  std::thread timer_;
 };
 
 }  // namespace tensord::scheduler

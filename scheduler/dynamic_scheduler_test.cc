@@ -179,7 +179,7 @@ TEST_F(DynamicSchedulerTest, TimedOutRequestIsAnsweredWhileBusyAndNeverExecuted)
   gate_.Open();
   results_.WaitFor(1);
   EXPECT_EQ(model_->calls().size(), 1u);
-  SchedulerStats stats = scheduler_->Stats();
+  InferenceStats stats = scheduler_->Stats();
   EXPECT_EQ(stats.timeout_count, 1u);
   EXPECT_EQ(stats.failure_count, 1u);
   EXPECT_EQ(stats.success_count, 1u);
@@ -214,7 +214,7 @@ TEST_F(DynamicSchedulerTest, AFullQueueAnswersUnavailableAtOnce) {
   EXPECT_EQ(scheduler_->Stats().pending_requests, 1u);
   gate_.Open();
   results_.WaitFor(2);
-  SchedulerStats stats = scheduler_->Stats();
+  InferenceStats stats = scheduler_->Stats();
   EXPECT_EQ(stats.rejected_count, 1u);
   EXPECT_EQ(stats.success_count, 2u);
 }
@@ -274,7 +274,7 @@ TEST_F(DynamicSchedulerTest, InstancesExecuteInParallel) {
   Enqueue(MakeRequest("a", 1, 2));
   Enqueue(MakeRequest("b", 1, 2));
   gate_.WaitEntered(2);  // both run at once
-  SchedulerStats stats = scheduler_->Stats();
+  InferenceStats stats = scheduler_->Stats();
   EXPECT_EQ(stats.busy_instances, 2u);
   EXPECT_EQ(stats.instance_count, 2u);
   gate_.Open();
@@ -342,7 +342,7 @@ TEST_F(DynamicSchedulerTest, ARuntimeErrorFailsEveryRequestOfTheBatch) {
     EXPECT_EQ(result.status().code(), absl::StatusCode::kInvalidArgument) << tag;
     EXPECT_THAT(Message(result.status()), HasSubstr("input 'x' is bad"));
   }
-  SchedulerStats stats = scheduler_->Stats();
+  InferenceStats stats = scheduler_->Stats();
   EXPECT_EQ(stats.failure_count, 2u);
   EXPECT_EQ(stats.execution_count, 0u);
 }
@@ -356,7 +356,7 @@ TEST_F(DynamicSchedulerTest, StatisticsCountRequestsRowsBatchesAndTimes) {
   clock_.Advance(microseconds(5));
   Enqueue(MakeRequest("r3", 1, 2));  // full
   results_.WaitFor(3);
-  SchedulerStats stats = scheduler_->Stats();
+  InferenceStats stats = scheduler_->Stats();
   EXPECT_EQ(stats.success_count, 3u);
   EXPECT_EQ(stats.failure_count, 0u);
   EXPECT_EQ(stats.inference_count, 4u);

@@ -1,4 +1,4 @@
-// CreateScheduler and ExecuteOne: what every scheduler shares.
+// CreateScheduler: builds the instances and the scheduler that serves them.
 #include "scheduler/scheduler.h"
 
 #include <algorithm>
@@ -9,19 +9,6 @@
 #include "scheduler/dynamic_scheduler.h"
 
 namespace tensord::scheduler {
-
-InferResult ExecuteOne(runtime::Instance& instance, const ModelConfig& config,
-                       const SchedulerOptions& options, const InferRequest& request) {
-  const std::vector<std::string> names = OutputNames(config, request);
-  absl::StatusOr<std::vector<Tensor>> outputs = instance.Execute(request.inputs, names);
-  if (!outputs.ok()) return outputs.status();
-  auto response = std::make_unique<InferResponse>();
-  response->model_name = options.model_name;
-  response->model_version = options.model_version;
-  response->id = request.id;
-  response->outputs = *std::move(outputs);
-  return response;
-}
 
 absl::StatusOr<SchedulerPtr> CreateScheduler(runtime::Model& model, SchedulerOptions options) {
   absl::StatusOr<BatchFormerOptions> batching = BatchFormerOptions::FromConfig(model.config());

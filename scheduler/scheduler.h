@@ -4,7 +4,7 @@
 //                                                                    .model_version = "1",
 //                                                                    .instance_count = 2});
 //   (*scheduler)->Enqueue(std::move(request), std::move(done));
-//   SchedulerStats stats = (*scheduler)->Stats();
+//   InferenceStats stats = (*scheduler)->Stats();
 //
 // The scheduler batches adaptively when the model config asks for it (scheduler/
 // batch_former.h has the rules) and runs `instance_count` instances in parallel, each on
@@ -21,9 +21,11 @@
 #include "core/infer_request.h"
 #include "runtime/runtime.h"
 #include "scheduler/clock.h"
-#include "scheduler/scheduler_stats.h"
+#include "core/inference_stats.h"
 
 namespace tensord::scheduler {
+
+class DeadlineTimer;  // scheduler/deadline_timer.h
 
 struct SchedulerOptions {
   std::string model_name;
@@ -33,6 +35,9 @@ struct SchedulerOptions {
   // Time source for batching delays, timeouts and statistics; nullptr: SteadyClock().
   // Must outlive the scheduler.
   Clock* clock = nullptr;
+  // Answers timed-out requests while every instance is busy; shared by the schedulers of
+  // a server. nullptr: the scheduler runs a timer of its own. Must outlive the scheduler.
+  DeadlineTimer* deadline_timer = nullptr;
 };
 
 class Scheduler {
@@ -46,17 +51,11 @@ class Scheduler {
   // Idempotent; the destructor calls it.
   virtual void Shutdown() = 0;
   // A consistent snapshot of the counters. Thread-safe.
-  virtual SchedulerStats Stats() const { return {}; }
+  virtual InferenceStats Stats() const { return {}; }
 };
 using SchedulerPtr = std::unique_ptr<Scheduler>;
 
 // Creates the instances (failing if any cannot be created) and starts the workers.
 absl::StatusOr<SchedulerPtr> CreateScheduler(runtime::Model& model, SchedulerOptions options);
-
-// Runs `request` on `instance` and builds its response: the outputs the request asked
-// for (all of the model's when none), its id, model name and version. Shared by every
-// scheduler so that responses look the same however they were scheduled.
-InferResult ExecuteOne(runtime::Instance& instance, const ModelConfig& config,
-                       const SchedulerOptions& options, const InferRequest& request);
 
 }  // namespace tensord::scheduler

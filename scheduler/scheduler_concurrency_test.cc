@@ -133,7 +133,7 @@ TEST(SchedulerConcurrency, BatchedResponsesAreExactlyRight) {
   SchedulerPtr scheduler = Create(model, 2);
   HammerResult counts = Hammer(*scheduler, 8, {});
   EXPECT_EQ(counts.ok, kThreads * kPerThread);
-  SchedulerStats stats = scheduler->Stats();
+  InferenceStats stats = scheduler->Stats();
   EXPECT_EQ(stats.success_count, static_cast<uint64_t>(kThreads * kPerThread));
   EXPECT_LT(stats.execution_count, stats.success_count);  // batches did form
   uint64_t rows = 0;
@@ -155,7 +155,7 @@ TEST(SchedulerConcurrency, TimeoutsCancellationsAndPrioritiesUnderLoad) {
   });
   EXPECT_EQ(counts.other, 0);
   EXPECT_GT(counts.cancelled, 0);
-  SchedulerStats stats = scheduler->Stats();
+  InferenceStats stats = scheduler->Stats();
   EXPECT_EQ(stats.success_count, static_cast<uint64_t>(counts.ok));
   EXPECT_EQ(stats.timeout_count, static_cast<uint64_t>(counts.timed_out));
   EXPECT_EQ(stats.cancelled_count, static_cast<uint64_t>(counts.cancelled));

@@ -53,10 +53,10 @@ void StatsRecorder::RecordDropped(Drop why, Nanos waited) {
   }
 }
 
-SchedulerStats StatsRecorder::Snapshot(uint64_t pending_requests, uint64_t busy_instances,
+InferenceStats StatsRecorder::Snapshot(uint64_t pending_requests, uint64_t busy_instances,
                                        uint64_t instance_count) const {
   std::lock_guard lock(mutex_);
-  SchedulerStats snapshot = stats_;
+  InferenceStats snapshot = stats_;
   snapshot.pending_requests = pending_requests;
   snapshot.busy_instances = busy_instances;
   snapshot.instance_count = instance_count;

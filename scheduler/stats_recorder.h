@@ -4,7 +4,7 @@
 //   StatsRecorder stats;
 //   stats.RecordBatch({.rows = 8, .requests = 3, .succeeded = true, ...});
 //   stats.RecordDropped(StatsRecorder::Drop::kTimeout, waited);
-//   SchedulerStats snapshot = stats.Snapshot();
+//   InferenceStats snapshot = stats.Snapshot();
 #pragma once
 
 #include <chrono>
@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
-#include "scheduler/scheduler_stats.h"
+#include "core/inference_stats.h"
 
 namespace tensord::scheduler {
 
@@ -40,12 +40,12 @@ class StatsRecorder {
   void RecordDropped(Drop why, Nanos waited);
 
   // Counters plus the gauges the scheduler passes in.
-  SchedulerStats Snapshot(uint64_t pending_requests, uint64_t busy_instances,
+  InferenceStats Snapshot(uint64_t pending_requests, uint64_t busy_instances,
                           uint64_t instance_count) const;
 
  private:
   mutable std::mutex mutex_;
-  SchedulerStats stats_ ABSL_GUARDED_BY(mutex_);
+  InferenceStats stats_ ABSL_GUARDED_BY(mutex_);
 };
 
 }  // namespace tensord::scheduler

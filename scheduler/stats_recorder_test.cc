@@ -23,7 +23,7 @@ TEST(StatsRecorder, HistogramsPerRequestQueueAndPerBatchCompute) {
                         .succeeded = false,
                         .queue_each = {milliseconds(20)},
                         .compute_infer = milliseconds(20)});
-  const SchedulerStats stats = recorder.Snapshot(0, 0, 1);
+  const InferenceStats stats = recorder.Snapshot(0, 0, 1);
 
   EXPECT_EQ(stats.queue_histogram.count, 3u);
   EXPECT_EQ(stats.queue_histogram.counts[0], 1u);  // 50 us <= 100 us

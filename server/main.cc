@@ -11,13 +11,13 @@
 #include <vector>
 
 #include "CLI/CLI.hpp"
-#include "core/server.h"
 #include "frontend/access_log.h"
 #include "frontend/grpc/grpc_server.h"
 #include "frontend/http/http_server.h"
 #include "frontend/log_format.h"
 #include "metrics/metrics_server.h"
 #include "runtime/builtin.h"
+#include "serving/server.h"
 #include "spdlog/sinks/stdout_color_sinks.h"
 #include "spdlog/spdlog.h"
 
@@ -71,7 +71,6 @@ int Serve(const Flags& flags) {
     }
     access_log = std::make_unique<tensord::SpdlogAccessLog>(
         std::move(logger), *log_format == tensord::LogFormat::kJson);
-    tensord::SetAccessLog(access_log.get());
   }
 
   std::error_code error;
@@ -114,7 +113,7 @@ int Serve(const Flags& flags) {
   if (!server.ok()) return Fail(std::string(server.status().message()));
 
   // The repository has logged each model's state and, for failures, the reason.
-  const bool all_ready = (*server)->repository().AllReady();
+  const bool all_ready = (*server)->AllModelsReady();
   if (!all_ready && flags.exit_on_error) return Fail("a model failed to load (--exit-on-error)");
 
   tensord::http::HttpOptions http_options;
@@ -129,6 +128,7 @@ int Serve(const Flags& flags) {
       std::chrono::milliseconds(static_cast<int64_t>(flags.http_read_timeout_s * 1000));
   http_options.idle_timeout =
       std::chrono::milliseconds(static_cast<int64_t>(flags.http_idle_timeout_s * 1000));
+  http_options.access_log = access_log.get();
   absl::StatusOr<std::unique_ptr<tensord::http::HttpServer>> http =
       tensord::http::HttpServer::Start(**server, http_options);
   if (!http.ok()) return Fail(std::string(http.status().message()));
@@ -140,6 +140,7 @@ int Serve(const Flags& flags) {
   grpc_options.cq_threads = flags.grpc_threads;
   grpc_options.max_message_bytes = static_cast<size_t>(flags.grpc_max_message_mb * 1024 * 1024);
   grpc_options.shutdown_grace = exit_timeout;
+  grpc_options.access_log = access_log.get();
   absl::StatusOr<std::unique_ptr<tensord::grpc::GrpcServer>> grpc =
       tensord::grpc::GrpcServer::Start(**server, grpc_options);
   if (!grpc.ok()) {
@@ -181,7 +182,6 @@ int Serve(const Flags& flags) {
   (*http)->Stop();
   grpc_stop.join();
   metrics.reset();
-  tensord::SetAccessLog(nullptr);
   spdlog::info("stopped");
   return 0;
 }

@@ -10,7 +10,8 @@
 #include <cstdint>
 #include <mutex>
 
-#include "core/server.h"
+#include "core/inference_service.h"
+#include "frontend/access_log.h"
 #include "grpc_service.grpc.pb.h"
 #include "grpcpp/completion_queue.h"
 
@@ -41,11 +42,18 @@ class LiveCalls {
 };
 
 struct CallEnv {
-  Server* server;
-  Service* service;
+  InferenceService* core;  // what the calls serve
+  Service* service;        // the generated gRPC service they are registered on
   ::grpc::ServerCompletionQueue* cq;
   LiveCalls* live;
+  AccessLog* access_log;  // null: off
 };
+
+// True on the thread that serves `cq` (GrpcServer's queue threads mark themselves), where a
+// call may encode and send its reply at once; other threads post it there first.
+bool ServesQueue(const ::grpc::ServerCompletionQueue* cq);
+// Marks the calling thread as the one serving `cq` (GrpcServer's queue loop).
+void MarkQueueThread(const ::grpc::ServerCompletionQueue* cq);
 
 class Tag {
  public:

@@ -10,6 +10,7 @@
 #include "frontend/grpc/call.h"
 #include "frontend/grpc/handlers.h"
 #include "frontend/grpc/infer_call.h"
+#include "frontend/grpc/repository_call.h"
 #include "frontend/grpc/stream_infer_call.h"
 #include "frontend/grpc/unary_call.h"
 #include "grpcpp/security/server_credentials.h"
@@ -18,6 +19,8 @@
 
 namespace tensord::grpc {
 namespace {
+
+thread_local const ::grpc::ServerCompletionQueue* t_served_queue = nullptr;
 
 using namespace inference;  // NOLINT: the generated message names, used only below
 
@@ -39,10 +42,10 @@ void SpawnCalls(const CallEnv& env) {
       env, &Service::RequestModelStatistics, &HandleModelStatistics);
   UnaryCall<RepositoryIndexRequest, RepositoryIndexResponse>::Spawn(
       env, &Service::RequestRepositoryIndex, &HandleRepositoryIndex);
-  UnaryCall<RepositoryModelLoadRequest, RepositoryModelLoadResponse>::Spawn(
-      env, &Service::RequestRepositoryModelLoad, &HandleRepositoryModelLoad);
-  UnaryCall<RepositoryModelUnloadRequest, RepositoryModelUnloadResponse>::Spawn(
-      env, &Service::RequestRepositoryModelUnload, &HandleRepositoryModelUnload);
+  RepositoryCall<RepositoryModelLoadRequest, RepositoryModelLoadResponse>::Spawn(
+      env, &Service::RequestRepositoryModelLoad, &StartRepositoryModelLoad);
+  RepositoryCall<RepositoryModelUnloadRequest, RepositoryModelUnloadResponse>::Spawn(
+      env, &Service::RequestRepositoryModelUnload, &StartRepositoryModelUnload);
   InferCall::Spawn(env);
   StreamInferCall::Spawn(env);
 }
@@ -57,7 +60,7 @@ std::string ListenAddress(const std::string& host, uint16_t port) {
 
 class GrpcServerImpl final : public GrpcServer {
  public:
-  explicit GrpcServerImpl(Server& server) : server_(server) {}
+  explicit GrpcServerImpl(InferenceService& core) : core_(core) {}
   ~GrpcServerImpl() override { Stop(); }
 
   absl::Status Init(const GrpcOptions& options) {
@@ -91,7 +94,11 @@ class GrpcServerImpl final : public GrpcServer {
     shutdown_grace_ = options.shutdown_grace;
     for (auto& queue : queues_) {
       ::grpc::ServerCompletionQueue* cq = queue.get();
-      SpawnCalls(CallEnv{.server = &server_, .service = &service_, .cq = cq, .live = &live_});
+      SpawnCalls(CallEnv{.core = &core_,
+                         .service = &service_,
+                         .cq = cq,
+                         .live = &live_,
+                         .access_log = options.access_log});
       threads_.emplace_back([cq] { Serve(*cq); });
     }
     return absl::OkStatus();
@@ -116,6 +123,7 @@ class GrpcServerImpl final : public GrpcServer {
 
  private:
   static void Serve(::grpc::ServerCompletionQueue& cq) {
+    MarkQueueThread(&cq);
     void* tag = nullptr;
     bool ok = false;
     while (cq.Next(&tag, &ok)) static_cast<Tag*>(tag)->Proceed(ok);
@@ -128,7 +136,7 @@ class GrpcServerImpl final : public GrpcServer {
     }
   }
 
-  Server& server_;
+  InferenceService& core_;
   Service service_;
   LiveCalls live_;
   std::unique_ptr<::grpc::Server> grpc_server_;
@@ -140,8 +148,12 @@ class GrpcServerImpl final : public GrpcServer {
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<GrpcServer>> GrpcServer::Start(Server& server, GrpcOptions options) {
-  auto impl = std::make_unique<GrpcServerImpl>(server);
+bool ServesQueue(const ::grpc::ServerCompletionQueue* cq) { return t_served_queue == cq; }
+void MarkQueueThread(const ::grpc::ServerCompletionQueue* cq) { t_served_queue = cq; }
+
+absl::StatusOr<std::unique_ptr<GrpcServer>> GrpcServer::Start(InferenceService& service,
+                                                              GrpcOptions options) {
+  auto impl = std::make_unique<GrpcServerImpl>(service);
   if (absl::Status status = impl->Init(options); !status.ok()) return status;
   return impl;
 }

@@ -2,13 +2,16 @@
 // service) on grpc++'s asynchronous completion-queue API.
 //
 //   absl::StatusOr<std::unique_ptr<GrpcServer>> grpc =
-//       GrpcServer::Start(server, {.host = "0.0.0.0", .port = 8001});
+//       GrpcServer::Start(service, {.host = "0.0.0.0", .port = 8001});  // core/inference_service.h
 //   (*grpc)->port();   // the bound port (useful with port 0)
 //   (*grpc)->Stop();   // stops taking calls, lets running inferences answer, joins threads
 //
 // Each completion-queue thread owns one queue and serves every method on it. No queue
-// thread ever waits for a model: ModelInfer hands the request to Server::InferAsync and
-// the inference callback (on a scheduler thread) sends the reply.
+// thread ever waits for a model or a load: ModelInfer hands the request to
+// InferenceService::InferAsync, repository calls to LoadModelAsync / UnloadModelAsync, and
+// their callbacks post the result back to the call's queue thread (a grpc::Alarm), which
+// encodes the reply and sends it. A result that arrives on the queue thread itself (an
+// error found before queueing) is answered at once.
 #pragma once
 
 #include <chrono>
@@ -18,7 +21,8 @@
 #include <string>
 
 #include "absl/status/statusor.h"
-#include "core/server.h"
+#include "core/inference_service.h"
+#include "frontend/access_log.h"
 
 namespace tensord::grpc {
 
@@ -31,14 +35,17 @@ struct GrpcOptions {
   size_t max_message_bytes = 64u << 20;
   // On Stop, calls still running get this long to answer before they are cancelled.
   std::chrono::milliseconds shutdown_grace{5000};
+  // One line per ModelInfer call (--log-access); null: off. Must outlive the server.
+  AccessLog* access_log = nullptr;
 };
 
 class GrpcServer {
  public:
   virtual ~GrpcServer() = default;
   // Binds and starts serving. Unavailable ("cannot listen on HOST:PORT for gRPC ...") when
-  // the address cannot be bound. `server` must outlive the GrpcServer.
-  static absl::StatusOr<std::unique_ptr<GrpcServer>> Start(Server& server, GrpcOptions options);
+  // the address cannot be bound. `service` must outlive the GrpcServer.
+  static absl::StatusOr<std::unique_ptr<GrpcServer>> Start(InferenceService& service,
+                                                           GrpcOptions options);
   virtual uint16_t port() const = 0;
   // Idempotent; the destructor calls it.
   virtual void Stop() = 0;

@@ -17,6 +17,7 @@
 #include "grpcpp/security/credentials.h"
 #include "gtest/gtest.h"
 #include "repository/test_util/fake_runtime.h"
+#include "serving/server.h"
 
 namespace tensord::grpc {
 namespace {

@@ -6,42 +6,42 @@
 
 namespace tensord::grpc {
 
-::grpc::Status HandleServerLive(Server& server, const inference::ServerLiveRequest&,
+::grpc::Status HandleServerLive(InferenceService& service, const inference::ServerLiveRequest&,
                                 inference::ServerLiveResponse* response) {
-  response->set_live(server.IsLive());
+  response->set_live(service.IsLive());
   return ::grpc::Status::OK;
 }
 
-::grpc::Status HandleServerReady(Server& server, const inference::ServerReadyRequest&,
+::grpc::Status HandleServerReady(InferenceService& service, const inference::ServerReadyRequest&,
                                  inference::ServerReadyResponse* response) {
-  response->set_ready(server.IsReady());
+  response->set_ready(service.IsReady());
   return ::grpc::Status::OK;
 }
 
-::grpc::Status HandleModelReady(Server& server, const inference::ModelReadyRequest& request,
+::grpc::Status HandleModelReady(InferenceService& service, const inference::ModelReadyRequest& request,
                                 inference::ModelReadyResponse* response) {
-  response->set_ready(server.ModelReady(request.name(), request.version()).ok());
+  response->set_ready(service.ModelReady(request.name(), request.version()).ok());
   return ::grpc::Status::OK;
 }
 
-::grpc::Status HandleServerMetadata(Server& server, const inference::ServerMetadataRequest&,
+::grpc::Status HandleServerMetadata(InferenceService& service, const inference::ServerMetadataRequest&,
                                     inference::ServerMetadataResponse* response) {
-  ServerMetadataToProto(server.Metadata(), response);
+  ServerMetadataToProto(service.Metadata(), response);
   return ::grpc::Status::OK;
 }
 
-::grpc::Status HandleModelMetadata(Server& server, const inference::ModelMetadataRequest& request,
+::grpc::Status HandleModelMetadata(InferenceService& service, const inference::ModelMetadataRequest& request,
                                    inference::ModelMetadataResponse* response) {
   absl::StatusOr<ModelMetadata> metadata =
-      server.GetModelMetadata(request.name(), request.version());
+      service.GetModelMetadata(request.name(), request.version());
   if (!metadata.ok()) return ToGrpcStatus(metadata.status());
   ModelMetadataToProto(*metadata, response);
   return ::grpc::Status::OK;
 }
 
-::grpc::Status HandleModelConfig(Server& server, const inference::ModelConfigRequest& request,
+::grpc::Status HandleModelConfig(InferenceService& service, const inference::ModelConfigRequest& request,
                                  inference::ModelConfigResponse* response) {
-  absl::StatusOr<ModelConfig> config = server.GetModelConfig(request.name(), request.version());
+  absl::StatusOr<ModelConfig> config = service.GetModelConfig(request.name(), request.version());
   if (!config.ok()) return ToGrpcStatus(config.status());
   ModelConfigToProto(*config, response->mutable_config());
   return ::grpc::Status::OK;
@@ -55,7 +55,7 @@ void SetDuration(inference::StatisticDuration* duration, uint64_t count, uint64_
 }
 
 void StatsToProto(const ModelStats& model, inference::ModelStatistics* proto) {
-  const scheduler::SchedulerStats& s = model.stats;
+  const InferenceStats& s = model.stats;
   const uint64_t executed = ExecutedRequests(s);
   proto->set_name(model.name);
   proto->set_version(model.version);
@@ -85,20 +85,20 @@ void StatsToProto(const ModelStats& model, inference::ModelStatistics* proto) {
 
 }  // namespace
 
-::grpc::Status HandleModelStatistics(Server& server,
+::grpc::Status HandleModelStatistics(InferenceService& service,
                                      const inference::ModelStatisticsRequest& request,
                                      inference::ModelStatisticsResponse* response) {
   absl::StatusOr<std::vector<ModelStats>> stats =
-      server.GetModelStats(request.name(), request.version());
+      service.GetModelStats(request.name(), request.version());
   if (!stats.ok()) return ToGrpcStatus(stats.status());
   for (const ModelStats& model : *stats) StatsToProto(model, response->add_model_stats());
   return ::grpc::Status::OK;
 }
 
-::grpc::Status HandleRepositoryIndex(Server& server,
+::grpc::Status HandleRepositoryIndex(InferenceService& service,
                                      const inference::RepositoryIndexRequest& request,
                                      inference::RepositoryIndexResponse* response) {
-  for (const ModelVersionStatus& row : server.RepositoryIndex(request.ready())) {
+  for (const ModelVersionStatus& row : service.RepositoryIndex(request.ready())) {
     inference::RepositoryIndexResponse::ModelIndex* out = response->add_models();
     out->set_name(row.name);
     out->set_version(row.version);
@@ -108,33 +108,40 @@ void StatsToProto(const ModelStats& model, inference::ModelStatistics* proto) {
   return ::grpc::Status::OK;
 }
 
-::grpc::Status HandleRepositoryModelLoad(Server& server,
-                                         const inference::RepositoryModelLoadRequest& request,
-                                         inference::RepositoryModelLoadResponse*) {
+void StartRepositoryModelLoad(InferenceService& service,
+                              const inference::RepositoryModelLoadRequest& request, GrpcDone done) {
   ModelLoadOptions options;
   for (const auto& [key, value] : request.parameters()) {
     if (key.starts_with("file:")) {
-      return ::grpc::Status(
+      std::move(done)(::grpc::Status(
           ::grpc::StatusCode::INVALID_ARGUMENT,
           fmt::format("parameter '{}' is not supported: tensord loads model files only from "
                       "its repository folder",
-                      key));
+                      key)));
+      return;
     }
     if (key != "config") continue;
     if (value.parameter_choice_case() != inference::ModelRepositoryParameter::kStringParam) {
-      return ::grpc::Status(::grpc::StatusCode::INVALID_ARGUMENT,
-                            "parameter 'config' must be a string_param holding the JSON model "
-                            "configuration");
+      std::move(done)(::grpc::Status(::grpc::StatusCode::INVALID_ARGUMENT,
+                                     "parameter 'config' must be a string_param holding the JSON "
+                                     "model configuration"));
+      return;
     }
     options.config_json = value.string_param();
   }
-  return ToGrpcStatus(server.LoadModel(request.model_name(), options));
+  service.LoadModelAsync(request.model_name(), std::move(options),
+                         [done = std::move(done)](absl::Status status) mutable {
+                           std::move(done)(ToGrpcStatus(status));
+                         });
 }
 
-::grpc::Status HandleRepositoryModelUnload(Server& server,
-                                           const inference::RepositoryModelUnloadRequest& request,
-                                           inference::RepositoryModelUnloadResponse*) {
-  return ToGrpcStatus(server.UnloadModel(request.model_name()));
+void StartRepositoryModelUnload(InferenceService& service,
+                                const inference::RepositoryModelUnloadRequest& request,
+                                GrpcDone done) {
+  service.UnloadModelAsync(request.model_name(),
+                           [done = std::move(done)](absl::Status status) mutable {
+                             std::move(done)(ToGrpcStatus(status));
+                           });
 }
 
 }  // namespace tensord::grpc

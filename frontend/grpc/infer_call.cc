@@ -53,12 +53,22 @@ void InferCall::OnStart() {
   (*request)->arrival = arrival;
   (*request)->cancelled = cancelled_;
   // The callback may run inline (errors found before queueing) or on a scheduler thread.
-  env_.server->InferAsync(*std::move(request),
-                          [this](InferResult result) { Reply(std::move(result)); });
+  env_.core->InferAsync(*std::move(request),
+                        [this](InferResult result) { Reply(std::move(result)); });
 }
 
 void InferCall::Reply(InferResult result) {
-  if (AccessLog* log = GetAccessLog()) {
+  result_ = std::move(result);
+  if (ServesQueue(env_.cq)) {
+    SendReply();
+  } else {
+    alarm_.Set(env_.cq, gpr_time_0(GPR_CLOCK_MONOTONIC), static_cast<Tag*>(&reply_tag_));
+  }
+}
+
+void InferCall::SendReply() {
+  InferResult& result = result_;
+  if (AccessLog* log = env_.access_log) {
     // gRPC's code numbers are absl's, so absl names them ("INVALID_ARGUMENT").
     const std::string code = absl::StatusCodeToString(static_cast<absl::StatusCode>(
         ToGrpcCode(result.ok() ? absl::StatusCode::kOk : result.status().code())));

@@ -2,8 +2,10 @@
 //
 //   InferCall::Spawn(env);   // posts the request for the next ModelInfer call
 //
-// States: waiting for a call → inferring (the request is with Server::InferAsync; no
-// thread waits) → finishing (Finish sent from the callback's thread). Once a call has
+// States: waiting for a call → inferring (the request is with InferenceService::InferAsync;
+// no thread waits) → finishing. The reply is encoded and Finish sent on the queue thread:
+// a result that arrives elsewhere (a scheduler thread) is posted there through an alarm,
+// so scheduler threads go straight back to inference. Once a call has
 // arrived two tags are owed: Finish's and the "done" tag of AsyncNotifyWhenDone, which
 // also tells when the client cancelled (then the request is marked cancelled so the
 // scheduler drops it unexecuted). The object deletes itself when both have come back. The
@@ -17,6 +19,7 @@
 
 #include "core/infer_request.h"
 #include "frontend/grpc/call.h"
+#include "grpcpp/alarm.h"
 #include "grpcpp/support/async_unary_call.h"
 
 namespace tensord::grpc {
@@ -35,6 +38,15 @@ class InferCall final : public Call, public Tag {
    private:
     InferCall* call_;
   };
+  // The alarm that brings a result from a scheduler thread to the queue thread.
+  class ReplyTag final : public Tag {
+   public:
+    explicit ReplyTag(InferCall* call) : call_(call) {}
+    void Proceed(bool) override { call_->SendReply(); }
+
+   private:
+    InferCall* call_;
+  };
 
   explicit InferCall(const CallEnv& env);
   void OnStart();
@@ -43,12 +55,17 @@ class InferCall final : public Call, public Tag {
   void Release();
   // Runs once, on any thread; after it returns the object may already be gone.
   void Reply(InferResult result);
+  // Encodes result_ and sends Finish; on the queue thread.
+  void SendReply();
 
   ::grpc::ServerContext context_;
   std::shared_ptr<inference::ModelInferRequest> request_;
   inference::ModelInferResponse response_;
   ::grpc::ServerAsyncResponseWriter<inference::ModelInferResponse> responder_{&context_};
   DoneTag done_tag_{this};
+  ReplyTag reply_tag_{this};
+  ::grpc::Alarm alarm_;
+  InferResult result_;
   std::shared_ptr<std::atomic<bool>> cancelled_ = std::make_shared<std::atomic<bool>>(false);
   std::chrono::steady_clock::time_point arrival_;  // for the access log
   bool started_ = false;

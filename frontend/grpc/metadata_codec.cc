@@ -1,5 +1,6 @@
 #include "frontend/grpc/metadata_codec.h"
 
+#include <algorithm>
 #include <string>
 
 #include "absl/strings/numbers.h"
@@ -77,11 +78,11 @@ void ModelConfigToProto(const ModelConfig& config, inference::ModelConfig* proto
     out->set_data_type(ConfigDataType(output.datatype));
     out->mutable_dims()->Add(output.dims.begin(), output.dims.end());
   }
-  if (config.instance_count > 0) {
-    inference::ModelInstanceGroup* group = proto->add_instance_group();
-    group->set_count(config.instance_count);
-    group->set_kind(inference::ModelInstanceGroup::KIND_CPU);
-  }
+  // The instances that run the model (the service fills instance_count in), as REST says.
+  inference::ModelInstanceGroup* group = proto->add_instance_group();
+  group->set_name(config.name);
+  group->set_count(std::max(config.instance_count, 1));
+  group->set_kind(inference::ModelInstanceGroup::KIND_CPU);
   if (config.batching.has_value()) {
     const BatchingConfig& batching = *config.batching;
     inference::ModelDynamicBatching* out = proto->mutable_dynamic_batching();
@@ -90,12 +91,10 @@ void ModelConfigToProto(const ModelConfig& config, inference::ModelConfig* proto
       out->add_preferred_batch_size(static_cast<int32_t>(size));
     }
     out->set_preserve_ordering(batching.preserve_ordering);
-    if (batching.max_queue_size > 0 || batching.default_timeout.count() > 0) {
-      inference::ModelQueuePolicy* policy = out->mutable_default_queue_policy();
-      policy->set_max_queue_size(static_cast<uint32_t>(batching.max_queue_size));
-      policy->set_default_timeout_microseconds(
-          static_cast<uint64_t>(batching.default_timeout.count()));
-    }
+    inference::ModelQueuePolicy* policy = out->mutable_default_queue_policy();
+    policy->set_max_queue_size(static_cast<uint32_t>(batching.max_queue_size));
+    policy->set_default_timeout_microseconds(
+        static_cast<uint64_t>(batching.default_timeout.count()));
   }
   for (const auto& [key, value] : config.parameters) {
     (*proto->mutable_parameters())[key].set_string_value(value);

@@ -1,6 +1,6 @@
 // Server/model metadata and model configuration → their gRPC messages.
 //
-//   ServerMetadataToProto(server.Metadata(), &reply);
+//   ServerMetadataToProto(service.Metadata(), &reply);
 //   ModelMetadataToProto(*metadata, &reply);
 //   ModelConfigToProto(*config, reply.mutable_config());
 //
@@ -11,7 +11,7 @@
 #pragma once
 
 #include "core/model_config.h"
-#include "core/server.h"
+#include "core/inference_service.h"
 #include "grpc_service.pb.h"
 
 namespace tensord::grpc {

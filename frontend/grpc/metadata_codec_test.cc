@@ -78,7 +78,7 @@ TEST(ModelConfigToProto, WritesTritonsConfigBack) {
   EXPECT_TRUE(proto.version_policy().has_all());
 }
 
-TEST(ModelConfigToProto, NoBatchingNoInstanceGroup) {
+TEST(ModelConfigToProto, NoBatchingAndTheServersOneInstance) {
   ModelConfig config;
   config.name = "plain";
   config.version_policy.kind = VersionPolicy::Kind::kLatest;
@@ -86,7 +86,10 @@ TEST(ModelConfigToProto, NoBatchingNoInstanceGroup) {
   inference::ModelConfig proto;
   ModelConfigToProto(config, &proto);
   EXPECT_FALSE(proto.has_dynamic_batching());
-  EXPECT_EQ(proto.instance_group_size(), 0);
+  // Like REST: the group is always there, with the instances that run the model.
+  ASSERT_EQ(proto.instance_group_size(), 1);
+  EXPECT_EQ(proto.instance_group(0).count(), 1);
+  EXPECT_EQ(proto.instance_group(0).name(), "plain");
   EXPECT_EQ(proto.version_policy().latest().num_versions(), 2u);
 }
 

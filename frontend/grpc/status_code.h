@@ -1,11 +1,9 @@
-// The one place where tensord's absl::Status becomes a gRPC status.
+// tensord's absl::Status as a gRPC status, by the table both frontends share
+// (frontend/wire_status.h: gRPC's codes are absl's one to one).
 //
 //   responder.Finish(response, ToGrpcStatus(result.status()), tag);
 //
-// InvalidArgument → INVALID_ARGUMENT, NotFound → NOT_FOUND, Unavailable → UNAVAILABLE,
-// ResourceExhausted → RESOURCE_EXHAUSTED, DeadlineExceeded → DEADLINE_EXCEEDED,
-// Cancelled → CANCELLED, Unimplemented → UNIMPLEMENTED; anything else is a server fault
-// and becomes INTERNAL. The message is passed through unchanged.
+// The message is passed through unchanged.
 #pragma once
 
 #include "absl/status/status.h"

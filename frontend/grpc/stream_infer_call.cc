@@ -73,6 +73,16 @@ void StreamInferCall::OnEvent(Op op, bool ok) {
       }
       return;
     }
+    case Op::kKick: {
+      {
+        std::unique_lock<std::mutex> lock(mutex_);
+        kick_pending_ = false;
+        MaybeWriteLocked();
+        if (!ShouldFinishLocked()) return;
+      }
+      SendFinish();
+      return;
+    }
     case Op::kFinish: {
       // Wait out a thread still inside a locked section that just sent Finish.
       std::lock_guard<std::mutex> lock(mutex_);
@@ -105,26 +115,29 @@ void StreamInferCall::OnRead() {
 
   absl::StatusOr<std::unique_ptr<InferRequest>> request = RequestFromProto(message);
   if (!request.ok()) {
-    Complete(sequence, ErrorResponse(request.status(), *message));
+    Complete(sequence, {.result = request.status(), .request = message});
     return;
   }
   (*request)->arrival = arrival;
-  env_.server->InferAsync(*std::move(request), [this, sequence, message](InferResult result) {
-    if (!result.ok()) {
-      Complete(sequence, ErrorResponse(result.status(), *message));
-      return;
-    }
-    auto response = std::make_unique<inference::ModelStreamInferResponse>();
-    ResponseToProto(std::move(**result), response->mutable_infer_response());
-    Complete(sequence, std::move(response));
+  env_.core->InferAsync(*std::move(request), [this, sequence, message](InferResult result) {
+    Complete(sequence, {.result = std::move(result), .request = message});
   });
 }
 
-void StreamInferCall::Complete(uint64_t sequence, std::unique_ptr<Response> response) {
+void StreamInferCall::Complete(uint64_t sequence, Answer answer) {
+  const bool on_queue = ServesQueue(env_.cq);
   {
     std::unique_lock<std::mutex> lock(mutex_);
     --inferring_;
-    ready_.emplace(sequence, std::move(response));
+    ready_.emplace(sequence, std::move(answer));
+    if (!on_queue) {
+      // Encoding and writing wait for the queue thread; one alarm at a time.
+      if (!kick_pending_) {
+        kick_pending_ = true;
+        kick_.Set(env_.cq, gpr_time_0(GPR_CLOCK_MONOTONIC), static_cast<Tag*>(&kick_tag_));
+      }
+      return;
+    }
     MaybeWriteLocked();
     if (!ShouldFinishLocked()) return;
   }
@@ -135,14 +148,22 @@ void StreamInferCall::MaybeWriteLocked() {
   if (writing_ != nullptr || broken_ || finishing_) return;
   auto next = ready_.find(next_to_write_);
   if (next == ready_.end()) return;
-  writing_ = std::move(next->second);
+  Answer& answer = next->second;
+  if (answer.result.ok()) {
+    writing_ = std::make_unique<Response>();
+    ResponseToProto(std::move(**answer.result), writing_->mutable_infer_response());
+  } else {
+    writing_ = ErrorResponse(answer.result.status(), *answer.request);
+  }
   ready_.erase(next);
   ++next_to_write_;
   stream_.Write(*writing_, static_cast<Tag*>(&write_tag_));
 }
 
 bool StreamInferCall::ShouldFinishLocked() {
-  if (finishing_ || !reads_done_ || inferring_ > 0 || writing_ != nullptr) return false;
+  if (finishing_ || !reads_done_ || inferring_ > 0 || writing_ != nullptr || kick_pending_) {
+    return false;
+  }
   if (!ready_.empty() && !broken_) return false;
   finishing_ = true;
   return true;

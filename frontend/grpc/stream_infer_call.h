@@ -5,10 +5,12 @@
 //
 //   StreamInferCall::Spawn(env);   // posts the request for the next stream
 //
-// Reads continue while inferences run: each request read is handed to Server::InferAsync
-// and the next Read is posted at once. Answers complete in any order on scheduler
-// threads; they wait in `ready_` until every earlier one is written, and only one Write
-// is outstanding at a time (gRPC's rule). A client that sends faster than it reads is
+// Reads continue while inferences run: each request read is handed to
+// InferenceService::InferAsync and the next Read is posted at once. Results complete in
+// any order on scheduler threads; they wait in `ready_` until every earlier one is
+// written, and only one Write is outstanding at a time (gRPC's rule). Results are encoded
+// on the queue thread when their turn to be written comes: a scheduler thread only files
+// its result and, through an alarm, wakes the queue thread. A client that sends faster than it reads is
 // held back: past kMaxBacklog answers not yet written, no further Read is posted until a
 // Write completes (so memory stays bounded and HTTP/2 flow control pushes back on the
 // client). Finish is sent once no read, inference or write
@@ -23,6 +25,7 @@
 #include "absl/base/thread_annotations.h"
 #include "core/infer_request.h"
 #include "frontend/grpc/call.h"
+#include "grpcpp/alarm.h"
 #include "grpcpp/support/async_stream.h"
 
 namespace tensord::grpc {
@@ -32,7 +35,7 @@ class StreamInferCall final : public Call {
   static void Spawn(const CallEnv& env) { new StreamInferCall(env); }
 
  private:
-  enum class Op { kStart, kRead, kWrite, kFinish };
+  enum class Op { kStart, kRead, kWrite, kFinish, kKick };
   class OpTag final : public Tag {
    public:
     OpTag(StreamInferCall* call, Op op) : call_(call), op_(op) {}
@@ -43,6 +46,11 @@ class StreamInferCall final : public Call {
     Op op_;
   };
   using Response = inference::ModelStreamInferResponse;
+  // A result waiting for its turn, with the request it answers (for error echoes).
+  struct Answer {
+    InferResult result;
+    std::shared_ptr<const inference::ModelInferRequest> request;
+  };
   static constexpr int64_t kMaxBacklog = 64;
 
   explicit StreamInferCall(const CallEnv& env);
@@ -50,7 +58,7 @@ class StreamInferCall final : public Call {
   void OnRead();
   void StartRead();
   // Files the answer for request `sequence`; any thread.
-  void Complete(uint64_t sequence, std::unique_ptr<Response> response);
+  void Complete(uint64_t sequence, Answer answer);
   // Posts the next in-order Write if none is outstanding.
   void MaybeWriteLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
   // True when the stream should Finish now (the caller sends it after unlocking).
@@ -63,6 +71,8 @@ class StreamInferCall final : public Call {
   OpTag read_tag_{this, Op::kRead};
   OpTag write_tag_{this, Op::kWrite};
   OpTag finish_tag_{this, Op::kFinish};
+  OpTag kick_tag_{this, Op::kKick};
+  ::grpc::Alarm kick_;  // wakes the queue thread when a result came elsewhere
   ::grpc::ServerContext context_;
   ::grpc::ServerAsyncReaderWriter<Response, inference::ModelInferRequest> stream_{&context_};
   // The message the outstanding Read fills; only touched by the queue thread.
@@ -71,7 +81,8 @@ class StreamInferCall final : public Call {
 
   std::mutex mutex_;
   uint64_t next_to_write_ ABSL_GUARDED_BY(mutex_) = 0;
-  std::map<uint64_t, std::unique_ptr<Response>> ready_ ABSL_GUARDED_BY(mutex_);
+  std::map<uint64_t, Answer> ready_ ABSL_GUARDED_BY(mutex_);
+  bool kick_pending_ ABSL_GUARDED_BY(mutex_) = false;
   std::unique_ptr<Response> writing_ ABSL_GUARDED_BY(mutex_);  // the outstanding Write
   int64_t inferring_ ABSL_GUARDED_BY(mutex_) = 0;
   bool reads_done_ ABSL_GUARDED_BY(mutex_) = false;

@@ -21,7 +21,8 @@ class UnaryCall final : public Call, public Tag {
                                           ::grpc::ServerAsyncResponseWriter<Response>*,
                                           ::grpc::CompletionQueue*, ::grpc::ServerCompletionQueue*,
                                           void*);
-  using Handler = ::grpc::Status (*)(Server& server, const Request& request, Response* response);
+  using Handler = ::grpc::Status (*)(InferenceService& service, const Request& request,
+                                     Response* response);
 
   static void Spawn(const CallEnv& env, RequestMethod method, Handler handler) {
     new UnaryCall(env, method, handler);
@@ -34,7 +35,7 @@ class UnaryCall final : public Call, public Tag {
     }
     Spawn(env_, method_, handler_);
     finishing_ = true;
-    const ::grpc::Status status = handler_(*env_.server, request_, &response_);
+    const ::grpc::Status status = handler_(*env_.core, request_, &response_);
     responder_.Finish(response_, status, AsTag());
   }
 

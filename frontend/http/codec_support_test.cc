@@ -6,8 +6,8 @@
 #include <limits>
 
 #include "frontend/http/float16.h"
-#include "frontend/http/http_status.h"
-#include "frontend/http/json_writer.h"
+#include "frontend/http/json_response_codec.h"
+#include "frontend/json_writer.h"
 #include "frontend/http/padded_buffer.h"
 #include "gtest/gtest.h"
 
@@ -96,19 +96,7 @@ TEST(JsonWriter, EscapesStrings) {
   EXPECT_EQ(out, R"("\ufffd\ufffd\ufffd\ufffd \ufffd\ufffd\ufffd \ufffd\ufffd\ufffd")");
 }
 
-TEST(HttpStatus, MapsEveryCodeInOnePlace) {
-  EXPECT_EQ(HttpStatusFor(absl::StatusCode::kOk), 200);
-  EXPECT_EQ(HttpStatusFor(absl::StatusCode::kInvalidArgument), 400);
-  EXPECT_EQ(HttpStatusFor(absl::StatusCode::kOutOfRange), 400);
-  EXPECT_EQ(HttpStatusFor(absl::StatusCode::kFailedPrecondition), 400);
-  EXPECT_EQ(HttpStatusFor(absl::StatusCode::kNotFound), 404);
-  EXPECT_EQ(HttpStatusFor(absl::StatusCode::kResourceExhausted), 429);
-  EXPECT_EQ(HttpStatusFor(absl::StatusCode::kCancelled), 499);
-  EXPECT_EQ(HttpStatusFor(absl::StatusCode::kUnimplemented), 501);
-  EXPECT_EQ(HttpStatusFor(absl::StatusCode::kUnavailable), 503);
-  EXPECT_EQ(HttpStatusFor(absl::StatusCode::kDeadlineExceeded), 504);
-  EXPECT_EQ(HttpStatusFor(absl::StatusCode::kInternal), 500);
-  EXPECT_EQ(HttpStatusFor(absl::StatusCode::kUnknown), 500);
+TEST(ErrorJson, EscapesTheMessage) {
   EXPECT_EQ(ErrorJson("bad \"x\""), R"({"error":"bad \"x\""})");
 }
 

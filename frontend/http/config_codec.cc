@@ -1,20 +1,12 @@
 #include "frontend/http/config_codec.h"
 
+#include <algorithm>
 #include <cstdint>
 
-#include "frontend/http/json_writer.h"
+#include "frontend/json_writer.h"
 
 namespace tensord::http {
 namespace {
-
-void AppendDims(std::string& out, const Shape& dims) {
-  out += '[';
-  for (size_t i = 0; i < dims.size(); ++i) {
-    if (i > 0) out += ',';
-    AppendJsonNumber(out, static_cast<int64_t>(dims[i]));
-  }
-  out += ']';
-}
 
 void AppendTensors(std::string& out, const std::vector<TensorConfig>& tensors, bool inputs) {
   out += '[';
@@ -25,7 +17,7 @@ void AppendTensors(std::string& out, const std::vector<TensorConfig>& tensors, b
     out += ",\"data_type\":";
     AppendJsonString(out, DataTypeConfigName(tensors[i].datatype));
     out += ",\"dims\":";
-    AppendDims(out, tensors[i].dims);
+    AppendJsonIntArray(out, tensors[i].dims);
     if (inputs) {
       out += ",\"optional\":";
       AppendJsonBool(out, tensors[i].optional);
@@ -75,7 +67,7 @@ void AppendBatching(std::string& out, const BatchingConfig& batching) {
 
 }  // namespace
 
-std::string EncodeModelConfig(const ModelConfig& config, int instance_count) {
+std::string EncodeModelConfig(const ModelConfig& config) {
   std::string out;
   out.reserve(512);
   out += "{\"name\":";
@@ -93,7 +85,7 @@ std::string EncodeModelConfig(const ModelConfig& config, int instance_count) {
   out += ",\"instance_group\":[{\"name\":";
   AppendJsonString(out, config.name);
   out += ",\"count\":";
-  AppendJsonNumber(out, static_cast<int64_t>(instance_count));
+  AppendJsonNumber(out, static_cast<int64_t>(std::max(config.instance_count, 1)));
   out += ",\"kind\":\"KIND_CPU\"}]";
   if (config.batching.has_value()) {
     out += ",\"dynamic_batching\":";

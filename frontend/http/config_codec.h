@@ -1,14 +1,15 @@
 // JSON of Triton's model configuration extension (GET v2/models/<m>[/versions/<v>]/config):
 // the completed configuration with Triton's field names, as `tritonserver` writes it.
 //
-//   std::string json = EncodeModelConfig(config, /*instance_count=*/2);
+//   std::string json = EncodeModelConfig(config);
 //   // {"name":"mlp","platform":"onnxruntime_onnx","backend":"","max_batch_size":8,
 //   //  "version_policy":{"all":{}},"input":[{"name":"x","data_type":"TYPE_FP32",
 //   //  "dims":[4],"optional":false}],"output":[...],"instance_group":[{"name":"mlp",
 //   //  "count":2,"kind":"KIND_CPU"}],"dynamic_batching":{...},"parameters":{"k":
 //   //  {"string_value":"v"}},"default_model_filename":""}
 //
-// `instance_count` is what the scheduler runs (the config may leave it to the server).
+// config.instance_count is the number of instances that run the model (the service fills
+// it in; the config file may leave it to the server).
 #pragma once
 
 #include <string>
@@ -17,6 +18,6 @@
 
 namespace tensord::http {
 
-std::string EncodeModelConfig(const ModelConfig& config, int instance_count);
+std::string EncodeModelConfig(const ModelConfig& config);
 
 }  // namespace tensord::http

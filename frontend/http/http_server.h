@@ -1,13 +1,14 @@
 // The REST frontend: the Open Inference Protocol's HTTP/1.1 routes on Boost.Beast.
 //
 //   absl::StatusOr<std::unique_ptr<HttpServer>> http =
-//       HttpServer::Start(server, {.host = "0.0.0.0", .port = 8000});
+//       HttpServer::Start(service, {.host = "0.0.0.0", .port = 8000});   // core/inference_service.h
 //   (*http)->port();   // the bound port (useful with port 0)
 //   (*http)->Stop();   // closes the listener and idle connections, lets the requests being
 //                      // answered finish (drain_timeout), closes the rest, joins the threads
 //
-// I/O threads never block on inference: requests go to Server::InferAsync and the reply
-// is written when the callback fires. The pieces: rest_server.{h,cc} (listener, one
+// I/O threads never block on inference or on a model load: requests go to
+// InferenceService::InferAsync (or LoadModelAsync) and the callback posts the result back
+// to the connection's I/O thread, which encodes and writes the reply. The pieces: rest_server.{h,cc} (listener, one
 // io_context per I/O thread), http_connection (one keep-alive connection), rest_handler
 // (routes), json_request_codec / json_response_codec / raw_request_codec (wire formats,
 // Triton's binary data extension included), http_status (Status -> HTTP code).
@@ -19,7 +20,11 @@
 #include <string>
 
 #include "absl/status/statusor.h"
-#include "core/server.h"
+#include "core/inference_service.h"
+
+namespace tensord {
+class AccessLog;  // frontend/access_log.h
+}
 
 namespace tensord::http {
 
@@ -32,6 +37,8 @@ struct HttpOptions {
   std::chrono::milliseconds idle_timeout{60'000};  // keep-alive connections idle this long close
   // Stop: how long requests being answered get to finish before their connections close.
   std::chrono::milliseconds drain_timeout{10'000};
+  // One line per inference request (--log-access); null: off. Must outlive the server.
+  AccessLog* access_log = nullptr;
 };
 
 class HttpServer {
@@ -39,7 +46,9 @@ class HttpServer {
   virtual ~HttpServer() = default;
   // Binds and starts serving; Unavailable ("cannot listen on 0.0.0.0:8000: address already
   // in use") when binding fails, InvalidArgument when the host does not resolve.
-  static absl::StatusOr<std::unique_ptr<HttpServer>> Start(Server& server, HttpOptions options);
+  // `service` must outlive the HttpServer.
+  static absl::StatusOr<std::unique_ptr<HttpServer>> Start(InferenceService& service,
+                                                           HttpOptions options);
   virtual uint16_t port() const = 0;
   virtual void Stop() = 0;
 };

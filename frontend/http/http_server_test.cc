@@ -4,7 +4,7 @@
 #include <thread>
 #include <vector>
 
-#include "frontend/http/rest_server.h"
+#include "frontend/http/http_server.h"
 #include "frontend/http/test_util/fake_inference_service.h"
 #include "frontend/http/test_util/http_test_client.h"
 #include "gmock/gmock.h"
@@ -25,7 +25,7 @@ class HttpServerTest : public ::testing::Test {
   void StartServer(HttpOptions options = {}) {
     options.host = "127.0.0.1";
     options.port = 0;
-    absl::StatusOr<std::unique_ptr<HttpServer>> server = StartRestServer(service_, options);
+    absl::StatusOr<std::unique_ptr<HttpServer>> server = HttpServer::Start(*service_, options);
     ASSERT_TRUE(server.ok()) << server.status();
     server_ = *std::move(server);
     ASSERT_NE(server_->port(), 0);
@@ -404,25 +404,26 @@ TEST_F(HttpLimitsTest, HalfSentRequestIsClosedByTheReadTimeout) {
 TEST(HttpServerStart, BindErrorNamesTheAddress) {
   auto service = std::make_shared<FakeInferenceService>();
   absl::StatusOr<std::unique_ptr<HttpServer>> first =
-      StartRestServer(service, {.host = "127.0.0.1", .port = 0});
+      HttpServer::Start(*service, {.host = "127.0.0.1", .port = 0});
   ASSERT_TRUE(first.ok()) << first.status();
   const uint16_t port = (*first)->port();
   absl::StatusOr<std::unique_ptr<HttpServer>> second =
-      StartRestServer(service, {.host = "127.0.0.1", .port = port});
+      HttpServer::Start(*service, {.host = "127.0.0.1", .port = port});
   ASSERT_FALSE(second.ok());
   EXPECT_EQ(second.status().code(), absl::StatusCode::kUnavailable);
   EXPECT_EQ(std::string(second.status().message()),
             fmt::format("cannot listen on 127.0.0.1:{}: address already in use", port));
   absl::StatusOr<std::unique_ptr<HttpServer>> bad_host =
-      StartRestServer(service, {.host = "no.such.host.invalid", .port = 0});
+      HttpServer::Start(*service, {.host = "no.such.host.invalid", .port = 0});
   ASSERT_FALSE(bad_host.ok());
   EXPECT_THAT(std::string(bad_host.status().message()),
               HasSubstr("cannot listen on no.such.host.invalid:0: "));
 }
 
 TEST(HttpServerStart, ListensOnAHostName) {
+  FakeInferenceService service;
   absl::StatusOr<std::unique_ptr<HttpServer>> server =
-      StartRestServer(std::make_shared<FakeInferenceService>(), {.host = "localhost", .port = 0});
+      HttpServer::Start(service, {.host = "localhost", .port = 0});
   ASSERT_TRUE(server.ok()) << server.status();
   EXPECT_NE((*server)->port(), 0);
 }

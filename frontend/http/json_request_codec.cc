@@ -628,8 +628,7 @@ absl::StatusOr<std::unique_ptr<InferRequest>> DecodeInferRequest(
   return request;
 }
 
-absl::StatusOr<std::optional<size_t>> ParseHeaderLength(std::optional<std::string_view> value,
-                                                        size_t body_size) {
+absl::StatusOr<std::optional<size_t>> ParseHeaderLength(std::optional<std::string_view> value) {
   if (!value) return std::nullopt;
   size_t length = 0;
   const char* end = value->data() + value->size();
@@ -637,10 +636,6 @@ absl::StatusOr<std::optional<size_t>> ParseHeaderLength(std::optional<std::strin
   if (value->empty() || result.ec != std::errc() || result.ptr != end) {
     return absl::InvalidArgumentError(
         fmt::format("Inference-Header-Content-Length '{}' is not a byte count", *value));
-  }
-  if (length > body_size) {
-    return absl::InvalidArgumentError(fmt::format(
-        "Inference-Header-Content-Length is {} but the body has only {} bytes", length, body_size));
   }
   return length;
 }

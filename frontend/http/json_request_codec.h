@@ -35,9 +35,8 @@ struct DecodeOptions {
 absl::StatusOr<std::unique_ptr<InferRequest>> DecodeInferRequest(
     const std::shared_ptr<const PaddedBuffer>& body, const DecodeOptions& options);
 
-// Parses the Inference-Header-Content-Length header value (a decimal byte count that
-// must not exceed `body_size`). nullopt when the header is absent.
-absl::StatusOr<std::optional<size_t>> ParseHeaderLength(std::optional<std::string_view> value,
-                                                        size_t body_size);
+// Parses the Inference-Header-Content-Length header value (a decimal byte count; whether it
+// fits the body is DecodeInferRequest's check). nullopt when the header is absent.
+absl::StatusOr<std::optional<size_t>> ParseHeaderLength(std::optional<std::string_view> value);
 
 }  // namespace tensord::http

@@ -289,20 +289,25 @@ TEST(JsonRequestCodec, RejectsBadParametersAndOutputs) {
                 "output 'y': parameter 'binary_data' must be true or false");
 }
 
-TEST(ParseHeaderLength, AcceptsByteCountsWithinTheBody) {
-  EXPECT_EQ(*ParseHeaderLength(std::nullopt, 10), std::nullopt);
-  EXPECT_EQ(*ParseHeaderLength("0", 10), 0u);
-  EXPECT_EQ(*ParseHeaderLength("10", 10), 10u);
+TEST(ParseHeaderLength, AcceptsByteCounts) {
+  EXPECT_EQ(*ParseHeaderLength(std::nullopt), std::nullopt);
+  EXPECT_EQ(*ParseHeaderLength("0"), 0u);
+  EXPECT_EQ(*ParseHeaderLength("10"), 10u);
   for (std::string_view bad : {"", "-1", "+1", "1x", " 1", "99999999999999999999999"}) {
-    absl::StatusOr<std::optional<size_t>> length = ParseHeaderLength(bad, 10);
+    absl::StatusOr<std::optional<size_t>> length = ParseHeaderLength(bad);
     ASSERT_FALSE(length.ok()) << bad;
     EXPECT_EQ(length.status().code(), absl::StatusCode::kInvalidArgument);
     EXPECT_THAT(std::string(length.status().message()), HasSubstr("is not a byte count"));
   }
-  absl::StatusOr<std::optional<size_t>> past = ParseHeaderLength("11", 10);
+}
+
+TEST(DecodeInferRequest, AHeaderLengthPastTheBodyIsRefused) {
+  auto body = std::make_shared<PaddedBuffer>(std::string_view("{\"inputs\":[]}"));
+  absl::StatusOr<std::unique_ptr<InferRequest>> past = DecodeInferRequest(body, {.header_length = 99});
   ASSERT_FALSE(past.ok());
+  EXPECT_EQ(past.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(std::string(past.status().message()),
-            "Inference-Header-Content-Length is 11 but the body has only 10 bytes");
+            "Inference-Header-Content-Length is 99 but the body has only 13 bytes");
 }
 
 }  // namespace

@@ -6,7 +6,7 @@
 #include "core/status_util.h"
 #include "fmt/format.h"
 #include "frontend/http/float16.h"
-#include "frontend/http/json_writer.h"
+#include "frontend/json_writer.h"
 
 namespace tensord::http {
 namespace {
@@ -69,15 +69,6 @@ void AppendParameters(std::string& out, const Parameters& parameters,
     AppendJsonNumber(out, static_cast<uint64_t>(*binary_size));
   }
   out += '}';
-}
-
-void AppendShape(std::string& out, const Shape& shape) {
-  out += '[';
-  for (size_t i = 0; i < shape.size(); ++i) {
-    if (i > 0) out += ',';
-    AppendJsonNumber(out, static_cast<int64_t>(shape[i]));
-  }
-  out += ']';
 }
 
 template <typename T, typename Append>
@@ -230,7 +221,7 @@ absl::StatusOr<EncodedResponse> EncodeInferResponse(const InferResponse& respons
     out += ",\"datatype\":\"";
     out += DataTypeName(output.datatype);
     out += "\",\"shape\":";
-    AppendShape(out, output.shape);
+    AppendJsonIntArray(out, output.shape);
     if (format.IsBinary(output.name)) {
       AppendParameters(out, output.parameters, output.data.size());
     } else {
@@ -281,7 +272,7 @@ void AppendTensorMetadata(std::string& out, const std::vector<TensorMetadata>& t
     out += ",\"datatype\":\"";
     out += DataTypeName(tensors[i].datatype);
     out += "\",\"shape\":";
-    AppendShape(out, tensors[i].shape);
+    AppendJsonIntArray(out, tensors[i].shape);
     out += '}';
   }
   out += ']';
@@ -306,6 +297,15 @@ std::string EncodeModelMetadata(const ModelMetadata& metadata) {
   AppendTensorMetadata(out, metadata.outputs);
   out += '}';
   return out;
+}
+
+std::string ErrorJson(std::string_view message) {
+  std::string body;
+  body.reserve(message.size() + 16);
+  body += "{\"error\":";
+  AppendJsonString(body, message);
+  body += '}';
+  return body;
 }
 
 }  // namespace tensord::http

@@ -49,4 +49,7 @@ std::string EncodeServerMetadata(std::string_view name, std::string_view version
                                  std::span<const std::string> extensions);
 std::string EncodeModelMetadata(const ModelMetadata& metadata);
 
+// The protocol's error body: {"error":"<message>"} with the message escaped.
+std::string ErrorJson(std::string_view message);
+
 }  // namespace tensord::http

@@ -3,7 +3,7 @@
 #include <string_view>
 
 #include "fmt/format.h"
-#include "frontend/http/json_writer.h"
+#include "frontend/json_writer.h"
 #include "simdjson.h"
 
 namespace tensord::http {
@@ -61,7 +61,7 @@ absl::StatusOr<bool> DecodeIndexRequest(const PaddedBuffer& body) {
   return value;
 }
 
-std::string EncodeRepositoryIndex(const std::vector<RepositoryEntry>& rows) {
+std::string EncodeRepositoryIndex(const std::vector<ModelVersionStatus>& rows) {
   std::string out = "[";
   for (size_t i = 0; i < rows.size(); ++i) {
     if (i > 0) out += ',';
@@ -72,7 +72,7 @@ std::string EncodeRepositoryIndex(const std::vector<RepositoryEntry>& rows) {
       AppendJsonString(out, rows[i].version);
     }
     out += ",\"state\":";
-    AppendJsonString(out, rows[i].state);
+    AppendJsonString(out, ModelStateName(rows[i].state));
     out += ",\"reason\":";
     AppendJsonString(out, rows[i].reason);
     out += '}';

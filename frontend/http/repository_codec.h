@@ -14,13 +14,13 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "frontend/http/inference_service.h"
+#include "core/model_state.h"
 #include "frontend/http/padded_buffer.h"
 
 namespace tensord::http {
 
 absl::StatusOr<bool> DecodeIndexRequest(const PaddedBuffer& body);
-std::string EncodeRepositoryIndex(const std::vector<RepositoryEntry>& rows);
+std::string EncodeRepositoryIndex(const std::vector<ModelVersionStatus>& rows);
 
 // The override's JSON text; empty when the request carries none.
 absl::StatusOr<std::string> DecodeLoadRequest(const PaddedBuffer& body);

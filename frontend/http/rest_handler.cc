@@ -1,19 +1,17 @@
 #include "frontend/http/rest_handler.h"
 
-#include <thread>
 #include <utility>
 
 #include "core/status_util.h"
 #include "fmt/format.h"
-#include "frontend/access_log.h"
 #include "frontend/http/config_codec.h"
-#include "frontend/http/http_status.h"
 #include "frontend/http/json_request_codec.h"
 #include "frontend/http/json_response_codec.h"
 #include "frontend/http/raw_request_codec.h"
 #include "frontend/http/repository_codec.h"
 #include "frontend/http/rest_router.h"
 #include "frontend/http/stats_codec.h"
+#include "frontend/wire_status.h"
 
 namespace tensord::http {
 namespace {
@@ -66,7 +64,7 @@ void RestHandler::Handle(const RestRequest& request, const Post& post, Reply rep
   }
   switch (route->kind) {
     case RouteKind::kServerMetadata: {
-      const ServerInfo info = service_.Metadata();
+      const ServerMetadata info = service_.Metadata();
       std::move(reply)(
           JsonResponse(EncodeServerMetadata(info.name, info.version, info.extensions)));
       return;
@@ -108,9 +106,7 @@ void RestHandler::Handle(const RestRequest& request, const Post& post, Reply rep
         std::move(reply)(ErrorResponse(ready.status()));
         return;
       }
-      absl::StatusOr<std::vector<RepositoryEntry>> index = service_.RepositoryIndex(*ready);
-      std::move(reply)(index.ok() ? JsonResponse(EncodeRepositoryIndex(*index))
-                                  : ErrorResponse(index.status()));
+      std::move(reply)(JsonResponse(EncodeRepositoryIndex(service_.RepositoryIndex(*ready))));
       return;
     }
     case RouteKind::kModelLoad:
@@ -123,13 +119,7 @@ void RestHandler::Handle(const RestRequest& request, const Post& post, Reply rep
 RestResponse RestHandler::ConfigResponse(const std::string& model, const std::string& version) {
   absl::StatusOr<ModelConfig> config = service_.GetModelConfig(model, version);
   if (!config.ok()) return ErrorResponse(config.status());
-  // The instance count the scheduler runs, which the config may leave to the server.
-  int instances = config->instance_count;
-  absl::StatusOr<std::vector<ModelStats>> stats = service_.GetModelStats(model, version);
-  if (stats.ok() && !stats->empty()) {
-    instances = static_cast<int>(stats->back().stats.instance_count);
-  }
-  return JsonResponse(EncodeModelConfig(*config, instances > 0 ? instances : 1));
+  return JsonResponse(EncodeModelConfig(*config));
 }
 
 void RestHandler::LoadOrUnload(const RestRequest& request, RouteKind kind, std::string model,
@@ -146,26 +136,32 @@ void RestHandler::LoadOrUnload(const RestRequest& request, RouteKind kind, std::
     std::move(reply)(ErrorResponse(valid));
     return;
   }
-  // A load can take seconds: it runs on a thread of its own so that this connection's I/O
-  // thread keeps serving the others, and the reply is posted back like an inference's.
-  // Stop waits for it through the in-flight count.
+  // A load can take seconds: the service runs it on its load executor, and the outcome is
+  // posted back to this connection's thread like an inference's. Stop waits for it
+  // through the in-flight count.
   inflight_->Add();
-  std::thread([this, kind, model = std::move(model), config = std::move(config),
-               inflight = inflight_, post, reply = std::move(reply)]() mutable {
-    const absl::Status status = kind == RouteKind::kModelLoad ? service_.LoadModel(model, config)
-                                                              : service_.UnloadModel(model);
-    post([status, reply = std::move(reply)]() mutable {
-      std::move(reply)(status.ok() ? RestResponse{.status = 200} : ErrorResponse(status));
-    });
+  StatusCallback done = [inflight = inflight_, post, reply = std::move(reply)](
+                            absl::Status status) mutable {
+    {
+      Post post_to_io = std::move(post);
+      post_to_io([status = std::move(status), reply = std::move(reply)]() mutable {
+        std::move(reply)(status.ok() ? RestResponse{.status = 200} : ErrorResponse(status));
+      });
+    }
     inflight->Done();  // last: Stop may then destroy what `post` targets
-  }).detach();
+  };
+  if (kind == RouteKind::kModelLoad) {
+    service_.LoadModelAsync(model, {.config_json = std::move(config)}, std::move(done));
+  } else {
+    service_.UnloadModelAsync(model, std::move(done));
+  }
 }
 
 void RestHandler::Infer(const RestRequest& request, std::string model, std::string version,
                         const Post& post, Reply reply) {
   // The access log sees every reply of an infer route, failures before queueing included.
   std::shared_ptr<std::string> request_id;
-  if (AccessLog* log = GetAccessLog()) {
+  if (AccessLog* log = access_log_) {
     request_id = std::make_shared<std::string>();
     reply = [log, request_id, arrival = request.arrival, method = std::string(request.method),
              path = std::string(request.target.substr(0, request.target.find('?'))), model, version,
@@ -184,7 +180,7 @@ void RestHandler::Infer(const RestRequest& request, std::string model, std::stri
     };
   }
   absl::StatusOr<std::optional<size_t>> header_length =
-      ParseHeaderLength(request.inference_header_length, request.body->size());
+      ParseHeaderLength(request.inference_header_length);
   if (!header_length.ok()) {
     std::move(reply)(ErrorResponse(header_length.status()));
     return;

@@ -7,7 +7,8 @@
 // Everything but inference and model load/unload answers before Handle returns. Inference
 // decodes the body, calls InferenceService::InferAsync and, from the callback (a scheduler
 // thread), hands the result to `post` so that the reply is encoded and written on the
-// connection's thread. Load and unload run on a thread of their own and post likewise.
+// connection's thread. Load and unload go to the service's load executor
+// (LoadModelAsync) and post their outcome back likewise: no thread here waits on a load.
 #pragma once
 
 #include <chrono>
@@ -18,7 +19,8 @@
 #include <string_view>
 
 #include "absl/functional/any_invocable.h"
-#include "frontend/http/inference_service.h"
+#include "core/inference_service.h"
+#include "frontend/access_log.h"
 #include "frontend/http/inflight_counter.h"
 #include "frontend/http/padded_buffer.h"
 #include "frontend/http/rest_router.h"
@@ -43,7 +45,7 @@ struct RestResponse {
   std::string_view allow;  // the Allow header of a 405
 };
 
-// An error reply: HttpStatusFor(status) and {"error": message}.
+// An error reply: HttpStatusFor(status) (frontend/wire_status.h) and {"error": message}.
 RestResponse ErrorResponse(const absl::Status& status);
 RestResponse ErrorResponse(int http_status, std::string_view message);
 
@@ -53,9 +55,11 @@ class RestHandler {
   // Runs a task on the connection's I/O thread.
   using Post = std::function<void(absl::AnyInvocable<void() &&>)>;
 
-  // `service` must outlive the handler; `inflight` counts callbacks not yet run.
-  RestHandler(InferenceService& service, std::shared_ptr<InflightCounter> inflight)
-      : service_(service), inflight_(std::move(inflight)) {}
+  // `service` (and `access_log`, null for none) must outlive the handler; `inflight`
+  // counts callbacks not yet run.
+  RestHandler(InferenceService& service, std::shared_ptr<InflightCounter> inflight,
+              AccessLog* access_log = nullptr)
+      : service_(service), inflight_(std::move(inflight)), access_log_(access_log) {}
 
   // Calls `reply` exactly once (see the file comment). `request` views need to live only
   // until Handle returns.
@@ -70,6 +74,7 @@ class RestHandler {
 
   InferenceService& service_;
   std::shared_ptr<InflightCounter> inflight_;
+  AccessLog* const access_log_;
 };
 
 }  // namespace tensord::http

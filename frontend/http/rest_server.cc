@@ -1,4 +1,5 @@
-#include "frontend/http/rest_server.h"
+// HttpServer::Start: the listener and the I/O threads of the REST frontend.
+#include "frontend/http/http_server.h"
 
 #include <algorithm>
 #include <atomic>
@@ -16,6 +17,7 @@
 #include "boost/asio/steady_timer.hpp"
 #include "fmt/format.h"
 #include "frontend/http/http_connection.h"
+#include "frontend/http/rest_handler.h"
 #include "spdlog/spdlog.h"
 
 namespace tensord::http {
@@ -49,11 +51,10 @@ std::string ErrorText(const boost::system::error_code& error) {
 
 class RestServer final : public HttpServer {
  public:
-  RestServer(std::shared_ptr<InferenceService> service, HttpOptions options)
-      : service_(std::move(service)),
-        options_(std::move(options)),
+  RestServer(InferenceService& service, HttpOptions options)
+      : options_(std::move(options)),
         inflight_(std::make_shared<InflightCounter>()),
-        handler_(*service_, inflight_) {}
+        handler_(service, inflight_, options_.access_log) {}
 
   ~RestServer() override { Stop(); }
 
@@ -190,7 +191,6 @@ class RestServer final : public HttpServer {
 
   // Destroyed in reverse: the acceptor before the lanes (it lives on lane 0's context),
   // the lanes (and any connection their contexts still hold) before the handler.
-  const std::shared_ptr<InferenceService> service_;
   const HttpOptions options_;
   const std::shared_ptr<InflightCounter> inflight_;
   RestHandler handler_;
@@ -204,9 +204,9 @@ class RestServer final : public HttpServer {
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<HttpServer>> StartRestServer(
-    std::shared_ptr<InferenceService> service, HttpOptions options) {
-  auto server = std::make_unique<RestServer>(std::move(service), std::move(options));
+absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(InferenceService& service,
+                                                              HttpOptions options) {
+  auto server = std::make_unique<RestServer>(service, std::move(options));
   if (absl::Status status = server->Listen(); !status.ok()) return status;
   return server;
 }

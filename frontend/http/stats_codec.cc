@@ -3,7 +3,7 @@
 #include <chrono>
 #include <cstdint>
 
-#include "frontend/http/json_writer.h"
+#include "frontend/json_writer.h"
 
 namespace tensord::http {
 namespace {
@@ -19,7 +19,7 @@ void AppendDuration(std::string& out, std::string_view key, uint64_t count, uint
 }
 
 void AppendModel(std::string& out, const ModelStats& model) {
-  const scheduler::SchedulerStats& s = model.stats;
+  const InferenceStats& s = model.stats;
   const uint64_t executed = ExecutedRequests(s);
   const auto last_ms =
       std::chrono::duration_cast<std::chrono::milliseconds>(s.last_inference.time_since_epoch())

@@ -15,7 +15,7 @@
 #include <string>
 #include <vector>
 
-#include "core/model_stats.h"
+#include "core/inference_stats.h"
 
 namespace tensord::http {
 

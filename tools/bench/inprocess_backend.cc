@@ -3,10 +3,11 @@
 #include <condition_variable>
 #include <mutex>
 
-#include "core/server.h"
+#include "core/inference_service.h"
 #include "core/status_util.h"
 #include "fmt/format.h"
 #include "runtime/builtin.h"
+#include "serving/server.h"
 #include "spdlog/spdlog.h"
 
 namespace tensord::bench {
@@ -16,8 +17,9 @@ using Prepared = std::shared_ptr<const std::vector<std::vector<Tensor>>>;
 
 class InProcessClient : public Client {
  public:
-  InProcessClient(Server& server, std::string model, std::string version, Prepared prepared)
-      : server_(server),
+  InProcessClient(InferenceService& service, std::string model, std::string version,
+                  Prepared prepared)
+      : service_(service),
         model_(std::move(model)),
         version_(std::move(version)),
         prepared_(std::move(prepared)) {}
@@ -30,7 +32,7 @@ class InProcessClient : public Client {
     std::unique_lock lock(mutex_);
     done_ = false;
     lock.unlock();
-    server_.InferAsync(std::move(request), [this](InferResult result) {
+    service_.InferAsync(std::move(request), [this](InferResult result) {
       std::lock_guard guard(mutex_);
       status_ = result.status();
       done_ = true;
@@ -42,7 +44,7 @@ class InProcessClient : public Client {
   }
 
  private:
-  Server& server_;
+  InferenceService& service_;
   std::string model_;
   std::string version_;
   Prepared prepared_;
@@ -56,14 +58,17 @@ class InProcessBackend : public Backend {
  public:
   InProcessBackend(InProcessOptions o, std::unique_ptr<runtime::RuntimeRegistry> registry,
                    std::unique_ptr<Server> server)
-      : o_(std::move(o)), registry_(std::move(registry)), server_(std::move(server)) {}
+      : o_(std::move(o)),
+        registry_(std::move(registry)),
+        server_(std::move(server)),
+        service_(*server_) {}
 
   std::string Describe() const override {
     return fmt::format("inprocess {}", o_.model_repository.string());
   }
 
   absl::StatusOr<ModelInfo> Metadata() override {
-    absl::StatusOr<ModelMetadata> m = server_->GetModelMetadata(o_.model, o_.version);
+    absl::StatusOr<ModelMetadata> m = service_.GetModelMetadata(o_.model, o_.version);
     if (!m.ok()) {
       return absl::Status(m.status().code(),
                           fmt::format("cannot read the metadata of model '{}' in {}: {}", o_.model,
@@ -80,10 +85,11 @@ class InProcessBackend : public Backend {
   }
 
   absl::StatusOr<std::optional<ServerStatsSnapshot>> Statistics() override {
-    absl::StatusOr<ModelHandle> handle = server_->repository().Get(o_.model, o_.version);
-    if (!handle.ok()) return handle.status();
-    if (!(*handle)->scheduler) return std::optional<ServerStatsSnapshot>();
-    const scheduler::SchedulerStats s = (*handle)->scheduler->Stats();
+    absl::StatusOr<std::vector<ModelStats>> stats = service_.GetModelStats(o_.model, o_.version);
+    if (!stats.ok()) return stats.status();
+    if (stats->empty()) return std::optional<ServerStatsSnapshot>();
+    // Versions come in ascending order; a request without a version goes to the highest.
+    const InferenceStats& s = stats->back().stats;
     return std::optional<ServerStatsSnapshot>(
         ServerStatsSnapshot{.success_count = s.success_count,
                             .failure_count = s.failure_count,
@@ -122,13 +128,14 @@ class InProcessBackend : public Backend {
     if (!prepared_ || prepared_->empty()) {
       return absl::FailedPreconditionError("no prepared requests");
     }
-    return ClientPtr(std::make_unique<InProcessClient>(*server_, o_.model, o_.version, prepared_));
+    return ClientPtr(std::make_unique<InProcessClient>(service_, o_.model, o_.version, prepared_));
   }
 
  private:
   InProcessOptions o_;
   std::unique_ptr<runtime::RuntimeRegistry> registry_;
-  std::unique_ptr<Server> server_;
+  std::unique_ptr<Server> server_;  // owned here; used only through service_
+  InferenceService& service_;
   Prepared prepared_;
 };
 

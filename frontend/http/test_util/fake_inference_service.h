@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "fmt/format.h"
-#include "frontend/http/inference_service.h"
+#include "core/inference_service.h"
 
 namespace tensord::http {
 
@@ -28,7 +28,7 @@ class FakeInferenceService : public InferenceService {
 
   bool IsLive() const override { return true; }
   bool IsReady() const override { return ready; }
-  ServerInfo Metadata() const override {
+  ServerMetadata Metadata() const override {
     return {.name = "tensord", .version = "0.1.0", .extensions = {"binary_tensor_data"}};
   }
   absl::StatusOr<ModelMetadata> GetModelMetadata(std::string_view name,
@@ -51,6 +51,18 @@ class FakeInferenceService : public InferenceService {
     config.inputs = {{.name = "x", .datatype = raw_input_type, .dims = raw_input_dims}};
     config.outputs = {{.name = "x", .datatype = raw_input_type, .dims = raw_input_dims}};
     return config;
+  }
+
+  absl::StatusOr<std::vector<ModelStats>> GetModelStats(std::string_view,
+                                                        std::string_view) const override {
+    return absl::UnimplementedError("statistics extension is not implemented by this server");
+  }
+  std::vector<ModelVersionStatus> RepositoryIndex(bool) const override { return {}; }
+  void LoadModelAsync(std::string_view, ModelLoadOptions, StatusCallback done) override {
+    std::move(done)(absl::UnimplementedError("model repository extension is not implemented"));
+  }
+  void UnloadModelAsync(std::string_view, StatusCallback done) override {
+    std::move(done)(absl::UnimplementedError("model repository extension is not implemented"));
   }
 
   void InferAsync(std::unique_ptr<InferRequest>&& request, InferCallback&& done) override {

@@ -1,8 +1,6 @@
-#include "frontend/http/http_status.h"
+#include "frontend/wire_status.h"
 
-#include "frontend/http/json_writer.h"
-
-namespace tensord::http {
+namespace tensord {
 
 int HttpStatusFor(absl::StatusCode code) {
   switch (code) {
@@ -12,8 +10,15 @@ int HttpStatusFor(absl::StatusCode code) {
     case absl::StatusCode::kOutOfRange:
     case absl::StatusCode::kFailedPrecondition:
       return 400;
+    case absl::StatusCode::kUnauthenticated:
+      return 401;
+    case absl::StatusCode::kPermissionDenied:
+      return 403;
     case absl::StatusCode::kNotFound:
       return 404;
+    case absl::StatusCode::kAlreadyExists:
+    case absl::StatusCode::kAborted:
+      return 409;
     case absl::StatusCode::kResourceExhausted:
       return 429;
     case absl::StatusCode::kCancelled:
@@ -29,13 +34,4 @@ int HttpStatusFor(absl::StatusCode code) {
   }
 }
 
-std::string ErrorJson(std::string_view message) {
-  std::string body;
-  body.reserve(message.size() + 16);
-  body += "{\"error\":";
-  AppendJsonString(body, message);
-  body += '}';
-  return body;
-}
-
-}  // namespace tensord::http
+}  // namespace tensord

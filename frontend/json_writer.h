@@ -17,9 +17,10 @@
 
 #include <cstdint>
 #include <string>
+#include <span>
 #include <string_view>
 
-namespace tensord::http {
+namespace tensord {
 
 void AppendJsonString(std::string& out, std::string_view value);
 
@@ -30,4 +31,7 @@ void AppendJsonNumber(std::string& out, double value);
 
 inline void AppendJsonBool(std::string& out, bool value) { out += value ? "true" : "false"; }
 
-}  // namespace tensord::http
+// [1,-1,3]: a shape or dims.
+void AppendJsonIntArray(std::string& out, std::span<const int64_t> values);
+
+}  // namespace tensord

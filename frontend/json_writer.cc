@@ -1,10 +1,10 @@
-#include "frontend/http/json_writer.h"
+#include "frontend/json_writer.h"
 
 #include <algorithm>
 #include <charconv>
 #include <cmath>
 
-namespace tensord::http {
+namespace tensord {
 namespace {
 
 // Length of the valid UTF-8 sequence starting at `s[0]` (2 to 4), or 0 when invalid.
@@ -121,4 +121,13 @@ void AppendJsonNumber(std::string& out, uint64_t value) { AppendInteger(out, val
 void AppendJsonNumber(std::string& out, float value) { AppendFloating(out, value); }
 void AppendJsonNumber(std::string& out, double value) { AppendFloating(out, value); }
 
-}  // namespace tensord::http
+void AppendJsonIntArray(std::string& out, std::span<const int64_t> values) {
+  out += '[';
+  for (size_t i = 0; i < values.size(); ++i) {
+    if (i > 0) out += ',';
+    AppendJsonNumber(out, values[i]);
+  }
+  out += ']';
+}
+
+}  // namespace tensord

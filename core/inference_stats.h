@@ -1,8 +1,9 @@
-// A snapshot of one scheduler's counters, for Prometheus metrics and Triton's statistics
-// extension (GET v2/models/<name>/stats).
+// Counters of one model version, as the service reports them for Triton's statistics
+// extension (GET v2/models/<name>/stats, gRPC ModelStatistics), metrics and benchmarks.
 //
-//   SchedulerStats stats = scheduler.Stats();
-//   double mean_batch = double(stats.inference_count) / stats.execution_count;
+//   for (const ModelStats& m : *service.GetModelStats("", "")) {
+//     double mean_batch = double(m.stats.inference_count) / m.stats.execution_count;
+//   }
 //
 // Durations are cumulative nanoseconds. As in Triton, the queue and compute durations are
 // summed per request (every request of a batch adds the batch's compute time), while
@@ -13,8 +14,9 @@
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <string>
 
-namespace tensord::scheduler {
+namespace tensord {
 
 // Upper bounds of the duration histograms in nanoseconds, 100 us to 10 s (inference
 // latencies live well below Prometheus's default 5 ms first bucket).
@@ -44,7 +46,7 @@ struct BatchSizeStats {
   uint64_t compute_output_ns = 0;
 };
 
-struct SchedulerStats {
+struct InferenceStats {
   // Requests answered with outputs, and their time from enqueue to answer.
   uint64_t success_count = 0;
   uint64_t success_ns = 0;
@@ -77,4 +79,18 @@ struct SchedulerStats {
   DurationHistogram compute_histogram;
 };
 
-}  // namespace tensord::scheduler
+// One ready model version's counters.
+struct ModelStats {
+  std::string name;
+  std::string version;
+  InferenceStats stats;
+};
+
+// Requests that reached an instance (succeeded or failed there): what Triton's queue and
+// compute durations count. Rejected, timed-out and cancelled requests never executed.
+inline uint64_t ExecutedRequests(const InferenceStats& s) {
+  const uint64_t dropped = s.rejected_count + s.timeout_count + s.cancelled_count;
+  return s.success_count + (s.failure_count > dropped ? s.failure_count - dropped : 0);
+}
+
+}  // namespace tensord

@@ -1,0 +1,51 @@
+#include "repository/servable_loader.h"
+
+#include <utility>
+
+#include "core/status_util.h"
+#include "fmt/format.h"
+#include "repository/thread_plan.h"
+#include "scheduler/scheduler.h"
+#include "spdlog/spdlog.h"
+
+namespace tensord {
+
+absl::StatusOr<ModelHandle> LoadServable(const runtime::RuntimeRegistry& registry,
+                                         ServableReaper& reaper, const ModelFolderPlan& model,
+                                         const ModelConfig& model_config,
+                                         const VersionPlan& version, const LoadSettings& settings) {
+  const std::string where = version.model_path.string();
+  runtime::Runtime* runtime = registry.Find(version.platform);
+  if (runtime == nullptr) {
+    return absl::InternalError(
+        fmt::format("{}: platform '{}' is not registered", where, version.platform));
+  }
+  ModelConfig config = model_config;
+  config.platform = version.platform;
+  absl::StatusOr<runtime::ModelPtr> loaded = runtime->Load(config, version.model_path);
+  if (!loaded.ok()) return Annotate(loaded.status(), where);
+
+  auto servable = std::make_unique<ServableModel>(version.version, *std::move(loaded));
+  const ModelConfig& completed = servable->model().config();
+  int instances = completed.instance_count;
+  if (instances <= 0) instances = settings.default_instance_count;
+  if (instances <= 0) instances = 1;
+  scheduler::SchedulerOptions options{
+      .model_name = model.name,
+      .model_version = version.version,
+      .instance_count = instances,
+      .instance_options = PlanThreads({.instance_count = instances,
+                                       .intra_op_threads = settings.default_intra_op_threads,
+                                       .usable_cpus = settings.usable_cpus}),
+      .deadline_timer = settings.deadline_timer,
+  };
+  absl::StatusOr<scheduler::SchedulerPtr> scheduler =
+      scheduler::CreateScheduler(servable->model(), std::move(options));
+  if (!scheduler.ok()) return Annotate(scheduler.status(), where);
+  servable->Serve(*std::move(scheduler));
+  spdlog::info("model '{}' version {} ready ({} instance{}, {})", model.name, version.version,
+               instances, instances == 1 ? "" : "s", where);
+  return reaper.Adopt(std::move(servable));
+}
+
+}  // namespace tensord

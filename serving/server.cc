@@ -1,0 +1,172 @@
+#include "serving/server.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "core/request_validation.h"
+#include "core/status_util.h"
+#include "fmt/format.h"
+#include "repository/model_repository.h"
+#include "repository/repository_poller.h"
+#include "scheduler/deadline_timer.h"
+#include "serving/load_executor.h"
+#include "spdlog/spdlog.h"
+
+namespace tensord {
+
+std::string_view TensordVersion() { return "0.1.0"; }
+
+Server::Server(Options options, std::unique_ptr<scheduler::DeadlineTimer> timer,
+               std::unique_ptr<ModelRepository> repository)
+    : options_(std::move(options)),
+      timer_(std::move(timer)),
+      repository_(std::move(repository)),
+      loads_(std::make_unique<LoadExecutor>(LoadExecutor::Options{.threads = options_.load_threads})) {}
+
+absl::StatusOr<std::unique_ptr<Server>> Server::Create(Options options,
+                                                       const runtime::RuntimeRegistry& registry) {
+  auto timer = std::make_unique<scheduler::DeadlineTimer>();
+  absl::StatusOr<std::unique_ptr<ModelRepository>> repository =
+      ModelRepository::Open({.root = options.model_repository,
+                             .default_instance_count = options.default_instance_count,
+                             .default_intra_op_threads = options.default_intra_op_threads,
+                             .deadline_timer = timer.get()},
+                            registry);
+  if (!repository.ok()) return repository.status();
+  ModelRepository& repo = **repository;
+  const bool load_all = options.model_control_mode != ModelControlMode::kExplicit ||
+                        std::find(options.startup_models.begin(), options.startup_models.end(),
+                                  "*") != options.startup_models.end();
+  if (load_all) {
+    repo.LoadAll();
+  } else {
+    for (const std::string& name : options.startup_models) {
+      if (absl::Status loaded = repo.Load(name); !loaded.ok()) {
+        spdlog::error("{}", Message(loaded));
+      }
+    }
+  }
+  auto server = std::unique_ptr<Server>(
+      new Server(std::move(options), std::move(timer), *std::move(repository)));
+  if (server->options_.model_control_mode == ModelControlMode::kPoll) {
+    server->poller_ =
+        std::make_unique<RepositoryPoller>(*server->repository_, server->options_.poll_interval);
+  }
+  return server;
+}
+
+Server::~Server() {
+  loads_.reset();
+  poller_.reset();
+  repository_.reset();
+  timer_.reset();
+}
+
+bool Server::IsReady() const {
+  if (draining_) return false;
+  return !options_.strict_readiness || repository_->AllReady();
+}
+
+bool Server::AllModelsReady() const { return repository_->AllReady(); }
+
+ServerMetadata Server::Metadata() const {
+  return {.name = "tensord",
+          .version = std::string(TensordVersion()),
+          .extensions = options_.extensions};
+}
+
+absl::StatusOr<ModelMetadata> Server::GetModelMetadata(std::string_view name,
+                                                       std::string_view version) const {
+  return repository_->Metadata(name, version);
+}
+
+absl::Status Server::ModelReady(std::string_view name, std::string_view version) const {
+  return repository_->Get(name, version).status();
+}
+
+absl::StatusOr<ModelConfig> Server::GetModelConfig(std::string_view name,
+                                                   std::string_view version) const {
+  absl::StatusOr<ModelHandle> model = repository_->Get(name, version);
+  if (!model.ok()) return model.status();
+  return (*model)->config();
+}
+
+absl::StatusOr<std::vector<ModelStats>> Server::GetModelStats(std::string_view name,
+                                                              std::string_view version) const {
+  absl::StatusOr<std::vector<ModelHandle>> ready = repository_->ReadyVersions(name, version);
+  if (!ready.ok()) return ready.status();
+  std::vector<ModelStats> stats;
+  stats.reserve(ready->size());
+  for (const ModelHandle& handle : *ready) {
+    stats.push_back(
+        {.name = handle->config().name, .version = handle->version(), .stats = handle->Stats()});
+  }
+  return stats;
+}
+
+std::vector<ModelVersionStatus> Server::RepositoryIndex(bool ready_only) const {
+  std::vector<ModelVersionStatus> index = repository_->Index();
+  if (ready_only) {
+    std::erase_if(index, [](const ModelVersionStatus& s) { return s.state != ModelState::kReady; });
+  }
+  return index;
+}
+
+absl::Status Server::CheckExplicit() const {
+  if (options_.model_control_mode == ModelControlMode::kExplicit) return absl::OkStatus();
+  // Triton's words and code, which clients written for Triton look for.
+  return absl::UnavailableError("explicit model load / unload is not allowed if polling is enabled");
+}
+
+void Server::LoadModelAsync(std::string_view name, ModelLoadOptions options,
+                            StatusCallback done) {
+  RunLoadTask(name, [this, name = std::string(name), options = std::move(options)] {
+    return repository_->Load(name, options);
+  }, std::move(done));
+}
+
+void Server::UnloadModelAsync(std::string_view name, StatusCallback done) {
+  RunLoadTask(name, [this, name = std::string(name)] { return repository_->Unload(name); },
+              std::move(done));
+}
+
+void Server::RunLoadTask(std::string_view name, absl::AnyInvocable<absl::Status() &&> work,
+                         StatusCallback done) {
+  if (absl::Status allowed = CheckExplicit(); !allowed.ok()) {
+    std::move(done)(std::move(allowed));
+    return;
+  }
+  LoadExecutor::Task task = [model = std::string(name), work = std::move(work),
+                             done = std::move(done)](absl::Status admitted) mutable {
+    if (!admitted.ok()) {
+      std::move(done)(Annotate(admitted, fmt::format("model '{}'", model)));
+      return;
+    }
+    std::move(done)(std::move(work)());
+  };
+  if (absl::Status queued = loads_->Post(std::move(task)); !queued.ok()) {
+    std::move(task)(std::move(queued));  // not taken: answer now
+  }
+}
+
+void Server::InferAsync(std::unique_ptr<InferRequest>&& request, InferCallback&& done) {
+  if (request->arrival == std::chrono::steady_clock::time_point{}) {
+    request->arrival = std::chrono::steady_clock::now();
+  }
+  absl::StatusOr<ModelHandle> model = repository_->Get(request->model_name, request->model_version);
+  if (!model.ok()) {
+    std::move(done)(model.status());
+    return;
+  }
+  if (absl::Status valid = ValidateInferRequest((*model)->config(), *request); !valid.ok()) {
+    std::move(done)(std::move(valid));
+    return;
+  }
+  // The handle rides along with the callback so the version outlives the request.
+  const ModelHandle& handle = *model;
+  handle->Enqueue(std::move(request), [handle, done = std::move(done)](InferResult result) mutable {
+    std::move(done)(std::move(result));
+  });
+}
+
+}  // namespace tensord
