@@ -14,6 +14,7 @@
 #include "core/server.h"
 #include "frontend/access_log.h"
 #include "frontend/grpc/grpc_server.h"
+#include "frontend/http/connection_limits.h"
 #include "frontend/http/http_server.h"
 #include "frontend/log_format.h"
 #include "metrics/metrics_server.h"
@@ -35,6 +36,7 @@ struct Flags {
   double http_max_body_mb = 64;
   double http_read_timeout_s = 30;
   double http_idle_timeout_s = 60;
+  int http_max_connections = 0;  // set from the fd limit before parsing
   double grpc_max_message_mb = 64;
   int parallel_workers = 0;
   int intra_op_threads = 0;
@@ -129,10 +131,13 @@ int Serve(const Flags& flags) {
       std::chrono::milliseconds(static_cast<int64_t>(flags.http_read_timeout_s * 1000));
   http_options.idle_timeout =
       std::chrono::milliseconds(static_cast<int64_t>(flags.http_idle_timeout_s * 1000));
+  http_options.max_connections = static_cast<size_t>(flags.http_max_connections);
   absl::StatusOr<std::unique_ptr<tensord::http::HttpServer>> http =
       tensord::http::HttpServer::Start(**server, http_options);
   if (!http.ok()) return Fail(std::string(http.status().message()));
   spdlog::info("serving HTTP on {}:{}", flags.host, (*http)->port());
+  spdlog::info("HTTP accepts at most {} connections (--http-max-connections)",
+               flags.http_max_connections);
 
   tensord::grpc::GrpcOptions grpc_options;
   grpc_options.host = flags.host;
@@ -237,6 +242,13 @@ int main(int argc, char** argv) {
       ->add_option("--http-idle-timeout-s", flags.http_idle_timeout_s,
                    "keep-alive connections idle this long are closed")
       ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  flags.http_max_connections = static_cast<int>(tensord::http::DefaultMaxConnections());
+  serve
+      ->add_option("--http-max-connections", flags.http_max_connections,
+                   "open HTTP connections at most; more clients get 503 and are closed (default: "
+                   "min(10000, (soft RLIMIT_NOFILE - 128) / 2))")
+      ->check(CLI::Range(1, 1'000'000))
       ->capture_default_str();
   serve
       ->add_option("--http-max-body-mb", flags.http_max_body_mb,

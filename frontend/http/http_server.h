@@ -32,6 +32,14 @@ struct HttpOptions {
   std::chrono::milliseconds idle_timeout{60'000};  // keep-alive connections idle this long close
   // Stop: how long requests being answered get to finish before their connections close.
   std::chrono::milliseconds drain_timeout{10'000};
+  // Open connections at most; a client over it gets 503 and is closed at once. 0: the
+  // default, DefaultMaxConnections() in frontend/http/connection_limits.h (under the
+  // process's fd limit). Running out of descriptors anyway also refuses (503) rather than
+  // leaving clients unanswered.
+  size_t max_connections = 0;
+  // Names the server in log lines ("http: ...") and in bind errors of servers other than
+  // the REST one ("cannot listen on HOST:PORT for metrics: ...").
+  std::string name = "http";
 };
 
 class HttpServer {
