@@ -19,7 +19,8 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Create(Options options,
   absl::StatusOr<std::unique_ptr<ModelRepository>> repository =
       ModelRepository::Open({.root = options.model_repository,
                              .default_instance_count = options.default_instance_count,
-                             .default_intra_op_threads = options.default_intra_op_threads},
+                             .default_intra_op_threads = options.default_intra_op_threads,
+                             .max_instances_per_model = options.max_instances_per_model},
                             registry);
   if (!repository.ok()) return repository.status();
   ModelRepository& repo = **repository;

@@ -52,6 +52,9 @@ class Server {
     bool strict_readiness = false;
     int default_instance_count = 0;    // 0: one instance per model version
     int default_intra_op_threads = 0;  // 0: share the usable cores between instances
+    // The most instances one model version may ask for (0: 4 per usable CPU, at least 16);
+    // ModelRepository::Options::max_instances_per_model.
+    int max_instances_per_model = 0;
     // Extensions the frontends implement, reported by ServerMetadata.
     std::vector<std::string> extensions;
   };

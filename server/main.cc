@@ -40,6 +40,7 @@ struct Flags {
   double grpc_max_message_mb = 64;
   int parallel_workers = 0;
   int intra_op_threads = 0;
+  int max_instances_per_model = 0;
   bool strict_readiness = false;
   std::string model_control_mode = "none";
   std::vector<std::string> load_models;
@@ -95,6 +96,7 @@ int Serve(const Flags& flags) {
   options.strict_readiness = flags.strict_readiness;
   options.default_instance_count = flags.parallel_workers;
   options.default_intra_op_threads = flags.intra_op_threads;
+  options.max_instances_per_model = flags.max_instances_per_model;
   if (flags.model_control_mode == "poll") {
     options.model_control_mode = tensord::ModelControlMode::kPoll;
   } else if (flags.model_control_mode == "explicit") {
@@ -259,6 +261,12 @@ int main(int argc, char** argv) {
       ->add_option("--parallel-workers", flags.parallel_workers,
                    "instances per model when its config does not say (0: 1)")
       ->check(CLI::Range(0, 256))
+      ->capture_default_str();
+  serve
+      ->add_option("--max-instances-per-model", flags.max_instances_per_model,
+                   "most instances a model's config or a load request may ask for "
+                   "(0: 4 per usable CPU, at least 16)")
+      ->check(CLI::Range(0, 100000))
       ->capture_default_str();
   serve
       ->add_option("--intra-op-threads", flags.intra_op_threads,
