@@ -5,7 +5,7 @@ request's `timeout`) 504 / DEADLINE_EXCEEDED, and `priority` decides who runs fi
 No sleeps decide anything: requests are held in the queue by the "wait" batching policy with
 a delay far longer than any test (a lone request waits for company that never comes), the
 test waits until the server's pending gauge shows them queued, and releases them by filling a
-batch or unloading the model.
+batch or by their own timeout (held_requests.py).
 """
 
 import re
@@ -13,34 +13,25 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import grpc
-import numpy as np
 import pytest
 import requests
 
 from grpc_helpers import generate_stubs, grpc_address
+from held_requests import (HOLD_US, WIDTH, check_grpc_rows, check_rest_rows, grpc_error,
+                           grpc_request, held_config, rest_infer, rows, sample, wait_pending)
 from make_test_repository import write_probe_triton
-from oip_client import TIMEOUT_S, error_message, infer, outputs_by_name, tensor
-
-WIDTH = 2
-HOLD_US = 60_000_000  # the batching delay: longer than any test, so nothing leaves by it
-METRICS_LINE = re.compile(r"serving metrics on (\S+):(\d+)")
-
-
-def held_config(max_batch_size, queue_policy=""):
-    return (f"dynamic_batching {{\n  max_queue_delay_microseconds: {HOLD_US}\n{queue_policy}}}\n"
-            'parameters [{ key: "batching_policy" value: { string_value: "wait" } }]\n')
-
+from oip_client import TIMEOUT_S, error_message, tensor
 
 @pytest.fixture(scope="module")
 def repository(tmp_path_factory):
     root = str(tmp_path_factory.mktemp("queue_policy"))
     # held: batches of 4 rows leave only when full. bounded: also a queue of 2 requests.
     # timed: also a default timeout of 300 ms.
-    write_probe_triton(root, "held", 4, held_config(4))
+    write_probe_triton(root, "held", 4, held_config())
     write_probe_triton(root, "bounded", 4, held_config(
-        4, "  default_queue_policy { max_queue_size: 2 }\n"))
+        "  default_queue_policy { max_queue_size: 2 }\n"))
     write_probe_triton(root, "timed", 4, held_config(
-        4, "  default_queue_policy { default_timeout_microseconds: 300000 }\n"))
+        "  default_queue_policy { default_timeout_microseconds: 300000 }\n"))
     return root
 
 
@@ -60,84 +51,6 @@ def stub(pb, server):
     _, pb_grpc = pb
     with grpc.insecure_channel(grpc_address(server)) as channel:
         yield pb_grpc.GRPCInferenceServiceStub(channel)
-
-
-def metrics_port(server):
-    """The port of the "serving metrics on" line, which follows the HTTP one."""
-    wait_until(lambda: METRICS_LINE.search(server.log()), "the 'serving metrics on' line")
-    return METRICS_LINE.search(server.log()).group(2)
-
-
-def metrics(server):
-    """{sample name with labels: value} from the server's Prometheus endpoint."""
-    response = requests.get(f"http://127.0.0.1:{metrics_port(server)}/metrics",
-                            timeout=TIMEOUT_S)
-    assert response.status_code == 200, response.text
-    return {name: float(value) for name, value in
-            (line.rsplit(" ", 1) for line in response.text.splitlines()
-             if line and not line.startswith("#"))}
-
-
-def sample(server, family, model, **labels):
-    extra = "".join(f',{k}="{v}"' for k, v in labels.items())
-    return metrics(server)[f'{family}{{model="{model}",version="1"{extra}}}']
-
-
-def wait_until(predicate, what, timeout=30):
-    """Polls an observable state (never a fixed sleep); fails after `timeout` s."""
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.02)
-
-
-def wait_pending(server, model, count):
-    wait_until(lambda: sample(server, "tensord_pending_requests", model) == count,
-               f"{count} requests queued for {model}")
-
-
-def rows(first, count):
-    return [[first + r * WIDTH + c for c in range(WIDTH)] for r in range(count)]
-
-
-# ---- one request, either protocol: (status, body) ----
-
-def rest_infer(server, model, count, first=0.0, **parameters):
-    body = {"parameters": parameters} if parameters else {}
-    response = infer(server.url, model, [tensor("x", "FP32", [count, WIDTH], rows(first, count))],
-                     **body)
-    return response
-
-
-def grpc_request(pb, model, count, first=0.0, **parameters):
-    pb2, _ = pb
-    request = pb2.ModelInferRequest(model_name=model)
-    for key, value in parameters.items():
-        request.parameters[key].int64_param = value
-    request.inputs.add(name="x", datatype="FP32", shape=[count, WIDTH])
-    request.raw_input_contents.append(np.array(rows(first, count), np.float32).tobytes())
-    return request
-
-
-def check_rest_rows(response, first, count, batch):
-    """The request's own rows came back (+1), from a batch of `batch` rows."""
-    outputs = outputs_by_name(response)
-    assert outputs["y"]["data"] == [v + 1 for row in rows(first, count) for v in row]
-    assert outputs["n"]["data"] == [float(batch)] * count
-
-
-def check_grpc_rows(reply, first, count, batch):
-    by_name = {o.name: i for i, o in enumerate(reply.outputs)}
-    y = np.frombuffer(reply.raw_output_contents[by_name["y"]], np.float32)
-    n = np.frombuffer(reply.raw_output_contents[by_name["n"]], np.float32)
-    assert y.tolist() == [v + 1 for row in rows(first, count) for v in row]
-    assert n.tolist() == [float(batch)] * count
-
-
-def grpc_error(call, request):
-    with pytest.raises(grpc.RpcError) as error:
-        call(request, timeout=TIMEOUT_S)
-    return error.value
 
 
 # ---- a full queue: 503 / UNAVAILABLE, counted as rejected ----
