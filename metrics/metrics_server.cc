@@ -1,51 +1,75 @@
 #include "metrics/metrics_server.h"
 
-#include <exception>
+#include <string_view>
 #include <utility>
+#include <vector>
 
 #include "fmt/format.h"
+#include "frontend/http/http_server.h"
+#include "frontend/http/http_server.h"
 #include "metrics/model_metrics.h"
-#include "prometheus/exposer.h"
+#include "prometheus/text_serializer.h"
 
 namespace tensord::metrics {
 namespace {
 
+// The text exposition format's media type (what prometheus-cpp's exposer sent).
+constexpr std::string_view kTextFormat = "text/plain; version=0.0.4; charset=utf-8";
+
 class MetricsServerImpl final : public MetricsServer {
  public:
-  MetricsServerImpl(std::unique_ptr<prometheus::Exposer> exposer,
-                    std::shared_ptr<ModelMetricsCollector> collector)
-      : exposer_(std::move(exposer)), collector_(std::move(collector)) {
-    exposer_->RegisterCollectable(collector_);
-  }
-  uint16_t port() const override {
-    const std::vector<int> ports = exposer_->GetListeningPorts();
-    return ports.empty() ? 0 : static_cast<uint16_t>(ports.front());
-  }
+  explicit MetricsServerImpl(std::unique_ptr<http::HttpServer> http) : http_(std::move(http)) {}
+  uint16_t port() const override { return http_->port(); }
 
  private:
-  std::unique_ptr<prometheus::Exposer> exposer_;  // stops serving before the collector goes
-  std::shared_ptr<ModelMetricsCollector> collector_;
+  std::unique_ptr<http::HttpServer> http_;  // its destructor stops it
 };
+
+http::RestResponse Scrape(const ModelMetricsCollector& collector,
+                          const http::RestRequest& request) {
+  const std::string_view path = request.target.substr(0, request.target.find('?'));
+  if (path != "/metrics") {
+    return http::ErrorResponse(404,
+                               fmt::format("no route for '{}': metrics are at /metrics", path));
+  }
+  if (request.method != "GET") {
+    http::RestResponse response = http::ErrorResponse(
+        405, fmt::format("method {} is not allowed for '/metrics' (allowed: GET)", request.method));
+    response.allow = "GET";
+    return response;
+  }
+  return {.status = 200,
+          .body = prometheus::TextSerializer().Serialize(collector.Collect()),
+          .content_type = kTextFormat};
+}
 
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<MetricsServer>> MetricsServer::Start(InferenceService& service,
                                                                     MetricsOptions options) {
-  const bool ipv6 = options.host.find(':') != std::string::npos;
-  const std::string address = ipv6 ? fmt::format("[{}]:{}", options.host, options.port)
-                                   : fmt::format("{}:{}", options.host, options.port);
   auto collector = std::make_shared<ModelMetricsCollector>([&service] {
     absl::StatusOr<std::vector<ModelStats>> stats = service.GetModelStats("", "");
     return stats.ok() ? *std::move(stats) : std::vector<ModelStats>{};
   });
-  try {
-    // prometheus-cpp (civetweb) reports a failed bind by throwing: caught at this edge.
-    auto exposer = std::make_unique<prometheus::Exposer>(address, /*num_threads=*/1);
-    return std::make_unique<MetricsServerImpl>(std::move(exposer), std::move(collector));
-  } catch (const std::exception& e) {
-    return absl::UnavailableError(
-        fmt::format("cannot listen on {} for metrics: {}", address, e.what()));
-  }
+  http::RequestHandler handler = [collector](const http::RestRequest& request,
+                                             const http::RestHandler::Post&,
+                                             http::RestHandler::Reply reply) {
+    std::move(reply)(Scrape(*collector, request));
+  };
+  http::HttpOptions http_options;
+  http_options.host = options.host;
+  http_options.port = options.port;
+  http_options.io_threads = 1;
+  http_options.max_body_bytes = 64 * 1024;  // a scrape has no body
+  http_options.read_timeout = options.read_timeout;
+  http_options.idle_timeout = options.idle_timeout;
+  http_options.drain_timeout = std::chrono::seconds(1);
+  http_options.max_connections = options.max_connections;
+  http_options.name = "metrics";
+  absl::StatusOr<std::unique_ptr<http::HttpServer>> http =
+      http::StartHttpServer(std::move(handler), std::move(http_options));
+  if (!http.ok()) return http.status();
+  return std::make_unique<MetricsServerImpl>(*std::move(http));
 }
 
 }  // namespace tensord::metrics

@@ -1,14 +1,19 @@
 // The Prometheus endpoint: text exposition at http://HOST:PORT/metrics on a port of its
-// own (Triton's --metrics-port, default 8002), served by prometheus-cpp's pull exposer.
+// own (Triton's --metrics-port, default 8002), served by the same HTTP machinery as the
+// REST frontend (frontend/http: async I/O, read and idle timeouts, a connection limit), so
+// that idle or slow connections cost nothing and cannot hold scrapes up.
 //
 //   absl::StatusOr<std::unique_ptr<MetricsServer>> metrics =
 //       MetricsServer::Start(service, {.host = "0.0.0.0", .port = 8002});   // 0: any free port
 //   (*metrics)->port();
 //
-// Metric names: metrics/model_metrics.h. Scrapes read the schedulers' counters; the
-// request path does no metrics work of its own.
+// GET /metrics answers the text format (prometheus::TextSerializer); any other path is 404,
+// any other method 405. Metric names: metrics/model_metrics.h. Scrapes read the
+// schedulers' counters on the metrics I/O thread; the request path does no metrics work.
 #pragma once
 
+#include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -21,6 +26,12 @@ namespace tensord::metrics {
 struct MetricsOptions {
   std::string host = "0.0.0.0";
   uint16_t port = 8002;
+  // Scrapers keep one connection each; more clients than this get 503 at once.
+  size_t max_connections = 64;
+  // A started scrape request must arrive within this; idle keep-alive connections close
+  // after idle_timeout.
+  std::chrono::milliseconds read_timeout{10'000};
+  std::chrono::milliseconds idle_timeout{60'000};
 };
 
 class MetricsServer {

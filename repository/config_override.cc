@@ -1,11 +1,17 @@
 #include "repository/config_override.h"
 
+#include <limits>
 #include <optional>
 #include <string>
 
+#include "core/status_util.h"
 #include "fmt/format.h"
 #include "nlohmann/json.hpp"
 #include "repository/config_pbtxt.h"
+#include "repository/instance_limit.h"
+#include "repository/nesting_depth.h"
+#include "repository/path_containment.h"
+#include "scheduler/duration.h"
 
 namespace tensord {
 namespace {
@@ -24,10 +30,29 @@ absl::StatusOr<double> NonNegative(const nlohmann::json& value, std::string_view
   return value.get<double>();
 }
 
+// parallel_workers: a whole number of instances within the server's limit.
+absl::StatusOr<int> Workers(const nlohmann::json& value, int max_instances) {
+  absl::StatusOr<double> workers = NonNegative(value, "parallel_workers");
+  if (!workers.ok()) return workers.status();
+  if (!value.is_number_integer()) {
+    return Invalid(fmt::format("parallel_workers must be a whole number, got {}", value.dump()));
+  }
+  // NonNegative refused negative values, so the count reads as unsigned.
+  const uint64_t count = value.get<uint64_t>();
+  if (absl::Status s = CheckInstanceCount(count, max_instances, kSource, "parallel_workers");
+      !s.ok()) {
+    return s;
+  }
+  return static_cast<int>(count);
+}
+
 }  // namespace
 
 absl::StatusOr<ModelConfig> ApplyConfigOverride(const ModelConfig& base, std::string_view json,
-                                                std::string_view model_name) {
+                                                std::string_view model_name,
+                                                const ConfigOverrideOptions& options) {
+  // Before nlohmann: dump() below recurses once per level (100,000 levels crashed the server).
+  if (absl::Status s = CheckNestingDepth(json, Syntax::kJson, kSource); !s.ok()) return s;
   nlohmann::json doc = nlohmann::json::parse(json, nullptr, /*allow_exceptions=*/false);
   if (doc.is_discarded()) return Invalid("not valid JSON");
   if (!doc.is_object()) return Invalid(fmt::format("must be a JSON object, got {}", doc.dump()));
@@ -43,14 +68,18 @@ absl::StatusOr<ModelConfig> ApplyConfigOverride(const ModelConfig& base, std::st
   // MLServer's names first; what is left must be Triton's.
   std::optional<double> max_batch_time;
   if (auto it = doc.find("parallel_workers"); it != doc.end()) {
-    absl::StatusOr<double> workers = NonNegative(*it, "parallel_workers");
+    absl::StatusOr<int> workers = Workers(*it, options.max_instances);
     if (!workers.ok()) return workers.status();
-    config.instance_count = static_cast<int>(*workers);
+    config.instance_count = *workers;
     doc.erase(it);
   }
   if (auto it = doc.find("max_batch_time"); it != doc.end()) {
     absl::StatusOr<double> seconds = NonNegative(*it, "max_batch_time");
     if (!seconds.ok()) return seconds.status();
+    if (absl::Status s = scheduler::BatchDelayFromSeconds(*seconds, "max_batch_time").status();
+        !s.ok()) {
+      return Annotate(s, kSource);
+    }
     max_batch_time = *seconds;
     doc.erase(it);
   }
@@ -63,6 +92,22 @@ absl::StatusOr<ModelConfig> ApplyConfigOverride(const ModelConfig& base, std::st
 
   absl::StatusOr<ModelConfig> given = ParseTritonConfigJson(doc.dump(), kSource);
   if (!given.ok()) return given.status();
+  // Checked on what the parser produced, so that no spelling of the key slips through.
+  for (const auto& [key, value] : given->parameters) {
+    if (IsPathParameter(key)) {
+      return Invalid(fmt::format(
+          "parameter '{}' names a file on the server and cannot be set by a load request; set "
+          "it in the model's config file",
+          key));
+    }
+  }
+  if (doc.contains("instance_group")) {
+    if (absl::Status s = CheckInstanceCount(static_cast<uint64_t>(given->instance_count),
+                                            options.max_instances, kSource, "instance_group count");
+        !s.ok()) {
+      return s;
+    }
+  }
   if (doc.contains("max_batch_size")) config.max_batch_size = given->max_batch_size;
   if (doc.contains("input")) config.inputs = given->inputs;
   if (doc.contains("output")) config.outputs = given->outputs;
@@ -75,7 +120,7 @@ absl::StatusOr<ModelConfig> ApplyConfigOverride(const ModelConfig& base, std::st
     if (*max_batch_time > 0) {
       if (!config.batching.has_value()) config.batching.emplace();
       config.batching->max_queue_delay =
-          std::chrono::microseconds(static_cast<int64_t>(*max_batch_time * 1e6));
+          *scheduler::BatchDelayFromSeconds(*max_batch_time, "max_batch_time");
     } else {
       config.batching.reset();
     }

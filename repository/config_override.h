@@ -14,9 +14,15 @@
 //
 // Fields that decide which files are loaded (version_policy, platform, backend,
 // default_model_filename) cannot be overridden: the folder was already planned with them.
+// Nor can parameters that name files on the server (repository/path_containment.h:
+// optimized_model_path): a load request must not choose where the server writes.
+// Limits (issue 10): the JSON may nest at most kMaxNestingDepth levels
+// (repository/nesting_depth.h); instance counts at most options.max_instances; batching delays
+// at most 60 s (scheduler/duration.h).
 // Errors are InvalidArgument starting "config override: " and naming the field.
 #pragma once
 
+#include <limits>
 #include <string_view>
 
 #include "absl/status/statusor.h"
@@ -24,7 +30,14 @@
 
 namespace tensord {
 
+struct ConfigOverrideOptions {
+  // The most instances the override may ask for (ModelRepository::Options::
+  // max_instances_per_model, the server's --max-instances-per-model).
+  int max_instances = std::numeric_limits<int>::max();
+};
+
 absl::StatusOr<ModelConfig> ApplyConfigOverride(const ModelConfig& base, std::string_view json,
-                                                std::string_view model_name);
+                                                std::string_view model_name,
+                                                const ConfigOverrideOptions& options = {});
 
 }  // namespace tensord

@@ -4,11 +4,16 @@
 #include <google/protobuf/text_format.h>
 #include <google/protobuf/util/json_util.h>
 
+#include <limits>
 #include <set>
 #include <string>
 
+#include "core/status_util.h"
 #include "fmt/format.h"
 #include "model_config.pb.h"
+#include "repository/nesting_depth.h"
+#include "repository/path_containment.h"
+#include "scheduler/duration.h"
 #include "spdlog/spdlog.h"
 
 namespace tensord {
@@ -91,6 +96,12 @@ class Converter {
       config.parameters[key] = value.string_value();
     }
     config.model_file = proto.default_model_filename();
+    // A file name inside each version folder; "../../other/1/model.onnx" or an absolute path
+    // would load a file from outside the model's folder.
+    if (absl::Status s = CheckInsideModelFolder("default_model_filename", config.model_file);
+        !s.ok()) {
+      return Annotate(s, source_);
+    }
     if (proto.has_version_policy()) {
       absl::StatusOr<VersionPolicy> policy = ConvertVersionPolicy(proto.version_policy());
       if (!policy.ok()) return policy.status();
@@ -197,7 +208,9 @@ class Converter {
 
   absl::Status ConvertInstanceGroups(const inference::ModelConfig& proto,
                                      ModelConfig& config) const {
-    int total = 0;
+    // int64: two groups of INT_MAX each must not wrap (they once made one instance). The
+    // server's --max-instances-per-model is checked at load; this only keeps the int.
+    int64_t total = 0;
     for (int i = 0; i < proto.instance_group_size(); ++i) {
       const inference::ModelInstanceGroup& group = proto.instance_group(i);
       if (group.count() < 0) {
@@ -212,7 +225,13 @@ class Converter {
       }
       total += count;
     }
-    config.instance_count = total;
+    if (total > std::numeric_limits<int>::max()) {
+      return Invalid(
+          fmt::format("instance_group counts add up to {}, more instances than a model "
+                      "can run (at most {})",
+                      total, std::numeric_limits<int>::max()));
+    }
+    config.instance_count = static_cast<int>(total);
     return absl::OkStatus();
   }
 
@@ -230,11 +249,17 @@ class Converter {
       }
       batching.preferred_batch_sizes.push_back(size);
     }
-    batching.max_queue_delay = std::chrono::microseconds(dynamic.max_queue_delay_microseconds());
+    // uint64 fields: a delay past the limit is refused, a timeout saturates (a huge one is no
+    // timeout); neither may wrap to a negative duration.
+    absl::StatusOr<std::chrono::microseconds> delay = scheduler::BatchDelayFromMicroseconds(
+        dynamic.max_queue_delay_microseconds(), "dynamic_batching: max_queue_delay_microseconds");
+    if (!delay.ok()) return Annotate(delay.status(), source_);
+    batching.max_queue_delay = *delay;
     batching.preserve_ordering = dynamic.preserve_ordering();
     const inference::ModelQueuePolicy& queue = dynamic.default_queue_policy();
     batching.max_queue_size = queue.max_queue_size();
-    batching.default_timeout = std::chrono::microseconds(queue.default_timeout_microseconds());
+    batching.default_timeout =
+        scheduler::SaturatingMicroseconds(queue.default_timeout_microseconds());
     if (queue.timeout_action() == inference::ModelQueuePolicy::DELAY) {
       spdlog::warn(
           "{}: dynamic_batching: timeout_action DELAY is not supported; timed-out "
@@ -286,6 +311,11 @@ class Converter {
 }  // namespace
 
 absl::StatusOr<ModelConfig> ParseTritonConfig(std::string_view text, std::string_view source_path) {
+  // Protobuf 3.21's text parser recurses without a limit (unknown fields included, which it
+  // skips here): 100,000 nested braces crashed it.
+  if (absl::Status s = CheckNestingDepth(text, Syntax::kProtoText, source_path); !s.ok()) {
+    return s;
+  }
   inference::ModelConfig proto;
   ErrorCollector errors(source_path, text);
   google::protobuf::TextFormat::Parser parser;
@@ -301,6 +331,7 @@ absl::StatusOr<ModelConfig> ParseTritonConfig(std::string_view text, std::string
 }
 
 absl::StatusOr<ModelConfig> ParseTritonConfigJson(std::string_view json, std::string_view source) {
+  if (absl::Status s = CheckNestingDepth(json, Syntax::kJson, source); !s.ok()) return s;
   inference::ModelConfig proto;
   google::protobuf::util::JsonParseOptions options;
   options.ignore_unknown_fields = false;

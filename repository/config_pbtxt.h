@@ -19,6 +19,11 @@
 //     config would make most real Triton repositories unusable. Passive groups are skipped.
 //   - data_type TYPE_INVALID (or absent) and empty dims are left for the runtime to complete
 //     from the model file.
+// Limits (issue 10): text nested deeper than kMaxNestingDepth (repository/nesting_depth.h)
+// is refused before protobuf parses it; default_model_filename must stay inside the model's
+// folder (repository/path_containment.h); instance_group counts add up without overflow (the
+// server's --max-instances-per-model is checked at load); max_queue_delay_microseconds is at
+// most 60 s and default_timeout_microseconds saturates (scheduler/duration.h).
 #pragma once
 
 #include <string_view>

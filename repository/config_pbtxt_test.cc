@@ -380,9 +380,90 @@ TEST(ParseTritonConfig, GraphOptimizationLevelBecomesARuntimeParameter) {
   config = Parse(R"pb(
     name: "m"
     optimization { graph { level: 1 } }
-    parameters { key: "graph_optimization_level" value: { string_value: "all" } }
+    parameters {
+      key: "graph_optimization_level"
+      value: { string_value: "all" }
+    }
   )pb");
   EXPECT_EQ(config.parameters["graph_optimization_level"], "all");
+}
+
+}  // namespace
+}  // namespace tensord
+
+namespace tensord {
+namespace {
+
+// Issue 10: config files must not name files outside the model's folder, nest without
+// bound, wrap instance counts or durations.
+TEST(ParseTritonConfig, DefaultModelFilenameStaysInsideTheModelFolder) {
+  EXPECT_EQ(Parse(R"pb(default_model_filename: "net.onnx")pb").model_file, "net.onnx");
+  ExpectError(R"pb(default_model_filename: "/etc/passwd")pb", absl::StatusCode::kInvalidArgument,
+              "models/m/config.pbtxt: default_model_filename '/etc/passwd' is an absolute path; a "
+              "path in a model's config must stay inside the model's folder (relative, without "
+              "'..')");
+  ExpectError(R"pb(default_model_filename: "../../other/1/model.onnx")pb",
+              absl::StatusCode::kInvalidArgument,
+              "models/m/config.pbtxt: default_model_filename '../../other/1/model.onnx' has a "
+              "'..' segment; a path in a model's config must stay inside the model's folder "
+              "(relative, without '..')");
+}
+
+TEST(ParseTritonConfig, DeepNestingIsRefusedBeforeProtobufRecursesIntoIt) {
+  // Unknown fields are skipped, recursively: protobuf 3.21 overflowed its stack on these.
+  std::string deep = "name: \"m\"\n";
+  for (int i = 0; i < 100'000; ++i) deep += "x { ";
+  for (int i = 0; i < 100'000; ++i) deep += "} ";
+  ExpectError(deep, absl::StatusCode::kInvalidArgument,
+              "models/m/config.pbtxt: nested deeper than 64 levels");
+  std::string angle = "name: \"m\"\n";
+  for (int i = 0; i < 100'000; ++i) angle += "y < ";
+  ExpectError(angle, absl::StatusCode::kInvalidArgument,
+              "models/m/config.pbtxt: nested deeper than 64 levels");
+  // Ordinary nesting, comments and braces in strings are fine.
+  EXPECT_EQ(Parse("name: \"{{{{\" # }}}} {{{{\n"
+                  "dynamic_batching { default_queue_policy { max_queue_size: 2 } }")
+                .name,
+            "{{{{");
+}
+
+TEST(ParseTritonConfig, InstanceGroupCountsAddUpWithoutOverflow) {
+  EXPECT_EQ(Parse("instance_group [ { count: 2 }, { count: 3 } ]").instance_count, 5);
+  ExpectError("instance_group [ { count: 2147483647 }, { count: 2147483647 } ]",
+              absl::StatusCode::kInvalidArgument,
+              "models/m/config.pbtxt: instance_group counts add up to 4294967294, more "
+              "instances than a model can run (at most 2147483647)");
+}
+
+TEST(ParseTritonConfig, BatchingDelayIsBoundedAndTimeoutsSaturate) {
+  ExpectError(
+      "max_batch_size: 8 dynamic_batching { max_queue_delay_microseconds: "
+      "18446744073709551615 }",
+      absl::StatusCode::kInvalidArgument,
+      "models/m/config.pbtxt: dynamic_batching: max_queue_delay_microseconds is "
+      "18446744073709551615; a batching delay must be a number from 0 to 60 s "
+      "(60000000 us)");
+  ExpectError("max_batch_size: 8 dynamic_batching { max_queue_delay_microseconds: 60000001 }",
+              absl::StatusCode::kInvalidArgument,
+              "models/m/config.pbtxt: dynamic_batching: max_queue_delay_microseconds is "
+              "60000001; a batching delay must be a number from 0 to 60 s (60000000 us)");
+  EXPECT_EQ(Parse("max_batch_size: 8 dynamic_batching { max_queue_delay_microseconds: 60000000 }")
+                .batching->max_queue_delay,
+            std::chrono::seconds(60));
+  for (std::string_view us : {"9223372036854775807", "18446744073709551615"}) {
+    ModelConfig config =
+        Parse(fmt::format("max_batch_size: 8 dynamic_batching {{ default_queue_policy {{ "
+                          "default_timeout_microseconds: {} }} }}",
+                          us));
+    EXPECT_EQ(config.batching->default_timeout, std::chrono::microseconds::max()) << us;
+  }
+}
+
+TEST(ParseTritonConfigJson, DeepNestingIsRefused) {
+  std::string deep = R"({"name": "m", "x": )" + std::string(100'000, '[');
+  absl::StatusOr<ModelConfig> config = ParseTritonConfigJson(deep, "config override");
+  EXPECT_EQ(config.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(Message(config.status()), "config override: JSON nested deeper than 64 levels");
 }
 
 }  // namespace

@@ -13,6 +13,7 @@
 #include "fmt/format.h"
 #include "repository/config_pbtxt.h"
 #include "repository/model_settings.h"
+#include "repository/path_containment.h"
 #include "repository/version_label.h"
 
 namespace tensord {
@@ -210,6 +211,12 @@ ModelFolderPlan ScanModelFolder(const fs::path& folder, const runtime::RuntimeRe
     return plan;
   }
   plan.config = *std::move(config);
+  // Parameters that name files (optimized_model_path, which ONNX Runtime writes) stay inside
+  // the model's folder; the model file itself is checked by each config format's parser.
+  if (absl::Status inside = CheckPathParameters(plan.config); !inside.ok()) {
+    plan.error = std::string(Message(inside));
+    return plan;
+  }
   if (!plan.config.name.empty()) plan.name = plan.config.name;
   plan.config.name = plan.name;
 

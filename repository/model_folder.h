@@ -7,6 +7,8 @@
 //
 // Rules, in order:
 //   1. Config: config.pbtxt, else model-settings.json, else none (all from the model file).
+//      Paths the config names (the model file, optimized_model_path) must stay inside the
+//      folder (repository/path_containment.h); otherwise the whole model is in error.
 //   2. Name: the config's name if set, else the folder name.
 //   3. Platform: the config's platform/backend resolved by the registry (unknown: error);
 //      else, per version, the registry's platform for the model file's extension.

@@ -149,5 +149,89 @@ TEST_F(ModelFolderTest, SeveralFilesOfThePlatformNoneNamedModelAreAmbiguous) {
       fmt::format("{}: several model files (a.bst, b.ubj); name one in the config", Path("m/1")));
 }
 
+// Issue 10: a model's files resolve inside its own folder. "uri": "/etc/passwd" was opened,
+// and optimized_model_path let a config write anywhere.
+TEST_F(ModelFolderTest, AModelFileOutsideTheFolderIsAModelError) {
+  const std::string outside = Path("outside.fake");
+  Write("outside.fake");
+  Write("abs/model-settings.json", fmt::format(R"({{"parameters": {{"uri": "{}"}}}})", outside));
+  ModelFolderPlan plan = Scan("abs");
+  EXPECT_EQ(plan.error,
+            fmt::format("{}: parameters.uri '{}' is an absolute path; a path in a model's config "
+                        "must stay inside the model's folder (relative, without '..')",
+                        Path("abs/model-settings.json"), outside));
+  EXPECT_TRUE(plan.versions.empty());
+
+  Write("up/model-settings.json", R"({"parameters": {"uri": "../outside.fake"}})");
+  EXPECT_EQ(Scan("up").error,
+            fmt::format("{}: parameters.uri '../outside.fake' has a '..' segment; a path in a "
+                        "model's config must stay inside the model's folder (relative, without "
+                        "'..')",
+                        Path("up/model-settings.json")));
+
+  Write("triton/config.pbtxt", R"pb(default_model_filename: "../../outside.fake")pb");
+  Write("triton/1/model.fake");
+  EXPECT_EQ(Scan("triton").error,
+            fmt::format("{}: default_model_filename '../../outside.fake' has a '..' segment; a "
+                        "path in a model's config must stay inside the model's folder (relative, "
+                        "without '..')",
+                        Path("triton/config.pbtxt")));
+}
+
+TEST_F(ModelFolderTest, ASymlinkPlacedInTheFolderIsStillFollowed) {
+  // The operator's own link (how Triton users share weights): allowed, as in Triton.
+  Write("shared/weights.fake");
+  Write("linked/model-settings.json", R"({"parameters": {"uri": "model.fake"}})");
+  fs::create_symlink(root_ / "shared/weights.fake", root_ / "linked/model.fake");
+  ModelFolderPlan plan = Scan("linked");
+  ASSERT_EQ(plan.error, "");
+  ASSERT_EQ(plan.versions.size(), 1u);
+  EXPECT_EQ(plan.versions[0].error, "");
+  EXPECT_EQ(plan.versions[0].model_path, root_ / "linked/model.fake");
+}
+
+TEST_F(ModelFolderTest, PathParametersMustStayInsideTheFolder) {
+  Write("ok/config.pbtxt", R"pb(
+    parameters {
+      key: "optimized_model_path"
+      value: { string_value: "opt/model.onnx" }
+    })pb");
+  Write("ok/1/model.fake");
+  EXPECT_EQ(Scan("ok").error, "");
+
+  Write("abs/config.pbtxt", R"pb(
+    parameters {
+      key: "optimized_model_path"
+      value: { string_value: "/tmp/x/x.onnx" }
+    })pb");
+  Write("abs/1/model.fake");
+  EXPECT_EQ(Scan("abs").error,
+            fmt::format("{}: parameter 'optimized_model_path' '/tmp/x/x.onnx' is an absolute "
+                        "path; a path in a model's config must stay inside the model's folder "
+                        "(relative, without '..')",
+                        Path("abs/config.pbtxt")));
+
+  Write("up/model-settings.json",
+        R"({"parameters": {"extra": {"optimized_model_path": "../other/1/model.onnx"}}})");
+  Write("up/model.fake");
+  EXPECT_EQ(Scan("up").error,
+            fmt::format("{}: parameter 'optimized_model_path' '../other/1/model.onnx' has a '..' "
+                        "segment; a path in a model's config must stay inside the model's folder "
+                        "(relative, without '..')",
+                        Path("up/model-settings.json")));
+}
+
+TEST_F(ModelFolderTest, ADeeplyNestedConfigIsAModelErrorNotACrash) {
+  Write("deep/model-settings.json",
+        R"({"parameters": {"extra": {"x": )" + std::string(100'000, '[') + "}}}");
+  EXPECT_EQ(Scan("deep").error,
+            fmt::format("{}: JSON nested deeper than 64 levels", Path("deep/model-settings.json")));
+  std::string pbtxt;
+  for (int i = 0; i < 100'000; ++i) pbtxt += "x { ";
+  Write("deep_pbtxt/config.pbtxt", pbtxt);
+  EXPECT_EQ(Scan("deep_pbtxt").error,
+            fmt::format("{}: nested deeper than 64 levels", Path("deep_pbtxt/config.pbtxt")));
+}
+
 }  // namespace
 }  // namespace tensord

@@ -259,5 +259,92 @@ TEST_F(ModelLifecycleTest, ReadyVersionsForStatistics) {
   EXPECT_EQ(repo_->ReadyVersions("c", "").status().code(), absl::StatusCode::kNotFound);
 }
 
+// Issue 10: a load request or a config file asked for 100,000 instances (threads), and an
+// override could make ONNX Runtime write anywhere. Each is refused, and what was serving
+// serves on, unchanged.
+class LimitedRepositoryTest : public ModelLifecycleTest {
+ protected:
+  void SetUp() override {
+    testing::RegisterFakeRuntime(registry_);
+    absl::StatusOr<std::unique_ptr<ModelRepository>> repo =
+        ModelRepository::Open({.root = root_, .max_instances_per_model = 4}, registry_);
+    ASSERT_TRUE(repo.ok()) << repo.status();
+    repo_ = *std::move(repo);
+  }
+};
+
+TEST_F(LimitedRepositoryTest, InstanceCountsPastTheLimitAreRefused) {
+  Write("echo/config.pbtxt", "instance_group { count: 2 }\n");
+  Write("echo/1/model.fake", kEcho);
+  ASSERT_TRUE(repo_->Load("echo").ok());
+  ModelHandle serving = *repo_->Get("echo", "");
+
+  const absl::Status override =
+      repo_->Load("echo", {.config_json = R"({"instance_group": [{"count": 3000}]})"});
+  EXPECT_EQ(override.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(Message(override),
+            "config override: instance_group count asks for 3000 instances; the limit is 4 per "
+            "model (--max-instances-per-model)");
+  const absl::Status workers =
+      repo_->Load("echo", {.config_json = R"({"parallel_workers": 100000})"});
+  EXPECT_EQ(Message(workers),
+            "config override: parallel_workers asks for 100000 instances; the limit is 4 per "
+            "model (--max-instances-per-model)");
+
+  // The same from the config file, on a reload: refused, the old version serves on.
+  Write("echo/config.pbtxt", "instance_group [ { count: 3 }, { count: 2 } ]\n");
+  const absl::Status file = repo_->Load("echo");
+  EXPECT_EQ(file.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(Message(file),
+            fmt::format("failed to load model 'echo': {}: instance_group count asks for 5 "
+                        "instances; the limit is 4 per model (--max-instances-per-model)",
+                        (root_ / "echo/config.pbtxt").string()));
+  EXPECT_EQ(*repo_->Get("echo", ""), serving);
+  EXPECT_EQ(Instances(serving), 2);
+  EXPECT_THAT(IndexRows(), ElementsAre("echo 1 READY"));
+
+  Write("iris/model-settings.json", R"({"parallel_workers": 5, "parameters": {"uri":
+      "model.fake"}})");
+  Write("iris/model.fake", kEcho);
+  EXPECT_EQ(Message(repo_->Load("iris")),
+            fmt::format("failed to load model 'iris': {}: parallel_workers asks for 5 instances; "
+                        "the limit is 4 per model (--max-instances-per-model)",
+                        (root_ / "iris/model-settings.json").string()));
+  EXPECT_EQ(repo_->Get("iris", "").status().code(), absl::StatusCode::kUnavailable);
+}
+
+TEST_F(LimitedRepositoryTest, AnOverrideCannotNameAFileOnTheServer) {
+  Write("echo/1/model.fake", kEcho);
+  ASSERT_TRUE(repo_->Load("echo").ok());
+  ModelHandle serving = *repo_->Get("echo", "");
+  const absl::Status status =
+      repo_->Load("echo", {.config_json = R"({"parameters": {"optimized_model_path":
+      {"string_value": "/tmp/x/x.onnx"}}})"});
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(Message(status),
+            "config override: parameter 'optimized_model_path' names a file on the server and "
+            "cannot be set by a load request; set it in the model's config file");
+  EXPECT_EQ(*repo_->Get("echo", ""), serving);
+  EXPECT_EQ(serving->config().parameters.count("optimized_model_path"), 0u);
+}
+
+TEST_F(LimitedRepositoryTest, TheDefaultInstanceCountMustFitTheLimit) {
+  absl::StatusOr<std::unique_ptr<ModelRepository>> repo = ModelRepository::Open(
+      {.root = root_, .default_instance_count = 5, .max_instances_per_model = 4}, registry_);
+  EXPECT_EQ(repo.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(Message(repo.status()),
+            "--parallel-workers 5 is past the limit of 4 instances per model "
+            "(--max-instances-per-model)");
+}
+
+TEST_F(ModelLifecycleTest, TheDefaultLimitIsFourInstancesPerCpuAndAtLeastSixteen) {
+  Write("echo/config.pbtxt", "instance_group { count: 16 }\n");
+  Write("echo/1/model.fake", kEcho);
+  EXPECT_TRUE(repo_->Load("echo").ok());
+  Write("echo/config.pbtxt", "instance_group { count: 100000 }\n");
+  EXPECT_THAT(Message(repo_->Load("echo")),
+              HasSubstr("instance_group count asks for 100000 instances; the limit is "));
+}
+
 }  // namespace
 }  // namespace tensord

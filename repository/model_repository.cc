@@ -14,6 +14,7 @@
 #include "fmt/format.h"
 #include "repository/config_override.h"
 #include "repository/folder_fingerprint.h"
+#include "repository/instance_limit.h"
 #include "repository/model_folder.h"
 #include "repository/model_name.h"
 #include "repository/servable_loader.h"
@@ -74,6 +75,15 @@ absl::StatusOr<std::unique_ptr<ModelRepository>> ModelRepository::Open(
         fmt::format("model repository '{}' cannot be read: {}", root, std::strerror(errno)));
   }
   ::closedir(dir);
+  if (options.max_instances_per_model <= 0) {
+    options.max_instances_per_model = DefaultMaxInstancesPerModel(UsableCpus());
+  }
+  if (options.default_instance_count > options.max_instances_per_model) {
+    return absl::InvalidArgumentError(
+        fmt::format("--parallel-workers {} is past the limit of {} instances per model "
+                    "(--max-instances-per-model)",
+                    options.default_instance_count, options.max_instances_per_model));
+  }
   return std::unique_ptr<ModelRepository>(new ModelRepository(std::move(options), registry));
 }
 
@@ -130,6 +140,16 @@ absl::Status ModelRepository::LoadPlanned(const ModelFolderPlan& plan, const Mod
                                           const std::string& fingerprint) {
   const std::string& name = plan.name;
   if (!plan.error.empty()) return FailModel(name, plan.error);
+  // A config file asking for more instances than the server allows (a load request's
+  // override was checked by ApplyConfigOverride, with its own field names).
+  if (absl::Status s =
+          CheckInstanceCount(static_cast<uint64_t>(std::max(0, config.instance_count)),
+                             options_.max_instances_per_model,
+                             config.source.empty() ? plan.folder.string() : config.source,
+                             InstanceCountField(config.source));
+      !s.ok()) {
+    return FailModel(name, std::string(Message(s)));
+  }
   versions_.MarkLoading(plan);
 
   const LoadSettings settings{.default_instance_count = options_.default_instance_count,
@@ -191,7 +211,8 @@ absl::Status ModelRepository::Load(std::string_view name, const ModelLoadOptions
   ModelConfig config = plan->config;
   if (!options.config_json.empty()) {
     absl::StatusOr<ModelConfig> overridden =
-        ApplyConfigOverride(plan->config, options.config_json, model);
+        ApplyConfigOverride(plan->config, options.config_json, model,
+                            {.max_instances = options_.max_instances_per_model});
     if (!overridden.ok()) return overridden.status();
     config = *std::move(overridden);
   }

@@ -61,12 +61,17 @@ class ModelRepository {
     int default_instance_count = 0;
     // Threads for each instance when the config does not say (0: share the usable cores).
     int default_intra_op_threads = 0;
+    // The most instances a model version may ask for, from its config or a load request
+    // (0: DefaultMaxInstancesPerModel(UsableCpus()), repository/instance_limit.h). More is
+    // InvalidArgument naming the field, the count and the limit.
+    int max_instances_per_model = 0;
     // The timer every version's scheduler shares (nullptr: each runs its own). Must
     // outlive the repository.
     scheduler::DeadlineTimer* deadline_timer = nullptr;
   };
 
-  // Checks that `root` is a readable folder; loads nothing yet.
+  // Checks that `root` is a readable folder; loads nothing yet. InvalidArgument when
+  // default_instance_count is past max_instances_per_model.
   static absl::StatusOr<std::unique_ptr<ModelRepository>> Open(
       Options options, const runtime::RuntimeRegistry& registry);
   ~ModelRepository();

@@ -1,8 +1,12 @@
 #include "repository/model_repository.h"
 
+#include <grp.h>
 #include <stdlib.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <future>
@@ -74,16 +78,44 @@ TEST_F(ModelRepositoryTest, OpenFailsForAFile) {
                fmt::format("model repository '{}' is not a folder", Path("file")));
 }
 
+// Root reads every folder, and `make test` runs as root: the Open runs in a forked child
+// that first drops to nobody (65534), so the permission check is real either way.
 TEST_F(ModelRepositoryTest, OpenFailsForAnUnreadableFolder) {
-  if (::geteuid() == 0) GTEST_SKIP() << "root reads every folder";
   fs::create_directories(root_ / "locked");
   fs::permissions(root_ / "locked", fs::perms::none);
-  absl::StatusOr<std::unique_ptr<ModelRepository>> repo =
-      ModelRepository::Open({.root = root_ / "locked"}, registry_);
+  // mkdtemp made root_ 0700: let the unprivileged child reach "locked" (not read it).
+  fs::permissions(root_, fs::perms::others_exec, fs::perm_options::add);
+  int pipe_fds[2];
+  ASSERT_EQ(::pipe(pipe_fds), 0);
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    ::close(pipe_fds[0]);
+    std::string report;
+    if (::geteuid() == 0 &&
+        (::setgroups(0, nullptr) != 0 || ::setgid(65534) != 0 || ::setuid(65534) != 0)) {
+      report = fmt::format("cannot drop root privileges: {}", std::strerror(errno));
+    } else {
+      absl::StatusOr<std::unique_ptr<ModelRepository>> repo =
+          ModelRepository::Open({.root = root_ / "locked"}, registry_);
+      report = fmt::format("{} {}", static_cast<int>(repo.status().code()), Message(repo.status()));
+    }
+    const bool written =
+        ::write(pipe_fds[1], report.data(), report.size()) == static_cast<ssize_t>(report.size());
+    ::_exit(written ? 0 : 1);
+  }
+  ::close(pipe_fds[1]);
+  std::string report;
+  char chunk[512];
+  for (ssize_t n; (n = ::read(pipe_fds[0], chunk, sizeof(chunk))) > 0;) report.append(chunk, n);
+  ::close(pipe_fds[0]);
+  int wait_status = 0;
+  ASSERT_EQ(::waitpid(child, &wait_status, 0), child);
   fs::permissions(root_ / "locked", fs::perms::owner_all);
-  ExpectStatus(
-      repo.status(), absl::StatusCode::kInvalidArgument,
-      fmt::format("model repository '{}' cannot be read: Permission denied", Path("locked")));
+  ASSERT_TRUE(WIFEXITED(wait_status) && WEXITSTATUS(wait_status) == 0) << report;
+  EXPECT_EQ(report,
+            fmt::format("{} model repository '{}' cannot be read: Permission denied",
+                        static_cast<int>(absl::StatusCode::kInvalidArgument), Path("locked")));
 }
 
 TEST_F(ModelRepositoryTest, EmptyRepositoryIsReady) {

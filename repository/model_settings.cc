@@ -1,11 +1,16 @@
 #include "repository/model_settings.h"
 
 #include <cmath>
+#include <limits>
 #include <set>
 #include <string>
 
+#include "core/status_util.h"
 #include "fmt/format.h"
 #include "nlohmann/json.hpp"
+#include "repository/nesting_depth.h"
+#include "repository/path_containment.h"
+#include "scheduler/duration.h"
 
 namespace tensord {
 namespace {
@@ -36,6 +41,12 @@ class Converter {
     if (absl::Status s = ReadSeconds(settings, "max_batch_time", max_batch_time); !s.ok()) return s;
     int64_t workers = 0;
     if (absl::Status s = ReadInt(settings, "parallel_workers", workers); !s.ok()) return s;
+    // The server's --max-instances-per-model is checked at load; this only keeps the int.
+    if (workers > std::numeric_limits<int>::max()) {
+      return Invalid("parallel_workers",
+                     fmt::format("{} is more instances than a model can run (at most {})", workers,
+                                 std::numeric_limits<int>::max()));
+    }
     config.instance_count = static_cast<int>(workers);
 
     // MLServer batches only when both are set; its shapes then start with the batch dim.
@@ -43,8 +54,10 @@ class Converter {
     if (batching) {
       config.max_batch_size = max_batch_size;
       BatchingConfig batching_config;
-      batching_config.max_queue_delay =
-          std::chrono::microseconds(static_cast<int64_t>(std::llround(max_batch_time * 1e6)));
+      absl::StatusOr<std::chrono::microseconds> delay =
+          scheduler::BatchDelayFromSeconds(max_batch_time, "max_batch_time");
+      if (!delay.ok()) return Annotate(delay.status(), source_);
+      batching_config.max_queue_delay = *delay;
       config.batching = batching_config;
     }
     if (absl::Status s = ReadTensors(settings, "inputs", batching, config, config.inputs);
@@ -90,7 +103,8 @@ class Converter {
     if (!(out >= 0) || !std::isfinite(out)) {
       return Invalid(key, fmt::format("must be a finite number >= 0, got {}", it->dump()));
     }
-    return absl::OkStatus();
+    // Past the longest batching delay even when batching is off: the value is a mistake.
+    return Annotate(scheduler::BatchDelayFromSeconds(out, key).status(), source_);
   }
 
   absl::Status ReadParameters(const json& settings, ModelConfig& config) const {
@@ -101,6 +115,10 @@ class Converter {
     if (absl::Status s = ReadString(parameters, "uri", "parameters.uri", config.model_file);
         !s.ok()) {
       return s;
+    }
+    // The model file must be inside the model's folder: "uri": "/etc/passwd" was opened.
+    if (absl::Status s = CheckInsideModelFolder("parameters.uri", config.model_file); !s.ok()) {
+      return Annotate(s, source_);
     }
     if (absl::Status s =
             ReadString(parameters, "version", "parameters.version", config.version_label);
@@ -208,6 +226,8 @@ class Converter {
 
 absl::StatusOr<ModelConfig> ParseModelSettings(std::string_view json_text,
                                                std::string_view source_path) {
+  // Bounded before nlohmann sees it: parameters.extra values are dump()ed, recursively.
+  if (absl::Status s = CheckNestingDepth(json_text, Syntax::kJson, source_path); !s.ok()) return s;
   // nlohmann reports syntax errors as exceptions; they stop here.
   json settings;
   try {

@@ -21,6 +21,10 @@
 //     kept whole.
 //   - parameters.extra values become strings: strings as they are, anything else as JSON text.
 //   - parallel_workers sets the instance count (0: the server default).
+// Limits (issue 10): JSON nested deeper than kMaxNestingDepth (repository/nesting_depth.h)
+// is refused before it is parsed; parameters.uri must stay inside the model's folder
+// (repository/path_containment.h); max_batch_time is at most 60 s (scheduler/duration.h);
+// the server's --max-instances-per-model applies to parallel_workers at load.
 #pragma once
 
 #include <string_view>

@@ -1,6 +1,7 @@
 #include "repository/model_settings.h"
 
 #include "core/status_util.h"
+#include "fmt/format.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -174,6 +175,49 @@ TEST(ParseModelSettings, TensorErrors) {
               kInvalid,
               "models/m/model-settings.json: inputs[0].shape: the first dimension is the batch "
               "dimension when batching is on (max_batch_size 8) and must be -1, got 1");
+}
+
+// Issue 10: "uri": "/etc/passwd" was opened and parsed; parameters.extra nested 100,000 deep
+// crashed the server at start; counts and delays wrapped.
+TEST(ParseModelSettings, UriStaysInsideTheModelFolder) {
+  EXPECT_EQ(Parse(R"({"parameters": {"uri": "./model.json"}})").model_file, "./model.json");
+  EXPECT_EQ(Parse(R"({"parameters": {"uri": "sub/model.onnx"}})").model_file, "sub/model.onnx");
+  const auto kInvalid = absl::StatusCode::kInvalidArgument;
+  ExpectError(R"({"parameters": {"uri": "/etc/passwd"}})", kInvalid,
+              "models/m/model-settings.json: parameters.uri '/etc/passwd' is an absolute path; a "
+              "path in a model's config must stay inside the model's folder (relative, without "
+              "'..')");
+  ExpectError(R"({"parameters": {"uri": "../other/model.onnx"}})", kInvalid,
+              "models/m/model-settings.json: parameters.uri '../other/model.onnx' has a '..' "
+              "segment; a path in a model's config must stay inside the model's folder "
+              "(relative, without '..')");
+}
+
+TEST(ParseModelSettings, DeepNestingIsRefusedBeforeParsing) {
+  const std::string deep = R"({"parameters": {"extra": {"x": )" + std::string(100'000, '[') +
+                           std::string(100'000, ']') + "}}}";
+  ExpectError(deep, absl::StatusCode::kInvalidArgument,
+              "models/m/model-settings.json: JSON nested deeper than 64 levels");
+  // Nesting that is not deep still becomes JSON text.
+  EXPECT_EQ(Parse(R"({"parameters": {"extra": {"x": [[1]]}}})").parameters.at("x"), "[[1]]");
+}
+
+TEST(ParseModelSettings, WorkersAndBatchTimeAreBounded) {
+  const auto kInvalid = absl::StatusCode::kInvalidArgument;
+  ExpectError(R"({"parallel_workers": 4294967297})", kInvalid,
+              "models/m/model-settings.json: parallel_workers: 4294967297 is more instances than "
+              "a model can run (at most 2147483647)");
+  for (std::string_view seconds : {"1e12", "1e300", "60.5"}) {
+    absl::StatusOr<ModelConfig> config = ParseModelSettings(
+        fmt::format(R"({{"max_batch_size": 8, "max_batch_time": {}}})", seconds), kSource);
+    EXPECT_EQ(config.status().code(), kInvalid) << seconds;
+    EXPECT_THAT(Message(config.status()),
+                HasSubstr("models/m/model-settings.json: max_batch_time is "));
+    EXPECT_THAT(Message(config.status()),
+                HasSubstr("a batching delay must be a number from 0 to 60 s (60000000 us)"));
+  }
+  EXPECT_EQ(Parse(R"({"max_batch_size": 8, "max_batch_time": 60})").batching->max_queue_delay,
+            std::chrono::seconds(60));
 }
 
 }  // namespace

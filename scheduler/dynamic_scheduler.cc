@@ -4,6 +4,7 @@
 
 #include "fmt/format.h"
 #include "scheduler/batch.h"
+#include "scheduler/duration.h"
 #include "scheduler/request_policy.h"
 
 namespace tensord::scheduler {
@@ -51,7 +52,8 @@ void DynamicScheduler::Enqueue(std::unique_ptr<InferRequest>&& request, InferCal
   if (former_.options().batching) {
     pending.batch_key = BatchKey(*pending.request, OutputNames(config_, *pending.request));
   }
-  if (policy->timeout.count() > 0) pending.deadline = now + policy->timeout;
+  // Saturates: a timeout too long for the clock is no timeout, never a deadline in the past.
+  pending.deadline = DeadlineAfter(now, policy->timeout);
   const Clock::TimePoint deadline = pending.deadline;
 
   absl::Status refused;

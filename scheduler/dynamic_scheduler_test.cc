@@ -2,6 +2,7 @@
 // queue policy, cancellation, ordering and statistics, with no sleeps.
 #include "scheduler/dynamic_scheduler.h"
 
+#include <limits>
 #include <thread>
 
 #include "core/status_util.h"
@@ -297,6 +298,31 @@ TEST_F(DynamicSchedulerTest, PreserveOrderingReleasesResponsesInArrivalOrder) {
   gate_.Open();
   results_.WaitFor(2);
   EXPECT_THAT(Tags(results_.Take()), ElementsAre("first", "second"));
+}
+
+// Issue 10: a timeout of INT64_MAX microseconds overflowed the deadline (signed overflow; in
+// release it wrapped into the past and the request was answered "timed out" at once). A
+// timeout too long for the clock is no timeout.
+TEST_F(DynamicSchedulerTest, AHugeTimeoutSaturatesInsteadOfExpiringAtOnce) {
+  BatchingConfig batching = Delay(0);
+  batching.default_timeout = microseconds::max();  // the model's default, as huge
+  Start(FakeModel::Config(8, batching));
+  HoldExecutions();
+  Enqueue(MakeRequest("blocker", 1, 2));
+  gate_.WaitEntered(1);
+  auto patient = MakeRequest("patient", 1, 2);
+  patient->parameters["timeout"] = std::numeric_limits<int64_t>::max();
+  Enqueue(std::move(patient));
+  Enqueue(MakeRequest("default", 1, 2));
+  clock_.Advance(std::chrono::hours(24 * 365));
+  gate_.Open();
+  results_.WaitFor(3);
+  std::vector<Collector::Result> results = results_.Take();
+  ASSERT_EQ(results.size(), 3u);
+  for (const Collector::Result& result : results) {
+    EXPECT_TRUE(result.result.ok()) << result.tag << ": " << result.result.status();
+  }
+  EXPECT_EQ(scheduler_->Stats().timeout_count, 0u);
 }
 
 TEST_F(DynamicSchedulerTest, UrgentRequestsOvertakeDefaultOnes) {

@@ -13,6 +13,7 @@
 #include "CLI/CLI.hpp"
 #include "frontend/access_log.h"
 #include "frontend/grpc/grpc_server.h"
+#include "frontend/http/connection_limits.h"
 #include "frontend/http/http_server.h"
 #include "frontend/log_format.h"
 #include "metrics/metrics_server.h"
@@ -35,9 +36,11 @@ struct Flags {
   double http_max_body_mb = 64;
   double http_read_timeout_s = 30;
   double http_idle_timeout_s = 60;
+  int http_max_connections = 0;  // set from the fd limit before parsing
   double grpc_max_message_mb = 64;
   int parallel_workers = 0;
   int intra_op_threads = 0;
+  int max_instances_per_model = 0;
   bool strict_readiness = false;
   std::string model_control_mode = "none";
   std::vector<std::string> load_models;
@@ -92,6 +95,7 @@ int Serve(const Flags& flags) {
   options.strict_readiness = flags.strict_readiness;
   options.default_instance_count = flags.parallel_workers;
   options.default_intra_op_threads = flags.intra_op_threads;
+  options.max_instances_per_model = flags.max_instances_per_model;
   if (flags.model_control_mode == "poll") {
     options.model_control_mode = tensord::ModelControlMode::kPoll;
   } else if (flags.model_control_mode == "explicit") {
@@ -128,11 +132,14 @@ int Serve(const Flags& flags) {
       std::chrono::milliseconds(static_cast<int64_t>(flags.http_read_timeout_s * 1000));
   http_options.idle_timeout =
       std::chrono::milliseconds(static_cast<int64_t>(flags.http_idle_timeout_s * 1000));
+  http_options.max_connections = static_cast<size_t>(flags.http_max_connections);
   http_options.access_log = access_log.get();
   absl::StatusOr<std::unique_ptr<tensord::http::HttpServer>> http =
       tensord::http::HttpServer::Start(**server, http_options);
   if (!http.ok()) return Fail(std::string(http.status().message()));
   spdlog::info("serving HTTP on {}:{}", flags.host, (*http)->port());
+  spdlog::info("HTTP accepts at most {} connections (--http-max-connections)",
+               flags.http_max_connections);
 
   tensord::grpc::GrpcOptions grpc_options;
   grpc_options.host = flags.host;
@@ -238,6 +245,13 @@ int main(int argc, char** argv) {
                    "keep-alive connections idle this long are closed")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
+  flags.http_max_connections = static_cast<int>(tensord::http::DefaultMaxConnections());
+  serve
+      ->add_option("--http-max-connections", flags.http_max_connections,
+                   "open HTTP connections at most; more clients get 503 and are closed (default: "
+                   "min(10000, (soft RLIMIT_NOFILE - 128) / 2))")
+      ->check(CLI::Range(1, 1'000'000))
+      ->capture_default_str();
   serve
       ->add_option("--http-max-body-mb", flags.http_max_body_mb,
                    "largest request body accepted, in MiB (larger: 413)")
@@ -247,6 +261,12 @@ int main(int argc, char** argv) {
       ->add_option("--parallel-workers", flags.parallel_workers,
                    "instances per model when its config does not say (0: 1)")
       ->check(CLI::Range(0, 256))
+      ->capture_default_str();
+  serve
+      ->add_option("--max-instances-per-model", flags.max_instances_per_model,
+                   "most instances a model's config or a load request may ask for "
+                   "(0: 4 per usable CPU, at least 16)")
+      ->check(CLI::Range(0, 100000))
       ->capture_default_str();
   serve
       ->add_option("--intra-op-threads", flags.intra_op_threads,

@@ -30,6 +30,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Create(Options options,
       ModelRepository::Open({.root = options.model_repository,
                              .default_instance_count = options.default_instance_count,
                              .default_intra_op_threads = options.default_intra_op_threads,
+                             .max_instances_per_model = options.max_instances_per_model,
                              .deadline_timer = timer.get()},
                             registry);
   if (!repository.ok()) return repository.status();

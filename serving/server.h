@@ -54,6 +54,9 @@ class Server final : public InferenceService {
     bool strict_readiness = false;
     int default_instance_count = 0;    // 0: one instance per model version
     int default_intra_op_threads = 0;  // 0: share the usable cores between instances
+    // The most instances one model version may ask for (0: 4 per usable CPU, at least 16);
+    // ModelRepository::Options::max_instances_per_model.
+    int max_instances_per_model = 0;
     // Extensions the frontends implement, reported by Metadata().
     std::vector<std::string> extensions;
     // Threads of the load executor: loads of that many models may run at once.

@@ -91,7 +91,18 @@ TEST(RequestFromProto, RawBytesTensor) {
   AppendBytesElement(raw, "");
   message.add_raw_input_contents(
       std::string(reinterpret_cast<const char*>(raw.data()), raw.size()));
-  EXPECT_TRUE(Convert(message).ok());
+  absl::StatusOr<std::unique_ptr<InferRequest>> request =
+      RequestFromProto(std::make_shared<ModelInferRequest>(message));
+  ASSERT_TRUE(request.ok()) << request.status();
+  ASSERT_EQ((*request)->inputs.size(), 1u);
+  const Tensor& s = (*request)->inputs[0];
+  EXPECT_EQ(s.datatype, DataType::kBytes);
+  EXPECT_THAT(s.shape, ElementsAre(2));
+  // The raw form is kept as is: 4-byte little-endian length, then the element's bytes.
+  EXPECT_EQ(s.data.size(), 4u + 2u + 4u);
+  absl::StatusOr<std::vector<std::string_view>> elements = SplitBytesElements(s.data.bytes(), 2);
+  ASSERT_TRUE(elements.ok()) << elements.status();
+  EXPECT_THAT(*elements, ElementsAre("hi", ""));
 }
 
 TEST(RequestFromProto, TypedContentsEveryDatatype) {
@@ -143,8 +154,15 @@ TEST(RequestFromProto, TypedContentsEveryDatatype) {
 TEST(RequestFromProto, Fp16AndBf16RawOnly) {
   ModelInferRequest raw;
   AddInput(raw, "h", "FP16", {2});
-  raw.add_raw_input_contents(std::string(4, '\0'));
-  EXPECT_TRUE(Convert(raw).ok());
+  raw.add_raw_input_contents(std::string("\x00\x3c\x00\xc0", 4));  // 1.0, -2.0 as FP16
+  absl::StatusOr<std::unique_ptr<InferRequest>> request =
+      RequestFromProto(std::make_shared<ModelInferRequest>(raw));
+  ASSERT_TRUE(request.ok()) << request.status();
+  const Tensor& h = (*request)->inputs.at(0);
+  EXPECT_EQ(h.datatype, DataType::kFp16);
+  EXPECT_THAT(h.shape, ElementsAre(2));
+  EXPECT_EQ(h.data.Read<uint16_t>(0), 0x3c00);
+  EXPECT_EQ(h.data.Read<uint16_t>(1), 0xc000);
 
   ModelInferRequest typed;
   AddInput(typed, "h", "BF16", {1})->mutable_contents()->add_fp32_contents(1.0f);
@@ -156,7 +174,14 @@ TEST(RequestFromProto, Fp16AndBf16RawOnly) {
 TEST(RequestFromProto, EmptyTensorNeedsNoContents) {
   ModelInferRequest message;
   AddInput(message, "x", "FP32", {0, 4});
-  EXPECT_TRUE(Convert(message).ok());
+  absl::StatusOr<std::unique_ptr<InferRequest>> request =
+      RequestFromProto(std::make_shared<ModelInferRequest>(message));
+  ASSERT_TRUE(request.ok()) << request.status();
+  const Tensor& x = (*request)->inputs.at(0);
+  EXPECT_EQ(x.name, "x");
+  EXPECT_EQ(x.datatype, DataType::kFp32);
+  EXPECT_THAT(x.shape, ElementsAre(0, 4));
+  EXPECT_EQ(x.data.size(), 0u);
 }
 
 // ---- bad input: each is InvalidArgument with a message naming the problem ----

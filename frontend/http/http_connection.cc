@@ -59,10 +59,18 @@ void ConnectionSet::CloseAll() {
 }
 
 HttpConnection::HttpConnection(tcp::socket&& socket, const ConnectionOptions& options,
-                               RestHandler& handler, ConnectionSet& connections)
-    : stream_(std::move(socket)), options_(options), handler_(handler), connections_(connections) {}
+                               const RequestHandler& handler, ConnectionSet& connections,
+                               ConnectionLimit* limit)
+    : stream_(std::move(socket)),
+      options_(options),
+      handler_(handler),
+      connections_(connections),
+      limit_(limit) {}
 
-HttpConnection::~HttpConnection() { connections_.Remove(this); }
+HttpConnection::~HttpConnection() {
+  connections_.Remove(this);
+  if (limit_ != nullptr) limit_->Release();
+}
 
 void HttpConnection::Start() {
   connections_.Add(this);
@@ -188,9 +196,8 @@ void HttpConnection::Dispatch() {
   RestHandler::Post post = [executor = stream_.get_executor()](absl::AnyInvocable<void() &&> task) {
     asio::post(executor, [task = std::move(task)]() mutable { std::move(task)(); });
   };
-  handler_.Handle(rest, post, [self = shared_from_this()](RestResponse response) {
-    self->Send(std::move(response));
-  });
+  handler_(rest, post,
+           [self = shared_from_this()](RestResponse response) { self->Send(std::move(response)); });
 }
 
 void HttpConnection::Send(RestResponse reply) {
@@ -198,7 +205,9 @@ void HttpConnection::Send(RestResponse reply) {
   response_.version(version_ == 10 ? 10 : 11);
   response_.result(static_cast<unsigned>(reply.status));
   if (reply.status == 499) response_.reason("Client Closed Request");
-  if (!reply.body.empty()) {
+  if (!reply.content_type.empty()) {
+    response_.set(bhttp::field::content_type, BeastView(reply.content_type));
+  } else if (!reply.body.empty()) {
     response_.set(bhttp::field::content_type,
                   reply.inference_header_length ? "application/octet-stream" : "application/json");
   }

@@ -1,8 +1,10 @@
-// One HTTP/1.1 connection of the REST frontend: reads requests one after another
-// (keep-alive, pipelining), hands each to the RestHandler and writes its reply.
+// One HTTP/1.1 connection of the REST frontend (or the metrics port): reads requests one
+// after another (keep-alive, pipelining), hands each to the RequestHandler and writes its
+// reply.
 //
+//   if (!limit.TryAcquire()) refuse;   // --http-max-connections; the connection releases
 //   auto connection = std::make_shared<HttpConnection>(std::move(socket), options, handler,
-//                                                      connections);
+//                                                      connections, &limit);
 //   connection->Start();   // on the socket's I/O thread
 //
 // Timeouts: idle_timeout while waiting for the first byte of a request, read_timeout for
@@ -12,6 +14,7 @@
 // after draining what the client still sends (so that it sees the 413, not a reset).
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <memory>
@@ -27,7 +30,7 @@
 #include "boost/beast/http/parser.hpp"
 #include "boost/beast/http/string_body.hpp"
 #include "frontend/http/padded_body.h"
-#include "frontend/http/rest_handler.h"
+#include "frontend/http/request_handler.h"
 
 namespace tensord::http {
 
@@ -52,6 +55,27 @@ class ConnectionSet {
   std::unordered_set<HttpConnection*> connections_ ABSL_GUARDED_BY(mutex_);
 };
 
+// Counts the open connections of one server against its limit. Any thread.
+class ConnectionLimit {
+ public:
+  explicit ConnectionLimit(size_t max) : max_(max) {}
+  // Takes a place; false (and nothing taken) when `max` connections are open.
+  bool TryAcquire() {
+    size_t open = open_.load(std::memory_order_relaxed);
+    do {
+      if (open >= max_) return false;
+    } while (!open_.compare_exchange_weak(open, open + 1, std::memory_order_relaxed));
+    return true;
+  }
+  void Release() { open_.fetch_sub(1, std::memory_order_relaxed); }
+  size_t open() const { return open_.load(std::memory_order_relaxed); }
+  size_t max() const { return max_; }
+
+ private:
+  const size_t max_;
+  std::atomic<size_t> open_{0};
+};
+
 struct ConnectionOptions {
   size_t max_body_bytes = 64u << 20;
   std::chrono::milliseconds read_timeout{30'000};
@@ -60,9 +84,11 @@ struct ConnectionOptions {
 
 class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
  public:
-  // `handler` and `connections` must outlive the connection.
+  // `handler`, `connections` and `limit` must outlive the connection. `limit`, when not
+  // null, holds a place the caller took for this connection: the destructor releases it.
   HttpConnection(boost::asio::ip::tcp::socket&& socket, const ConnectionOptions& options,
-                 RestHandler& handler, ConnectionSet& connections);
+                 const RequestHandler& handler, ConnectionSet& connections,
+                 ConnectionLimit* limit = nullptr);
   ~HttpConnection();
   HttpConnection(const HttpConnection&) = delete;
   HttpConnection& operator=(const HttpConnection&) = delete;
@@ -88,8 +114,9 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
 
   boost::beast::tcp_stream stream_;
   const ConnectionOptions options_;
-  RestHandler& handler_;
+  const RequestHandler& handler_;
   ConnectionSet& connections_;
+  ConnectionLimit* const limit_;
   boost::beast::flat_buffer buffer_;
   std::optional<boost::beast::http::request_parser<PaddedBody>> parser_;
   boost::beast::http::response<boost::beast::http::string_body> response_;

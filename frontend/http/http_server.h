@@ -8,10 +8,12 @@
 //
 // I/O threads never block on inference or on a model load: requests go to
 // InferenceService::InferAsync (or LoadModelAsync) and the callback posts the result back
-// to the connection's I/O thread, which encodes and writes the reply. The pieces: rest_server.{h,cc} (listener, one
-// io_context per I/O thread), http_connection (one keep-alive connection), rest_handler
-// (routes), json_request_codec / json_response_codec / raw_request_codec (wire formats,
-// Triton's binary data extension included), http_status (Status -> HTTP code).
+// to the connection's I/O thread, which encodes and writes the reply.
+//
+// The pieces: rest_server.cc (listener, one io_context per I/O thread, connection limit),
+// http_connection (one keep-alive connection), rest_handler (routes), json_request_codec /
+// json_response_codec / raw_request_codec (wire formats, Triton's binary data extension
+// included); status codes come from frontend/wire_status.h.
 #pragma once
 
 #include <chrono>
@@ -21,6 +23,7 @@
 
 #include "absl/status/statusor.h"
 #include "core/inference_service.h"
+#include "frontend/http/request_handler.h"
 
 namespace tensord {
 class AccessLog;  // frontend/access_log.h
@@ -37,6 +40,14 @@ struct HttpOptions {
   std::chrono::milliseconds idle_timeout{60'000};  // keep-alive connections idle this long close
   // Stop: how long requests being answered get to finish before their connections close.
   std::chrono::milliseconds drain_timeout{10'000};
+  // Open connections at most; a client over it gets 503 and is closed at once. 0: the
+  // default, DefaultMaxConnections() in frontend/http/connection_limits.h (under the
+  // process's fd limit). Running out of descriptors anyway also refuses (503) rather than
+  // leaving clients unanswered.
+  size_t max_connections = 0;
+  // Names the server in log lines ("http: ...") and in bind errors of servers other than
+  // the REST one ("cannot listen on HOST:PORT for metrics: ...").
+  std::string name = "http";
   // One line per inference request (--log-access); null: off. Must outlive the server.
   AccessLog* access_log = nullptr;
 };
@@ -52,5 +63,12 @@ class HttpServer {
   virtual uint16_t port() const = 0;
   virtual void Stop() = 0;
 };
+
+// An HTTP server with the same connection machinery (timeouts, keep-alive, connection
+// limit) over any request handler: the metrics port. The handler is kept by the returned
+// server until it is destroyed; it must answer at once or through `post`, and Stop waits
+// only for connections, not for replies posted from elsewhere.
+absl::StatusOr<std::unique_ptr<HttpServer>> StartHttpServer(RequestHandler handler,
+                                                            HttpOptions options);
 
 }  // namespace tensord::http

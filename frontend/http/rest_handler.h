@@ -43,6 +43,8 @@ struct RestResponse {
   // with Content-Type application/octet-stream instead of application/json.
   std::optional<size_t> inference_header_length;
   std::string_view allow;  // the Allow header of a 405
+  // Overrides the Content-Type above (the metrics page's text format); a static string.
+  std::string_view content_type;
 };
 
 // An error reply: HttpStatusFor(status) (frontend/wire_status.h) and {"error": message}.

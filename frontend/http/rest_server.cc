@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cctype>
+#include <cerrno>
 #include <functional>
 #include <latch>
 #include <optional>
@@ -16,7 +17,10 @@
 #include "boost/asio/post.hpp"
 #include "boost/asio/steady_timer.hpp"
 #include "fmt/format.h"
+#include "frontend/http/connection_limits.h"
 #include "frontend/http/http_connection.h"
+#include "frontend/http/log_throttle.h"
+#include "frontend/http/request_handler.h"
 #include "frontend/http/rest_handler.h"
 #include "spdlog/spdlog.h"
 
@@ -49,17 +53,26 @@ std::string ErrorText(const boost::system::error_code& error) {
   return text;
 }
 
+// A condition that repeats per retry or per client is logged at most this often.
+constexpr std::chrono::seconds kLogInterval{10};
+
 class RestServer final : public HttpServer {
  public:
-  RestServer(InferenceService& service, HttpOptions options)
+  // `inflight` counts the replies `handler` will post later (Stop waits for them).
+  RestServer(RequestHandler handler, std::shared_ptr<InflightCounter> inflight, HttpOptions options)
       : options_(std::move(options)),
-        inflight_(std::make_shared<InflightCounter>()),
-        handler_(service, inflight_, options_.access_log) {}
+        inflight_(std::move(inflight)),
+        handler_(std::move(handler)),
+        limit_(options_.max_connections > 0 ? options_.max_connections : DefaultMaxConnections()) {}
 
   ~RestServer() override { Stop(); }
 
   absl::Status Listen() {
-    const std::string where = fmt::format("{}:{}", options_.host, options_.port);
+    // The REST server's errors name just the address (as they always have); others say
+    // what they are for.
+    const std::string where =
+        fmt::format("{}:{}{}", options_.host, options_.port,
+                    options_.name == "http" ? "" : fmt::format(" for {}", options_.name));
     const int threads = std::max(1, options_.io_threads);
     for (int i = 0; i < threads; ++i) lanes_.push_back(std::make_unique<Lane>());
 
@@ -168,19 +181,63 @@ class RestServer final : public HttpServer {
         executor, [this, &lane](boost::system::error_code error, tcp::socket socket) {
           if (error) {
             if (error == asio::error::operation_aborted || stopped_) return;
-            // Out of file descriptors and the like: wait a little rather than spin.
-            spdlog::warn("http: accept failed: {}", error.message());
-            accept_retry_->expires_after(std::chrono::milliseconds(50));
-            accept_retry_->async_wait([this](boost::system::error_code e) {
-              if (!e && !stopped_) Accept();
-            });
+            OnAcceptError(error);
+            return;
+          }
+          if (!limit_.TryAcquire()) {
+            if (std::optional<uint64_t> skipped = limit_log_.Allow(LogThrottle::Clock::now())) {
+              spdlog::warn(
+                  "{}: connection limit reached ({} open): refusing new connections with 503 "
+                  "until some close{}",
+                  options_.name, limit_.max(), Skipped(*skipped));
+            }
+            boost::system::error_code released;
+            const int fd = socket.release(released);
+            if (!released) {
+              RefuseConnection(fd, fmt::format("too many connections: the server's limit of "
+                                               "{} open connections is reached; try again later",
+                                               limit_.max()));
+            }
+            Accept();
             return;
           }
           auto connection = std::make_shared<HttpConnection>(
-              std::move(socket), connection_options(), handler_, lane.connections);
+              std::move(socket), connection_options(), handler_, lane.connections, &limit_);
           asio::post(lane.context, [connection] { connection->Start(); });
           Accept();
         });
+  }
+
+  // Runs on lane 0. Never spins and never leaves clients waiting in the backlog unanswered
+  // while it can help it; logs each kind of failure at most once per kLogInterval.
+  void OnAcceptError(const boost::system::error_code& error) {
+    const bool out_of_descriptors = error == asio::error::no_descriptors || error.value() == ENFILE;
+    if (out_of_descriptors) {
+      if (std::optional<uint64_t> skipped = fd_log_.Allow(LogThrottle::Clock::now())) {
+        spdlog::warn(
+            "{}: out of file descriptors ({}; {} connections open): refusing new connections "
+            "with 503 until descriptors are free{}",
+            options_.name, error.message(), limit_.open(), Skipped(*skipped));
+      }
+      // The client that could not be accepted is refused through the spare descriptor;
+      // then accept again at once (the next one may fit, or be refused the same way).
+      if (spare_.AcceptAndRefuse(acceptor_->native_handle(),
+                                 "the server is out of file descriptors; try again later")) {
+        Accept();
+        return;
+      }
+    } else if (std::optional<uint64_t> skipped = error_log_.Allow(LogThrottle::Clock::now())) {
+      spdlog::warn("{}: accept failed: {}{}", options_.name, error.message(), Skipped(*skipped));
+    }
+    // No spare descriptor (or another error): wait a little rather than spin.
+    accept_retry_->expires_after(std::chrono::milliseconds(50));
+    accept_retry_->async_wait([this](boost::system::error_code e) {
+      if (!e && !stopped_) Accept();
+    });
+  }
+
+  static std::string Skipped(uint64_t skipped) {
+    return skipped == 0 ? std::string() : fmt::format(" ({} more since the last report)", skipped);
   }
 
   ConnectionOptions connection_options() const {
@@ -190,10 +247,17 @@ class RestServer final : public HttpServer {
   }
 
   // Destroyed in reverse: the acceptor before the lanes (it lives on lane 0's context),
-  // the lanes (and any connection their contexts still hold) before the handler.
+  // the lanes (and any connection their contexts still hold) before the handler and the
+  // limit that the connections refer to.
   const HttpOptions options_;
   const std::shared_ptr<InflightCounter> inflight_;
-  RestHandler handler_;
+  const RequestHandler handler_;
+  ConnectionLimit limit_;
+  // Used on lane 0's thread only (the accept loop).
+  SpareDescriptor spare_;
+  LogThrottle limit_log_{kLogInterval};
+  LogThrottle fd_log_{kLogInterval};
+  LogThrottle error_log_{kLogInterval};
   std::vector<std::unique_ptr<Lane>> lanes_;
   std::optional<tcp::acceptor> acceptor_;
   std::optional<asio::steady_timer> accept_retry_;
@@ -206,7 +270,23 @@ class RestServer final : public HttpServer {
 
 absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(InferenceService& service,
                                                               HttpOptions options) {
-  auto server = std::make_unique<RestServer>(service, std::move(options));
+  auto inflight = std::make_shared<InflightCounter>();
+  auto routes = std::make_shared<RestHandler>(service, inflight, options.access_log);
+  RequestHandler handler = [routes = std::move(routes)](const RestRequest& request,
+                                                        const RestHandler::Post& post,
+                                                        RestHandler::Reply reply) {
+    routes->Handle(request, post, std::move(reply));
+  };
+  auto server =
+      std::make_unique<RestServer>(std::move(handler), std::move(inflight), std::move(options));
+  if (absl::Status status = server->Listen(); !status.ok()) return status;
+  return server;
+}
+
+absl::StatusOr<std::unique_ptr<HttpServer>> StartHttpServer(RequestHandler handler,
+                                                            HttpOptions options) {
+  auto server = std::make_unique<RestServer>(
+      std::move(handler), std::make_shared<InflightCounter>(), std::move(options));
   if (absl::Status status = server->Listen(); !status.ok()) return status;
   return server;
 }

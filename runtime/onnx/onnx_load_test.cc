@@ -4,6 +4,10 @@
 
 #include <filesystem>
 #include <fstream>
+#include <iterator>
+#include <map>
+#include <string>
+#include <utility>
 
 #include "core/status_util.h"
 #include "fmt/format.h"
@@ -11,6 +15,7 @@
 #include "gtest/gtest.h"
 #include "runtime/onnx/onnx_runtime.h"
 #include "runtime/onnx/onnx_test_util.h"
+#include "runtime/onnx/session_parameters.h"
 
 namespace tensord::runtime::onnx {
 namespace {
@@ -254,6 +259,114 @@ TEST_F(OnnxLoadTest, GoodParametersLoad) {
     absl::StatusOr<ModelPtr> model = Load(config, "mlp.onnx");
     EXPECT_TRUE(model.ok()) << level << ": " << model.status();
   }
+}
+
+// What each accepted value means (Triton's integers included), field by field.
+TEST(SessionParameters, ParsedValues) {
+  const std::pair<const char*, GraphOptimizationLevel> levels[] = {
+      {"disable", ORT_DISABLE_ALL},
+      {"2", ORT_DISABLE_ALL},
+      {"basic", ORT_ENABLE_BASIC},
+      {"-1", ORT_ENABLE_BASIC},
+      {"extended", ORT_ENABLE_EXTENDED},
+      {"1", ORT_ENABLE_EXTENDED},
+      {"layout", ORT_ENABLE_LAYOUT},
+      {"all", ORT_ENABLE_ALL},
+      {"0", ORT_ENABLE_ALL}};
+  for (const auto& [text, level] : levels) {
+    absl::StatusOr<SessionParameters> parsed =
+        ParseSessionParameters({{"graph_optimization_level", text}});
+    ASSERT_TRUE(parsed.ok()) << text << ": " << parsed.status();
+    EXPECT_EQ(parsed->optimization_level, level) << text;
+  }
+  absl::StatusOr<SessionParameters> parsed =
+      ParseSessionParameters({{"intra_op_thread_count", "3"},
+                              {"inter_op_thread_count", "0"},
+                              {"execution_mode", "1"},
+                              {"enable_mem_arena", "0"},
+                              {"enable_mem_pattern", "true"},
+                              {"optimized_model_path", "opt/model.onnx"},
+                              {"some_other_component_option", "x"}});
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  EXPECT_EQ(parsed->intra_op_threads, 3);
+  EXPECT_EQ(parsed->inter_op_threads, 0);
+  EXPECT_EQ(parsed->execution_mode, ORT_PARALLEL);
+  EXPECT_EQ(parsed->enable_mem_arena, false);
+  EXPECT_EQ(parsed->enable_mem_pattern, true);
+  EXPECT_EQ(parsed->optimized_model_path, std::filesystem::path("opt/model.onnx"));
+  EXPECT_EQ(parsed->optimization_level, std::nullopt);
+
+  parsed = ParseSessionParameters({{"execution_mode", "sequential"}, {"enable_mem_arena", "1"}});
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  EXPECT_EQ(parsed->execution_mode, ORT_SEQUENTIAL);
+  EXPECT_EQ(parsed->enable_mem_arena, true);
+  EXPECT_EQ(parsed->intra_op_threads, std::nullopt);
+}
+
+// Threads of this process (/proc/self/task).
+int ThreadCount() {
+  int count = 0;
+  for ([[maybe_unused]] const auto& entry :
+       std::filesystem::directory_iterator("/proc/self/task")) {
+    ++count;
+  }
+  return count;
+}
+
+// The thread counts reach ONNX Runtime: a session with N intra-op threads starts N - 1
+// pool threads (the calling thread is the Nth); inter-op threads only in parallel mode.
+// Load's session is the one that stays (the first default instance takes it over).
+TEST_F(OnnxLoadTest, ThreadParametersSizeTheSessionsThreadPools) {
+  const auto threads_of_a_loaded_model = [&](std::map<std::string, std::string> parameters) {
+    const int before = ThreadCount();
+    absl::StatusOr<ModelPtr> model = Load({.name = "mlp", .parameters = parameters}, "mlp.onnx");
+    EXPECT_TRUE(model.ok()) << model.status();
+    return ThreadCount() - before;
+  };
+  // The first load of a process also creates ONNX Runtime's environment (and its threads):
+  // let that happen before counting, so that the test does not depend on running first.
+  ASSERT_TRUE(Load({.name = "mlp"}, "mlp.onnx").ok());
+  EXPECT_EQ(threads_of_a_loaded_model({{"intra_op_thread_count", "1"}}), 0);
+  EXPECT_EQ(threads_of_a_loaded_model({{"intra_op_thread_count", "4"}}), 3);
+  EXPECT_EQ(threads_of_a_loaded_model({{"intra_op_thread_count", "1"},
+                                       {"execution_mode", "parallel"},
+                                       {"inter_op_thread_count", "3"}}),
+            2);
+  EXPECT_EQ(threads_of_a_loaded_model({{"intra_op_thread_count", "1"},
+                                       {"execution_mode", "sequential"},
+                                       {"inter_op_thread_count", "3"}}),
+            0);
+}
+
+// The optimization level reaches ONNX Runtime: with every optimization off the saved
+// graph still has the MatMul + Add pairs of the file; at "basic" ONNX Runtime fuses them.
+TEST_F(OnnxLoadTest, OptimizationLevelChangesTheOptimizedGraph) {
+  const std::filesystem::path dir =
+      std::filesystem::temp_directory_path() / fmt::format("tensord_onnx_level_{}", ::getpid());
+  std::filesystem::create_directories(dir);
+  const auto saved_graph = [&](const char* level) {
+    const std::filesystem::path saved = dir / fmt::format("mlp.{}.onnx", level);
+    absl::StatusOr<ModelPtr> model =
+        Load({.name = "mlp",
+              .parameters = {{"graph_optimization_level", level},
+                             {"optimized_model_path", saved.string()}}},
+             "mlp.onnx");
+    EXPECT_TRUE(model.ok()) << level << ": " << model.status();
+    std::ifstream in(saved, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  };
+  const std::string disabled = saved_graph("disable");
+  const std::string basic = saved_graph("basic");
+  std::filesystem::remove_all(dir);
+  ASSERT_FALSE(disabled.empty());
+  ASSERT_FALSE(basic.empty());
+  // A node's op_type is NodeProto field 4: tag 0x22, then its length (node names such as
+  // "MatMulAddFusion" do not match).
+  const std::string matmul("\x22\x06MatMul"), gemm("\x22\x04Gemm");
+  EXPECT_THAT(disabled, HasSubstr(matmul));
+  EXPECT_THAT(disabled, ::testing::Not(HasSubstr(gemm)));
+  EXPECT_THAT(basic, ::testing::Not(HasSubstr(matmul)));
+  EXPECT_THAT(basic, HasSubstr(gemm));
 }
 
 TEST_F(OnnxLoadTest, OptimizedModelPathSavesGraph) {

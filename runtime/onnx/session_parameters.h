@@ -17,6 +17,11 @@
 //   optimized_model_path    where to save the optimized graph (relative paths are
 //                           relative to the model file's folder); written once, at Load
 // The thread counts override InstanceOptions.
+// A parameter whose value names a file on the server must be listed in
+// repository/path_containment.h (kPathParameters): the repository refuses it in load
+// requests and keeps it inside the model's folder (relative, no "..") in config files, so a
+// runtime only ever sees contained paths (issue 10: a load request made ONNX Runtime
+// overwrite any file).
 #pragma once
 
 #include <filesystem>

@@ -14,6 +14,7 @@ import sys
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(REPO_ROOT, "scripts"))
 from make_models import onnx_models as m  # noqa: E402
+from onnx import TensorProto, helper  # noqa: E402
 
 ALL_DATATYPES = m.ALL_DATATYPES
 MLP_SEED = 1234
@@ -126,6 +127,41 @@ def write_bad_config(root):
     m.save(m.identity("bad_config", "FP32", ["n"]), os.path.join(folder, "1", "model.onnx"))
     m.write_text(os.path.join(folder, "config.pbtxt"),
                  'name: "bad_config"\nplatform: "onnxruntime_onnx"\nmax_batch_size: "lots"\n')
+
+
+def probe_model(name):
+    """y = x + 1; n[r] = rows of x, for every row r. x: FP32 [batch, -1]."""
+    nodes = [
+        helper.make_node("Constant", [], ["one"], value=helper.make_tensor(
+            "one", TensorProto.FLOAT, [], [1.0])),
+        helper.make_node("Add", ["x", "one"], ["y"]),
+        helper.make_node("Shape", ["x"], ["shape"]),
+        helper.make_node("Constant", [], ["zero_i"], value=helper.make_tensor(
+            "zero_i", TensorProto.INT64, [1], [0])),
+        helper.make_node("Constant", [], ["one_i"], value=helper.make_tensor(
+            "one_i", TensorProto.INT64, [1], [1])),
+        helper.make_node("Slice", ["shape", "zero_i", "one_i"], ["rows"]),
+        helper.make_node("Concat", ["rows", "one_i"], ["rows_by_one"], axis=0),
+        helper.make_node("Cast", ["rows"], ["rows_f"], to=TensorProto.FLOAT),
+        helper.make_node("Expand", ["rows_f", "rows_by_one"], ["n"]),
+    ]
+    graph = helper.make_graph(
+        nodes, name,
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", "width"])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["batch", "width"]),
+         helper.make_tensor_value_info("n", TensorProto.FLOAT, ["batch", 1])])
+    return m._finish(graph)
+
+
+def write_probe_triton(root, name, max_batch_size, extra=""):
+    """The probe model (probe_model) with a config.pbtxt; `extra` is appended to it."""
+    folder = os.path.join(root, name)
+    m.save(probe_model(name), os.path.join(folder, "1", "model.onnx"))
+    dims_x = [-1] if max_batch_size > 0 else [-1, -1]
+    dims_n = [1] if max_batch_size > 0 else [-1, 1]
+    m.write_triton_config(folder, name=name, max_batch_size=max_batch_size,
+                          inputs=[("x", "FP32", dims_x)],
+                          outputs=[("y", "FP32", dims_x), ("n", "FP32", dims_n)], extra=extra)
 
 
 def build(root):

@@ -2,7 +2,6 @@
 or tensor and the problem; afterwards the server still answers correctly (last test)."""
 
 import json
-import time
 
 import pytest
 import requests
@@ -103,14 +102,13 @@ def test_non_integer_dimension_is_400(base_url, shape):
 def test_element_count_not_matching_shape_is_400(base_url, count):
     body = {"inputs": [fp32_input(shape=[2, 3], data=[1.0] * count)]}
     message = error_message(post_json(base_url, body), 400)
-    assert "INPUT0" in message and "6" in message and str(count) in message, message
+    assert message == f"input 'INPUT0': 'data' holds {count} elements but shape [2,3] needs 6"
 
 
 def test_ragged_nested_data_is_400(base_url):
     body = {"inputs": [fp32_input(shape=[2, 3], data=[[1.0, 2.0, 3.0], [4.0, 5.0]])]}
     message = error_message(post_json(base_url, body), 400)
-    assert "INPUT0" in message, message
-    assert any(w in lower(message) for w in ("shape", "element", "data")), message
+    assert message == "input 'INPUT0': 'data' holds 5 elements but shape [2,3] needs 6"
 
 
 @pytest.mark.parametrize("shape", [
@@ -118,13 +116,13 @@ def test_ragged_nested_data_is_400(base_url):
     [9223372036854775807, 2],        # overflows int64 by a factor of two
     [1000000, 1000000],              # 10**12 elements: fits int64, 4 TB of FP32
 ])
-def test_huge_shape_is_400_quickly_without_allocating(server, base_url, shape):
+def test_huge_shape_is_400_without_allocating(server, base_url, shape):
+    # "Without work" is measured in memory, not time: a shape the server tried to honour
+    # would grow its RSS by terabytes (or fail), which no loaded machine can hide.
     before_kb = server.rss_kb()
     for _ in range(3):
-        start = time.monotonic()
         body = {"inputs": [fp32_input(shape=shape, data=[1.0, 2.0, 3.0])]}
         message = error_message(post_json(base_url, body), 400)
-        assert time.monotonic() - start < 2.0, "a huge shape must be refused without work"
         assert "INPUT0" in message, message
         assert any(w in lower(message) for w in ("shape", "element", "overflow")), message
     grown_mb = (server.rss_kb() - before_kb) / 1024
@@ -210,7 +208,7 @@ def test_wrong_rank_for_the_model_is_400(base_url):
 def test_batch_over_max_batch_size_is_400(base_url):
     inputs = [tensor("input", "FP32", [9, 8], [0.0] * 72)]
     message = error_message(infer(base_url, "mlp_test", inputs), 400)
-    assert "batch" in lower(message) and "8" in message and "9" in message, message
+    assert message == "input 'input' has batch size 9, but model 'mlp_test' accepts 1 to 8"
 
 
 def test_inputs_with_different_lengths_fail_in_the_model_as_400(base_url):
@@ -218,7 +216,10 @@ def test_inputs_with_different_lengths_fail_in_the_model_as_400(base_url):
     # the client's fault (400), not a server error.
     inputs = [add_sub_input("INPUT0"), add_sub_input("INPUT1", shape=(3,), data=(1, 2, 3))]
     message = error_message(infer(base_url, "add_sub", inputs), 400)
-    assert any(w in lower(message) for w in ("broadcast", "shape", "dimension")), message
+    # The model and ONNX Runtime's own reason (which node, which dimensions).
+    assert message.startswith("model 'add_sub': "), message
+    assert "Attempting to broadcast an axis by a dimension other than 1. 2 by 3" in message, \
+        message
 
 
 def test_unknown_requested_output_is_400(base_url):

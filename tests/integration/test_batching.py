@@ -11,49 +11,15 @@ import threading
 import time
 
 import pytest
-from onnx import TensorProto, helper
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import make_test_repository  # noqa: E402
-from make_test_repository import m  # noqa: E402
+from make_test_repository import m, probe_model, write_probe_triton  # noqa: E402
 from oip_client import infer, outputs_by_name, tensor  # noqa: E402
 
 WIDTH = 4
-LONG_DELAY_US = 200_000
-
-
-def probe_model(name):
-    """y = x + 1; n[r] = rows of x, for every row r. x: FP32 [batch, -1]."""
-    nodes = [
-        helper.make_node("Constant", [], ["one"], value=helper.make_tensor(
-            "one", TensorProto.FLOAT, [], [1.0])),
-        helper.make_node("Add", ["x", "one"], ["y"]),
-        helper.make_node("Shape", ["x"], ["shape"]),
-        helper.make_node("Constant", [], ["zero_i"], value=helper.make_tensor(
-            "zero_i", TensorProto.INT64, [1], [0])),
-        helper.make_node("Constant", [], ["one_i"], value=helper.make_tensor(
-            "one_i", TensorProto.INT64, [1], [1])),
-        helper.make_node("Slice", ["shape", "zero_i", "one_i"], ["rows"]),
-        helper.make_node("Concat", ["rows", "one_i"], ["rows_by_one"], axis=0),
-        helper.make_node("Cast", ["rows"], ["rows_f"], to=TensorProto.FLOAT),
-        helper.make_node("Expand", ["rows_f", "rows_by_one"], ["n"]),
-    ]
-    graph = helper.make_graph(
-        nodes, name,
-        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", "width"])],
-        [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["batch", "width"]),
-         helper.make_tensor_value_info("n", TensorProto.FLOAT, ["batch", 1])])
-    return m._finish(graph)
-
-
-def write_probe_triton(root, name, max_batch_size, extra):
-    folder = os.path.join(root, name)
-    m.save(probe_model(name), os.path.join(folder, "1", "model.onnx"))
-    dims_x = [-1] if max_batch_size > 0 else [-1, -1]
-    dims_n = [1] if max_batch_size > 0 else [-1, 1]
-    m.write_triton_config(folder, name=name, max_batch_size=max_batch_size,
-                          inputs=[("x", "FP32", dims_x)],
-                          outputs=[("y", "FP32", dims_x), ("n", "FP32", dims_n)], extra=extra)
+# Long enough that waiting it out and not waiting differ by an order of magnitude even on a
+# loaded machine: the timing tests below bound time at a quarter of it, or at all of it.
+LONG_DELAY_US = 1_000_000
 
 
 def write_probe_mlserver(root, name):
@@ -96,6 +62,9 @@ def start_server():
         return process
 
     yield start
+    for process in started:
+        code = process.stop()
+        assert code == 0, f"tensord exited with {code} on SIGTERM; its output:\n{process.log()}"
     for process in started:
         code = process.stop()
         assert code == 0, f"tensord exited with {code} on SIGTERM; its output:\n{process.log()}"
@@ -198,10 +167,11 @@ def test_adaptive_batching_runs_one_request_at_a_time_without_the_delay(batching
     # it has, requests sent one at a time do not wait for partners that never come.
     delay = LONG_DELAY_US / 1e6
     timings = [timed_infer(batching_server.url, "probe_adaptive", i) for i in range(6)]
-    assert max(timings[1:]) < delay / 2, timings
+    assert max(timings[1:]) < delay / 4, timings
 
 
 def test_the_wait_policy_holds_every_lone_request_for_the_delay(batching_server):
     delay = LONG_DELAY_US / 1e6
     timings = [timed_infer(batching_server.url, "probe_wait", i) for i in range(2)]
+    # A lower bound: no load makes a request faster than the wait it must sit out.
     assert min(timings) >= delay * 0.95, timings

@@ -97,7 +97,10 @@ def test_request_rate_mode(server, tmp_path):
     assert open(perf_csv).readline().startswith("Request Rate,Inferences/Second,")
     point = json.load(open(report_json))["points"][0]
     assert point["failed_total"] == 0
-    assert point["inferences_per_sec"] == pytest.approx(100, rel=0.35)
+    # An order of magnitude, not a tolerance: a loaded machine may lag behind the schedule,
+    # but a tool that ignored the rate (closed loop: thousands per second) or lost most of
+    # it lands outside.
+    assert 25 <= point["inferences_per_sec"] <= 400, point
 
 
 def test_unknown_model_is_reported_clearly(server):

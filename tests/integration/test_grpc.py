@@ -180,13 +180,13 @@ def test_model_metadata(pb, stub):
     assert one.name == "versioned"
 
 
-@pytest.mark.parametrize("name,version,code", [
-    ("no_such_model", "", grpc.StatusCode.NOT_FOUND),
-    ("versioned", "9", grpc.StatusCode.NOT_FOUND)])
-def test_model_metadata_errors(pb, stub, name, version, code):
+@pytest.mark.parametrize("name,version,code,message", [
+    ("no_such_model", "", grpc.StatusCode.NOT_FOUND, "unknown model 'no_such_model'"),
+    ("versioned", "9", grpc.StatusCode.NOT_FOUND, "model 'versioned' has no version '9'")])
+def test_model_metadata_errors(pb, stub, name, version, code, message):
     error = rpc_error(stub.ModelMetadata, pb.ModelMetadataRequest(name=name, version=version))
     assert error.code() == code, error.details()
-    assert name in error.details() or version in error.details()
+    assert error.details() == message
 
 
 def test_model_config(pb, stub):
@@ -358,24 +358,27 @@ def bad_cases(pb):
             grpc.StatusCode.INVALID_ARGUMENT, "input 'INPUT0': unknown datatype 'FLOAT32'"),
         "datatype the model does not take": (
             request(pb, "identity_fp32", [ident("INT32", [1, 1])], raw=[fp32(1)]),
-            grpc.StatusCode.INVALID_ARGUMENT, "INPUT0"),
+            grpc.StatusCode.INVALID_ARGUMENT,
+            "input 'INPUT0' has datatype INT32, but model 'identity_fp32' expects FP32"),
         "unknown input": (
             request(pb, "identity_fp32", [input_tensor(pb, "NOPE", "FP32", [1, 1])],
                     raw=[fp32(1)]),
-            grpc.StatusCode.INVALID_ARGUMENT, "NOPE"),
+            grpc.StatusCode.INVALID_ARGUMENT,
+            "unexpected inference input 'NOPE' for model 'identity_fp32'"),
         "unknown requested output": (
             request(pb, "identity_fp32", [ident("FP32", [1, 1])], raw=[fp32(1)],
                     outputs=["NOPE"]),
-            grpc.StatusCode.INVALID_ARGUMENT, "NOPE"),
+            grpc.StatusCode.INVALID_ARGUMENT,
+            "unexpected inference output 'NOPE' for model 'identity_fp32'"),
         "unknown model": (
             request(pb, "no_such_model", [ident("FP32", [1, 1])], raw=[fp32(1)]),
-            grpc.StatusCode.NOT_FOUND, "no_such_model"),
+            grpc.StatusCode.NOT_FOUND, "unknown model 'no_such_model'"),
         "unknown version": (
             request(pb, "identity_fp32", [ident("FP32", [1, 1])], raw=[fp32(1)], version="7"),
-            grpc.StatusCode.NOT_FOUND, "7"),
+            grpc.StatusCode.NOT_FOUND, "model 'identity_fp32' has no version '7'"),
         "model not ready": (
             request(pb, "corrupt", [ident("FP32", [1, 1])], raw=[fp32(1)]),
-            grpc.StatusCode.UNAVAILABLE, "corrupt"),
+            grpc.StatusCode.UNAVAILABLE, "model 'corrupt' has no ready version: version 1: "),
     }
 
 
@@ -453,6 +456,9 @@ def test_message_over_limit_is_resource_exhausted(stubs, start_server, tmp_path)
             pb, "identity_fp32", [input_tensor(pb, "INPUT0", "FP32", [1, 300_000])],
             raw=[big.tobytes()]))
         assert error.code() == grpc.StatusCode.RESOURCE_EXHAUSTED, error.details()
+        # grpc's own wording, with the limit of --grpc-max-message-mb 1 in bytes.
+        assert "larger than max" in error.details(), error.details()
+        assert "vs. 1048576)" in error.details(), error.details()
         assert_serving(pb, small_stub)
 
 

@@ -7,7 +7,7 @@ import socket
 import requests
 
 import make_test_repository as repo
-from oip_client import TIMEOUT_S, infer, ok_json, tensor
+from oip_client import TIMEOUT_S, error_message, infer, ok_json, tensor
 from tensord_process import run_cli
 
 METRICS_LINE = re.compile(r"serving metrics on (\S+):(\d+)")
@@ -74,8 +74,9 @@ def test_failures_are_counted(start_server, tmp_path):
     server = start_server(root)
     # Shapes that validate but cannot broadcast: the runtime fails the request.
     bad = [tensor("INPUT0", "FP32", [2], [1, 2]), tensor("INPUT1", "FP32", [3], [1, 2, 3])]
-    response = infer(server.url, "add_sub", bad)
-    assert response.status_code != 200
+    message = error_message(infer(server.url, "add_sub", bad), 400)
+    assert message.startswith("model 'add_sub': "), message
+    assert "broadcast" in message, message
     _, samples = scrape(server)
     labels = 'model="add_sub",version="1"'
     assert samples[f'tensord_inference_requests_total{{{labels},outcome="failure"}}'] == 1

@@ -215,7 +215,8 @@ def test_predict_proba_of_a_regressor(url):
 
 
 def test_corrupt_model_is_unavailable_and_the_server_stays_up(url):
-    assert requests.get(url + "/v2/models/corrupt/ready", timeout=30).status_code != 200
+    message = error_message(requests.get(url + "/v2/models/corrupt/ready", timeout=30), 400)
+    assert message.startswith("model 'corrupt' has no ready version: version 1: "), message
     assert requests.get(url + "/v2/models/binary/ready", timeout=30).status_code == 200
     assert requests.get(url + "/v2/health/live", timeout=30).status_code == 200
 

@@ -2,7 +2,9 @@
 // behaviour, no runtimes.
 //
 //   "echo", "model.v1-x_y"  ready; inference returns the inputs as outputs, inline
-//   "slow"                  ready; echoes after `slow_delay` from another thread
+//   "slow"                  ready; echoes from another thread: at once, or after HoldSlow()
+//                           only on ReleaseSlow(); tests wait for WaitForSlowRequests(n),
+//                           never for a time
 //   "busy"                  ready; inference fails with ResourceExhausted (queue full)
 //   "broken"                known but not ready (Unavailable with a reason)
 //   anything else           NotFound
@@ -10,6 +12,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -22,8 +25,37 @@ namespace tensord::http {
 class FakeInferenceService : public InferenceService {
  public:
   ~FakeInferenceService() override {
+    ReleaseSlow();
+    std::vector<std::thread> threads;
+    {
+      std::lock_guard lock(mutex_);
+      threads.swap(threads_);
+    }
+    for (std::thread& thread : threads) thread.join();
+  }
+
+  // "slow" requests wait for ReleaseSlow() from now on.
+  void HoldSlow() {
     std::lock_guard lock(mutex_);
-    for (std::thread& thread : threads_) thread.join();
+    hold_slow_ = true;
+  }
+  // Blocks until `count` "slow" requests have reached InferAsync; false after 10 s (a
+  // safety net only).
+  bool WaitForSlowRequests(int count) {
+    std::unique_lock lock(mutex_);
+    return slow_changed_.wait_for(lock, std::chrono::seconds(10),
+                                  [&] { return slow_started_ >= count; });
+  }
+  // Lets held "slow" requests (and later ones) answer.
+  void ReleaseSlow() {
+    std::lock_guard lock(mutex_);
+    hold_slow_ = false;
+    slow_changed_.notify_all();
+  }
+  // "slow" callbacks that have returned.
+  int slow_answered() {
+    std::lock_guard lock(mutex_);
+    return slow_answered_;
   }
 
   bool IsLive() const override { return true; }
@@ -83,9 +115,16 @@ class FakeInferenceService : public InferenceService {
       std::move(done)(absl::ResourceExhaustedError("the queue of model 'busy' is full"));
     } else if (model == "slow") {
       std::lock_guard lock(mutex_);
+      ++slow_started_;
+      slow_changed_.notify_all();
       threads_.emplace_back([this, request = std::move(request), done = std::move(done)]() mutable {
-        std::this_thread::sleep_for(slow_delay);
+        {
+          std::unique_lock lock(mutex_);
+          slow_changed_.wait(lock, [&] { return !hold_slow_; });
+        }
         std::move(done)(Echo(*request));
+        std::lock_guard lock(mutex_);
+        ++slow_answered_;
       });
     } else {
       std::move(done)(Echo(*request));
@@ -93,7 +132,6 @@ class FakeInferenceService : public InferenceService {
   }
 
   std::atomic<bool> ready{true};
-  std::chrono::milliseconds slow_delay{300};
   DataType raw_input_type = DataType::kFp32;
   Shape raw_input_dims = {-1};
   std::mutex mutex_;
@@ -123,6 +161,10 @@ class FakeInferenceService : public InferenceService {
   }
 
   std::vector<std::thread> threads_;
+  std::condition_variable slow_changed_;
+  bool hold_slow_ = false;
+  int slow_started_ = 0;
+  int slow_answered_ = 0;
 };
 
 }  // namespace tensord::http
