@@ -323,9 +323,6 @@ TEST_F(OnnxLoadTest, ThreadParametersSizeTheSessionsThreadPools) {
     EXPECT_TRUE(model.ok()) << model.status();
     return ThreadCount() - before;
   };
-  // The first load of a process also creates ONNX Runtime's environment (and its threads):
-  // let that happen before counting, so that the test does not depend on running first.
-  ASSERT_TRUE(Load({.name = "mlp"}, "mlp.onnx").ok());
   EXPECT_EQ(threads_of_a_loaded_model({{"intra_op_thread_count", "1"}}), 0);
   EXPECT_EQ(threads_of_a_loaded_model({{"intra_op_thread_count", "4"}}), 3);
   EXPECT_EQ(threads_of_a_loaded_model({{"intra_op_thread_count", "1"},
