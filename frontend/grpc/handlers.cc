@@ -43,6 +43,13 @@ namespace tensord::grpc {
                                  inference::ModelConfigResponse* response) {
   absl::StatusOr<ModelConfig> config = server.GetModelConfig(request.name(), request.version());
   if (!config.ok()) return ToGrpcStatus(config.status());
+  // The instance count the scheduler runs, which the config may leave to the server
+  // (--parallel-workers), as the REST frontend reports it.
+  absl::StatusOr<std::vector<ModelStats>> stats =
+      server.GetModelStats(request.name(), request.version());
+  if (stats.ok() && !stats->empty() && stats->back().stats.instance_count > 0) {
+    config->instance_count = static_cast<int>(stats->back().stats.instance_count);
+  }
   ModelConfigToProto(*config, response->mutable_config());
   return ::grpc::Status::OK;
 }
