@@ -313,8 +313,9 @@ def test_mode_none_refuses_load_and_unload(start_server, staging):
 
 
 def test_poll_mode_follows_the_repository(start_server, staging, empty_repository):
-    url = start_server(empty_repository, "--model-control-mode", "poll",
-                       "--repository-poll-secs", "0.1").url
+    server = start_server(empty_repository, "--model-control-mode", "poll",
+                          "--repository-poll-secs", "0.1")
+    url = server.url
     assert index(url) == []
     shutil.copytree(os.path.join(staging, "identity_fp32"),
                     os.path.join(empty_repository, "identity_fp32"))
@@ -323,8 +324,10 @@ def test_poll_mode_follows_the_repository(start_server, staging, empty_repositor
     # A broken change keeps the old version serving.
     with open(os.path.join(empty_repository, "identity_fp32", "1", "model.onnx"), "wb") as f:
         f.write(b"broken")
-    time.sleep(0.5)
+    # The poller has seen the change once it logs the failed load of the new file.
+    wait_until(lambda: "error model 'identity_fp32' version 1: " in server.log())
     ok_json(infer(url, "identity_fp32", identity_inputs()))
+    assert index(url)[0]["state"] == "READY"
     shutil.rmtree(os.path.join(empty_repository, "identity_fp32"))
     wait_until(lambda: index(url) == [])
     error_message(infer(url, "identity_fp32", identity_inputs()), 404)
