@@ -20,6 +20,8 @@ build: deps
 	@cmake --preset release >/dev/null
 	@cmake --build --preset release -j $(JOBS)
 
+# The asan tree: every unit test and server/tensord (scripts/run-tests runs the security and
+# bad-input integration tests against it).
 build-asan: deps
 	@cmake --preset asan >/dev/null
 	@cmake --build --preset asan -j $(JOBS)

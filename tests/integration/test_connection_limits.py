@@ -158,6 +158,7 @@ def test_over_the_limit_a_client_is_refused_and_served_again_later(start_server,
 
 def test_at_the_fd_limit_a_client_is_refused_not_left_hanging(start_server, tmp_path):
     server = start_server(small_repository(tmp_path))
+    metrics_port(server)  # started up: the metrics port is the last thing to open
     soft, hard = resource.prlimit(server.pid, resource.RLIMIT_NOFILE)
     # Room for a few connections, far under the default --http-max-connections: the accept
     # loop runs out of descriptors before the connection limit says no.

@@ -10,13 +10,11 @@ import threading
 import time
 
 import grpc
-import numpy as np
 import pytest
 import requests
 
 import make_test_repository as repo
 from grpc_helpers import generate_stubs, grpc_address
-from make_test_repository import m
 from oip_client import TIMEOUT_S, error_message, infer, ok_json, outputs_by_name, tensor
 
 EXPLICIT = ("--model-control-mode", "explicit")
@@ -213,6 +211,59 @@ def test_load_with_a_config_override(start_server, staging):
     assert config["dynamic_batching"]["max_queue_delay_microseconds"] == 1000
 
 
+def test_grpc_load_with_a_config_override(start_server, pb, staging):
+    pb2, pb2_grpc = pb
+    server = start_server(staging, *EXPLICIT)
+
+    def load_request(**config_param):
+        request = pb2.RepositoryModelLoadRequest(model_name="mlp_test")
+        request.parameters["config"].CopyFrom(pb2.ModelRepositoryParameter(**config_param))
+        return request
+
+    def batch_of(stub, rows):
+        request = pb2.ModelInferRequest(model_name="mlp_test")
+        x = request.inputs.add(name="input", datatype="FP32", shape=[rows, repo.MLP_SIZES[0]])
+        x.contents.fp32_contents.extend([0.5] * rows * repo.MLP_SIZES[0])
+        return stub.ModelInfer(request, timeout=TIMEOUT_S)
+
+    with grpc.insecure_channel(grpc_address(server)) as channel:
+        stub = pb2_grpc.GRPCInferenceServiceStub(channel)
+        override = {"max_batch_size": 4, "instance_group": [{"count": 2}],
+                    "dynamic_batching": {"max_queue_delay_microseconds": 3000}}
+        stub.RepositoryModelLoad(load_request(string_param=json.dumps(override)),
+                                 timeout=TIMEOUT_S)
+        config = stub.ModelConfig(pb2.ModelConfigRequest(name="mlp_test"),
+                                  timeout=TIMEOUT_S).config
+        assert config.max_batch_size == 4
+        assert [group.count for group in config.instance_group] == [2]
+        assert config.dynamic_batching.max_queue_delay_microseconds == 3000
+        rest = ok_json(requests.get(server.url + "/v2/models/mlp_test/config",
+                                    timeout=TIMEOUT_S))
+        assert rest["max_batch_size"] == 4 and rest["instance_group"][0]["count"] == 2
+        assert len(batch_of(stub, 4).outputs) == 2
+        with pytest.raises(grpc.RpcError) as too_big:
+            batch_of(stub, 5)
+        assert too_big.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+        assert too_big.value.details() == (
+            "input 'input' has batch size 5, but model 'mlp_test' accepts 1 to 4")
+
+        # Bad overrides are refused naming the problem, and the loaded version serves on.
+        for config_param, message in [
+                ({"string_param": "{not json"}, "config override: not valid JSON"),
+                ({"string_param": '{"max_batch_sizes": 4}'},
+                 "config override: max_batch_sizes: Cannot find field."),
+                ({"int64_param": 5}, "parameter 'config' must be a string_param holding the "
+                                     "JSON model configuration")]:
+            with pytest.raises(grpc.RpcError) as refused:
+                stub.RepositoryModelLoad(load_request(**config_param), timeout=TIMEOUT_S)
+            assert refused.value.code() == grpc.StatusCode.INVALID_ARGUMENT, config_param
+            assert refused.value.details().startswith(message), refused.value.details()
+        assert len(batch_of(stub, 4).outputs) == 2
+        config = stub.ModelConfig(pb2.ModelConfigRequest(name="mlp_test"),
+                                  timeout=TIMEOUT_S).config
+        assert config.max_batch_size == 4
+
+
 def test_reloads_under_load_drop_nothing(start_server, staging):
     url = start_server(staging, *EXPLICIT, "--load-model", "identity_fp32",
                        "--http-threads", "2").url
@@ -262,8 +313,9 @@ def test_mode_none_refuses_load_and_unload(start_server, staging):
 
 
 def test_poll_mode_follows_the_repository(start_server, staging, empty_repository):
-    url = start_server(empty_repository, "--model-control-mode", "poll",
-                       "--repository-poll-secs", "0.1").url
+    server = start_server(empty_repository, "--model-control-mode", "poll",
+                          "--repository-poll-secs", "0.1")
+    url = server.url
     assert index(url) == []
     shutil.copytree(os.path.join(staging, "identity_fp32"),
                     os.path.join(empty_repository, "identity_fp32"))
@@ -272,8 +324,10 @@ def test_poll_mode_follows_the_repository(start_server, staging, empty_repositor
     # A broken change keeps the old version serving.
     with open(os.path.join(empty_repository, "identity_fp32", "1", "model.onnx"), "wb") as f:
         f.write(b"broken")
-    time.sleep(0.5)
+    # The poller has seen the change once it logs the failed load of the new file.
+    wait_until(lambda: "error model 'identity_fp32' version 1: " in server.log())
     ok_json(infer(url, "identity_fp32", identity_inputs()))
+    assert index(url)[0]["state"] == "READY"
     shutil.rmtree(os.path.join(empty_repository, "identity_fp32"))
     wait_until(lambda: index(url) == [])
     error_message(infer(url, "identity_fp32", identity_inputs()), 404)
