@@ -25,4 +25,8 @@ void ServableModel::Enqueue(std::unique_ptr<InferRequest>&& request, InferCallba
 
 InferenceStats ServableModel::Stats() const { return scheduler_->Stats(); }
 
+void ServableModel::Drain() const {
+  if (scheduler_) scheduler_->Drain();
+}
+
 }  // namespace tensord

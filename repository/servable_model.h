@@ -37,6 +37,9 @@ class ServableModel {
   // The scheduler's contracts (scheduler/scheduler.h).
   void Enqueue(std::unique_ptr<InferRequest>&& request, InferCallback&& done) const;
   InferenceStats Stats() const;
+  // The version stops serving: its queued requests stop waiting for batch mates
+  // (Scheduler::Drain). Requests already holding it still run.
+  void Drain() const;
 
  private:
   const std::string version_;

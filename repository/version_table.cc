@@ -21,6 +21,24 @@ std::string StateReason(ModelState state, const std::string& reason) {
   }
 }
 
+// Versions that stop serving. Declared before a lock, it drains them (their queued requests
+// stop waiting for batch mates) and lets them go once the lock is released.
+class Retired {
+ public:
+  Retired() = default;
+  Retired(const Retired&) = delete;
+  Retired& operator=(const Retired&) = delete;
+  ~Retired() {
+    for (const ModelHandle& handle : handles_) handle->Drain();
+  }
+  void Add(ModelHandle handle) {
+    if (handle != nullptr) handles_.push_back(std::move(handle));
+  }
+
+ private:
+  std::vector<ModelHandle> handles_;
+};
+
 }  // namespace
 
 absl::StatusOr<ModelHandle> VersionTable::FindLocked(std::string_view name,
@@ -158,14 +176,14 @@ bool VersionTable::LoadedFrom(std::string_view name, const std::string& fingerpr
 }
 
 void VersionTable::RetainOnly(const std::set<std::string, std::less<>>& names) {
-  std::vector<ModelHandle> released;  // dropped outside the lock
+  Retired released;  // declared before the lock: drained and dropped after it
   std::lock_guard lock(mutex_);
   for (auto it = models_.begin(); it != models_.end();) {
     if (names.contains(it->first)) {
       ++it;
       continue;
     }
-    for (auto& [version, entry] : it->second.versions) released.push_back(entry.servable);
+    for (auto& [version, entry] : it->second.versions) released.Add(entry.servable);
     it = models_.erase(it);
   }
 }
@@ -189,7 +207,7 @@ std::string VersionTable::Install(const ModelFolderPlan& plan,
                                   const std::string& fingerprint) {
   const std::string& name = plan.name;
   std::string first_error;
-  std::vector<ModelHandle> released;  // dropped after the lock (declared first)
+  Retired released;  // declared before the lock: drained and dropped after it
   std::lock_guard lock(mutex_);
   ModelEntry& entry = models_[name];
   entry.reason.clear();
@@ -201,7 +219,7 @@ std::string VersionTable::Install(const ModelFolderPlan& plan,
     VersionEntry& v = entry.versions[label];
     absl::StatusOr<ModelHandle>& result = loaded[i];
     if (result.ok()) {
-      released.push_back(std::exchange(v.servable, *std::move(result)));
+      released.Add(std::exchange(v.servable, *std::move(result)));
       v.state = ModelState::kReady;
       v.reason.clear();
       continue;
@@ -222,7 +240,7 @@ std::string VersionTable::Install(const ModelFolderPlan& plan,
     if (it->second.servable != nullptr) {
       spdlog::info("model '{}' version {} unloaded", name, it->first);
     }
-    released.push_back(std::move(it->second.servable));
+    released.Add(std::move(it->second.servable));
     it = entry.versions.erase(it);
   }
   return first_error;
@@ -242,16 +260,16 @@ void VersionTable::Fail(const std::string& name, const std::string& reason) {
 }
 
 void VersionTable::Disown(const std::string& name, const std::string& reason) {
-  std::vector<ModelHandle> released;  // dropped after the lock (declared first)
+  Retired released;  // declared before the lock: drained and dropped after it
   std::lock_guard lock(mutex_);
   ModelEntry& entry = models_[name];
   entry.reason = reason;
-  for (auto& [version, v] : entry.versions) released.push_back(std::move(v.servable));
+  for (auto& [version, v] : entry.versions) released.Add(std::move(v.servable));
   entry.versions.clear();
 }
 
 absl::Status VersionTable::Unload(std::string_view name, bool forget) {
-  std::vector<ModelHandle> released;  // dropped after the lock (declared first)
+  Retired released;  // declared before the lock: drained and dropped after it
   std::lock_guard lock(mutex_);
   auto model = models_.find(name);
   if (model == models_.end()) {
@@ -261,7 +279,7 @@ absl::Status VersionTable::Unload(std::string_view name, bool forget) {
     if (v.servable != nullptr) {
       spdlog::info("model '{}' version {} unloading", name, version);
       v.unloading = v.servable;
-      released.push_back(std::move(v.servable));
+      released.Add(std::move(v.servable));
       v.state = ModelState::kUnloading;
       v.reason = "unloading";
     } else if (v.state != ModelState::kUnloading) {

@@ -64,8 +64,9 @@ class VersionTable {
   void Fail(const std::string& name, const std::string& reason);
   // Two folders claim `name`: neither serves; the reason is recorded.
   void Disown(const std::string& name, const std::string& reason);
-  // Stops serving every version of `name` (requests in flight finish on them). NotFound
-  // for an unknown model; `forget` also drops it from the index.
+  // Stops serving every version of `name` (requests in flight finish on them, queued ones
+  // without waiting for batch mates). NotFound for an unknown model; `forget` also drops
+  // it from the index.
   absl::Status Unload(std::string_view name, bool forget);
 
  private:

@@ -94,6 +94,15 @@ void DynamicScheduler::Shutdown() {
   for (std::thread& worker : workers_) worker.join();
 }
 
+void DynamicScheduler::Drain() {
+  {
+    std::lock_guard lock(mutex_);
+    if (draining_) return;
+    draining_ = true;
+  }
+  work_ready_.notify_all();
+}
+
 InferenceStats DynamicScheduler::Stats() const {
   uint64_t pending = 0;
   uint64_t busy = 0;
@@ -109,7 +118,7 @@ void DynamicScheduler::WorkerLoop(runtime::Instance& instance) {
   std::unique_lock lock(mutex_);
   for (;;) {
     BatchFormer::Step step =
-        former_.Next(clock_.Now(), {.instance_free = true, .flush = stopping_});
+        former_.Next(clock_.Now(), {.instance_free = true, .flush = stopping_ || draining_});
     if (step.batch.empty() && step.expired.empty() && step.cancelled.empty()) {
       if (stopping_ && former_.empty()) return;
       ++idle_workers_;

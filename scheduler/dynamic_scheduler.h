@@ -37,6 +37,7 @@ class DynamicScheduler final : public Scheduler, private DeadlineTimer::Client {
 
   void Enqueue(std::unique_ptr<InferRequest>&& request, InferCallback&& done) override;
   void Shutdown() override;
+  void Drain() override;
   InferenceStats Stats() const override;
 
  private:
@@ -62,6 +63,7 @@ class DynamicScheduler final : public Scheduler, private DeadlineTimer::Client {
   std::condition_variable work_ready_;   // idle workers wait here
   BatchFormer former_ ABSL_GUARDED_BY(mutex_);
   bool stopping_ ABSL_GUARDED_BY(mutex_) = false;
+  bool draining_ ABSL_GUARDED_BY(mutex_) = false;  // Drain(): dispatch without waiting
   uint64_t next_sequence_ ABSL_GUARDED_BY(mutex_) = 0;
   int idle_workers_ ABSL_GUARDED_BY(mutex_) = 0;
   int busy_workers_ ABSL_GUARDED_BY(mutex_) = 0;

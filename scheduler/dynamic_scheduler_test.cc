@@ -411,6 +411,24 @@ TEST_F(DynamicSchedulerTest, ShutdownRunsQueuedRequestsWithoutWaitingForTheDelay
   scheduler_->Shutdown();  // idempotent
 }
 
+// A version that stops serving (unload, reload, shutdown) drains: its queued request runs
+// at once, without the clock moving, and later ones too; the scheduler still serves them.
+TEST_F(DynamicSchedulerTest, DrainRunsQueuedRequestsWithoutWaitingForTheDelay) {
+  Start(FakeModel::Config(8, Delay(1'000'000)));  // a first request waits the delay
+  Enqueue(MakeRequest("queued", 1, 2));
+  ASSERT_TRUE(clock_.AwaitWaiter(clock_.Now() + std::chrono::microseconds(1'000'000)));
+  EXPECT_EQ(results_.size(), 0u);  // waiting for batch mates
+  scheduler_->Drain();
+  results_.WaitFor(1);
+  Enqueue(MakeRequest("after", 1, 2));
+  results_.WaitFor(2);
+  std::vector<Collector::Result> results = results_.Take();
+  ASSERT_EQ(results.size(), 2u);
+  EXPECT_TRUE(results[0].result.ok()) << results[0].result.status();
+  EXPECT_TRUE(results[1].result.ok()) << results[1].result.status();
+  scheduler_->Drain();  // idempotent
+}
+
 // Adaptive batching (the default policy), with the fake clock: nothing moves time unless
 // the test does, so a request that completes without Advance() did not wait.
 

@@ -50,6 +50,11 @@ class Scheduler {
   // Stops taking requests, finishes those queued, and joins the worker threads.
   // Idempotent; the destructor calls it.
   virtual void Shutdown() = 0;
+  // Stops waiting for batch mates: what is queued, and what comes later, is dispatched as
+  // soon as an instance is free. For a version that stops serving (unload, reload,
+  // shutdown), whose queued requests would otherwise wait out the batching delay for
+  // requests that can no longer come. Thread-safe, idempotent.
+  virtual void Drain() {}
   // A consistent snapshot of the counters. Thread-safe.
   virtual InferenceStats Stats() const { return {}; }
 };

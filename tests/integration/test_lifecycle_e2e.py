@@ -46,30 +46,20 @@ def unload(server, name):
 
 # ---- unload while requests wait in the queue ----
 
-def check_answered(response):
-    """A held request of one row (first value 0) got an answer: its rows once flushed, or
-    the 504 of its own timeout; not a 503 or a dropped connection."""
-    if response.status_code == 504:
-        assert "timed out" in error_message(response, 504)
-    else:
-        check_rest_rows(response, 0.0, 1, 1)
-
-
 def test_unload_lets_queued_requests_finish_and_refuses_new_ones_over_rest(
         start_server, held_repository):
     server = start_server(held_repository, *EXPLICIT, "--parallel-workers", "1")
     with ThreadPoolExecutor(1) as pool:
-        # Released by its own timeout at the latest, so this passes even while unload does
-        # not flush the queue (see the xfail below): what matters here is that it is
-        # answered, not dropped, and that new requests are refused at once.
+        # Unload drains the version (its batcher stops waiting for batch mates that can no
+        # longer come), so the queued request is answered, not dropped, and new requests are
+        # refused at once.
         queued = pool.submit(rest_infer, server, "held", 1, timeout=IN_FLIGHT_US)
         wait_pending(server, "held", 1)
         response = unload(server, "held")
         assert response.status_code == 200, response.text
         message = error_message(rest_infer(server, "held", 1), 503)
         assert message.startswith("model 'held' has no ready version"), message
-        assert not queued.done()
-        check_answered(queued.result(timeout=TIMEOUT_S))
+        check_rest_rows(queued.result(timeout=TIMEOUT_S), 0.0, 1, 1)
     wait_until(lambda: ok_json(requests.post(server.url + "/v2/repository/index", json={},
                                              timeout=TIMEOUT_S))[0]["state"] == "UNAVAILABLE",
                "the unloaded version to be released")
@@ -89,19 +79,10 @@ def test_unload_lets_queued_requests_finish_and_refuses_new_ones_over_grpc(
         error = grpc_error(stub.ModelInfer, grpc_request(pb, "held", 1))
         assert error.code() == grpc.StatusCode.UNAVAILABLE, error.details()
         assert error.details().startswith("model 'held' has no ready version"), error.details()
-        assert not future.done()
-        try:
-            check_grpc_rows(future.result(timeout=TIMEOUT_S), 0.0, 1, 1)
-        except grpc.RpcError as timed_out:  # its own timeout, until unload flushes
-            assert timed_out.code() == grpc.StatusCode.DEADLINE_EXCEEDED, timed_out.details()
-            assert "timed out" in timed_out.details()
+        # Drained by the unload: it runs alone, with its own rows, before its timeout.
+        check_grpc_rows(future.result(timeout=TIMEOUT_S), 0.0, 1, 1)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "unload does not flush the model's batcher: a queued request keeps waiting for batch "
-    "mates that can no longer come, up to max_queue_delay, because the scheduler is shut "
-    "down (and flushed) only when the last ModelHandle goes, and the queued request holds "
-    "one (repository/model_repository.cc UnloadLocked, scheduler/dynamic_scheduler.cc)"))
 def test_unload_runs_queued_requests_at_once(start_server, held_repository):
     # --exit-timeout-secs 1: the request this leaves held must not hold up the teardown.
     server = start_server(held_repository, *EXPLICIT, "--parallel-workers", "1",
@@ -306,7 +287,8 @@ def test_exit_timeout_ends_a_request_still_running(held_repository):
     "after --exit-timeout-secs the frontends stop, but the process lives until the held "
     "request's batching delay ends: destroying the server waits for the model version, "
     "whose queued request holds a ModelHandle, and the scheduler is flushed only when the "
-    "version is destroyed (core/server.cc StartDraining does not flush the schedulers)"))
+    "version is destroyed (serving/server.cc StartDraining does not drain the schedulers; "
+    "unload does, repository/version_table.cc)"))
 def test_exit_timeout_ends_the_process_with_a_request_still_queued(held_repository):
     server, future, pool = start_and_hold(held_repository)
     try:
