@@ -53,6 +53,13 @@ integration-test: build
 bench: build
 	@scripts/run-benchmarks
 
+# The OCI image (deploy/image/build: Debian 12 packages and the release binaries, no base
+# image) in build/image. Not part of `make test`, which checks the image only once built.
+.PHONY: image
+image: build
+	@deploy/image/install-deps
+	@deploy/image/build
+
 format:
 	@git ls-files '*.cc' '*.h' | xargs clang-format -i
 

@@ -209,19 +209,25 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   Flags flags;
   CLI::App* serve = app.add_subcommand("serve", "serve the models of a repository");
+  // Container platforms (KServe, Seldon Core 2) configure a server through its environment, so
+  // the repository, ports and workers can come from TENSORD_* variables; a flag given wins.
   serve->add_option("--model-repository", flags.model_repository, "folder of model folders")
+      ->envname("TENSORD_MODEL_REPOSITORY")
       ->required();
   serve->add_option("--host", flags.host, "address to listen on")->capture_default_str();
   serve->add_option("--http-port", flags.http_port, "HTTP port (0: any free port)")
+      ->envname("TENSORD_HTTP_PORT")
       ->check(CLI::Range(0, 65535))
       ->capture_default_str();
   serve->add_option("--grpc-port", flags.grpc_port, "gRPC port (0: any free port)")
+      ->envname("TENSORD_GRPC_PORT")
       ->check(CLI::Range(0, 65535))
       ->capture_default_str();
   CLI::Option* metrics_port =
       serve
           ->add_option("--metrics-port", flags.metrics_port,
                        "Prometheus metrics port, /metrics (0: any free port)")
+          ->envname("TENSORD_METRICS_PORT")
           ->check(CLI::Range(0, 65535))
           ->capture_default_str();
   serve->add_option("--http-threads", flags.http_threads, "HTTP I/O threads")
@@ -260,6 +266,7 @@ int main(int argc, char** argv) {
   serve
       ->add_option("--parallel-workers", flags.parallel_workers,
                    "instances per model when its config does not say (0: 1)")
+      ->envname("TENSORD_PARALLEL_WORKERS")
       ->check(CLI::Range(0, 256))
       ->capture_default_str();
   serve

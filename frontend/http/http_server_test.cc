@@ -1,10 +1,11 @@
 // The REST server end to end over sockets, against a fake InferenceService: routes,
 // keep-alive, pipelining, slow inference, limits, timeouts, bind errors, Stop.
+#include "frontend/http/http_server.h"
+
 #include <atomic>
 #include <thread>
 #include <vector>
 
-#include "frontend/http/http_server.h"
 #include "frontend/http/test_util/fake_inference_service.h"
 #include "frontend/http/test_util/http_test_client.h"
 #include "gmock/gmock.h"
@@ -259,7 +260,7 @@ TEST_F(HttpServerTest, StopWaitsForInferenceInFlight) {
   EXPECT_FALSE(stopped);
   service_->ReleaseSlow();
   stop.join();
-  EXPECT_EQ(answered_when_stopped, 1);  // Stop returned after the callback, not before
+  EXPECT_EQ(answered_when_stopped, 1);  // Stop returned after the answer came, not before
   EXPECT_TRUE(client.ClosedWithin(10s));
   server_->Stop();  // twice is fine
   Client refused(server_->port());

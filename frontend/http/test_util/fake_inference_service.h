@@ -17,8 +17,8 @@
 #include <thread>
 #include <vector>
 
-#include "fmt/format.h"
 #include "core/inference_service.h"
+#include "fmt/format.h"
 
 namespace tensord::http {
 
@@ -52,7 +52,7 @@ class FakeInferenceService : public InferenceService {
     hold_slow_ = false;
     slow_changed_.notify_all();
   }
-  // "slow" callbacks that have returned.
+  // "slow" requests whose callback has been called (or is being called).
   int slow_answered() {
     std::lock_guard lock(mutex_);
     return slow_answered_;
@@ -121,10 +121,11 @@ class FakeInferenceService : public InferenceService {
         {
           std::unique_lock lock(mutex_);
           slow_changed_.wait(lock, [&] { return !hold_slow_; });
+          // Counted as the answer is handed over: the server may finish with the request
+          // (and Stop return) before the callback returns here.
+          ++slow_answered_;
         }
         std::move(done)(Echo(*request));
-        std::lock_guard lock(mutex_);
-        ++slow_answered_;
       });
     } else {
       std::move(done)(Echo(*request));
