@@ -22,7 +22,7 @@ from grpc_helpers import generate_stubs, grpc_address
 from make_models import onnx_models as m
 
 TIMEOUT_S = 120
-CHAIN_NODES = 6000
+CHAIN_NODES = 1500  # ONNX Runtime needs seconds to optimise it (superlinear: 6,000 took a minute)
 
 
 def write_slow_model(root):
@@ -113,9 +113,10 @@ def test_grpc_load_does_not_delay_inference(start_server, repository, stubs):
     assert len(during) >= 20, (len(during), load_result)
     base, while_loading = p99(baseline), p99(during)
     # Had the load held the only queue thread, a ModelInfer would have waited for most of
-    # it: bound well under the load's time, and within a few ms of the baseline (the load
-    # does compete for the 2 cores, which is all the slack is for).
-    assert while_loading < base + 0.025, (base, while_loading, load_result)
+    # it: bound well under the load's time, and near the baseline. The load does compete
+    # for the cores (ONNX Runtime optimises the graph on one of the 2): that, and a shared
+    # machine's noise, is all the slack is for.
+    assert while_loading < base + 0.050, (base, while_loading, load_result)
     assert max(during) < load_result["seconds"] / 2, (max(during), load_result)
     assert max(rest_during) < load_result["seconds"] / 2, (max(rest_during), load_result)
     # And the model it loaded serves.
