@@ -55,7 +55,11 @@ std::string QuotedList(const std::vector<const ModelFolderPlan*>& plans) {
 ModelRepository::ModelRepository(Options options, const runtime::RuntimeRegistry& registry)
     : options_(std::move(options)), registry_(registry) {}
 
-ModelRepository::~ModelRepository() = default;
+ModelRepository::~ModelRepository() {
+  // Requests still queued (the frontends gave up on them at their exit timeout) must not
+  // hold the destruction for a batching delay: they run at once, their versions go.
+  versions_.DrainAll();
+}
 
 absl::StatusOr<std::unique_ptr<ModelRepository>> ModelRepository::Open(
     Options options, const runtime::RuntimeRegistry& registry) {

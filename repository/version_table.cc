@@ -268,6 +268,14 @@ void VersionTable::Disown(const std::string& name, const std::string& reason) {
   entry.versions.clear();
 }
 
+void VersionTable::DrainAll() {
+  Retired draining;  // the versions stay in the table; only their batchers stop waiting
+  std::lock_guard lock(mutex_);
+  for (const auto& [name, entry] : models_) {
+    for (const auto& [version, v] : entry.versions) draining.Add(v.servable);
+  }
+}
+
 absl::Status VersionTable::Unload(std::string_view name, bool forget) {
   Retired released;  // declared before the lock: drained and dropped after it
   std::lock_guard lock(mutex_);

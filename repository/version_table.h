@@ -64,6 +64,9 @@ class VersionTable {
   void Fail(const std::string& name, const std::string& reason);
   // Two folders claim `name`: neither serves; the reason is recorded.
   void Disown(const std::string& name, const std::string& reason);
+  // Every version's queued requests stop waiting for batch mates (the repository is going
+  // away); the versions still serve.
+  void DrainAll();
   // Stops serving every version of `name` (requests in flight finish on them, queued ones
   // without waiting for batch mates). NotFound for an unknown model; `forget` also drops
   // it from the index.

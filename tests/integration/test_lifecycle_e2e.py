@@ -283,12 +283,6 @@ def test_exit_timeout_ends_a_request_still_running(held_repository):
         server.process.wait()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "after --exit-timeout-secs the frontends stop, but the process lives until the held "
-    "request's batching delay ends: destroying the server waits for the model version, "
-    "whose queued request holds a ModelHandle, and the scheduler is flushed only when the "
-    "version is destroyed (serving/server.cc StartDraining does not drain the schedulers; "
-    "unload does, repository/version_table.cc)"))
 def test_exit_timeout_ends_the_process_with_a_request_still_queued(held_repository):
     server, future, pool = start_and_hold(held_repository)
     try:
