@@ -7,19 +7,6 @@
 namespace tensord {
 namespace {
 
-// The name as it can be shown in a message: control characters as \xNN.
-std::string Printable(std::string_view text) {
-  std::string out;
-  for (char c : text.substr(0, 200)) {
-    const auto byte = static_cast<unsigned char>(c);
-    if (byte < 0x20 || byte == 0x7f) {
-      out += fmt::format("\\x{:02x}", byte);
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
 
 absl::Status Check(std::string_view what, std::string_view name) {
   const auto invalid = [&](std::string_view why) {
@@ -39,6 +26,19 @@ absl::Status Check(std::string_view what, std::string_view name) {
 }
 
 }  // namespace
+
+std::string Printable(std::string_view text) {
+  std::string out;
+  for (char c : text.substr(0, 200)) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte < 0x20 || byte == 0x7f) {
+      out += fmt::format("\\x{:02x}", byte);
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
 
 absl::Status ValidateModelName(std::string_view name) { return Check("model name", name); }
 

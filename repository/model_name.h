@@ -7,6 +7,7 @@
 // leading '.' (hidden folders are never models). Messages quote the name, escaped.
 #pragma once
 
+#include <string>
 #include <string_view>
 
 #include "absl/status/status.h"
@@ -14,6 +15,10 @@
 namespace tensord {
 
 absl::Status ValidateModelName(std::string_view name);
+
+// A client-given name or path as a message may show it: control characters as \xNN, at most
+// 200 bytes.
+std::string Printable(std::string_view text);
 
 // Version labels: empty (none given) or the same rules as names.
 absl::Status ValidateVersionLabel(std::string_view version);

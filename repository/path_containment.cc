@@ -6,21 +6,9 @@
 
 #include "core/status_util.h"
 #include "fmt/format.h"
+#include "repository/model_name.h"
 
 namespace tensord {
-namespace {
-
-// The path as it can be shown in a message: control characters as \xNN, at most 200 bytes.
-std::string Printable(std::string_view path) {
-  std::string out;
-  for (char c : path.substr(0, 200)) {
-    const auto byte = static_cast<unsigned char>(c);
-    out += byte < 0x20 || byte == 0x7f ? fmt::format("\\x{:02x}", byte) : std::string(1, c);
-  }
-  return out;
-}
-
-}  // namespace
 
 bool IsPathParameter(std::string_view key) {
   return std::find(std::begin(kPathParameters), std::end(kPathParameters), key) !=
