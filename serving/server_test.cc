@@ -85,7 +85,7 @@ TEST_F(ServerTest, ALoadRunsOnTheExecutorWhileTheCallerAndInferenceGoOn) {
   InferenceService& service = *server;
   std::future<void> entered = runtime_->Entered();
   std::promise<absl::Status> loaded;
-  service.LoadModelAsync("slow", {}, [&loaded](absl::Status s) { loaded.set_value(s); });
+  service.LoadModelAsync("slow", {}, [&loaded](absl::Status s) { loaded.set_value(std::move(s)); });
   // LoadModelAsync returned; the load is running, held at the gate, on another thread.
   entered.wait();
   std::future<absl::Status> outcome = loaded.get_future();
@@ -102,8 +102,8 @@ TEST_F(ServerTest, LoadAndUnloadAreRefusedOutsideExplicitModeWithTritonsWords) {
   std::unique_ptr<Server> server = Start(ModelControlMode::kNone);
   ASSERT_NE(server, nullptr);
   std::promise<absl::Status> loaded, unloaded;
-  server->LoadModelAsync("echo", {}, [&](absl::Status s) { loaded.set_value(s); });
-  server->UnloadModelAsync("echo", [&](absl::Status s) { unloaded.set_value(s); });
+  server->LoadModelAsync("echo", {}, [&](absl::Status s) { loaded.set_value(std::move(s)); });
+  server->UnloadModelAsync("echo", [&](absl::Status s) { unloaded.set_value(std::move(s)); });
   for (std::promise<absl::Status>* p : {&loaded, &unloaded}) {
     const absl::Status s = p->get_future().get();
     EXPECT_EQ(s.code(), absl::StatusCode::kUnavailable);
@@ -116,11 +116,11 @@ TEST_F(ServerTest, UnloadGoesThroughTheExecutorToo) {
   std::unique_ptr<Server> server = Start(ModelControlMode::kExplicit, {"echo"});
   ASSERT_NE(server, nullptr);
   std::promise<absl::Status> unloaded;
-  server->UnloadModelAsync("echo", [&](absl::Status s) { unloaded.set_value(s); });
+  server->UnloadModelAsync("echo", [&](absl::Status s) { unloaded.set_value(std::move(s)); });
   EXPECT_TRUE(unloaded.get_future().get().ok());
   EXPECT_EQ(server->ModelReady("echo", "").code(), absl::StatusCode::kUnavailable);
   std::promise<absl::Status> unknown;
-  server->UnloadModelAsync("nope", [&](absl::Status s) { unknown.set_value(s); });
+  server->UnloadModelAsync("nope", [&](absl::Status s) { unknown.set_value(std::move(s)); });
   const absl::Status s = unknown.get_future().get();
   EXPECT_EQ(s.code(), absl::StatusCode::kNotFound);
   EXPECT_THAT(std::string(s.message()), HasSubstr("'nope'"));
