@@ -28,10 +28,12 @@ DynamicScheduler::DynamicScheduler(runtime::Model& model, SchedulerOptions optio
       instances_(std::move(instances)),
       former_(std::move(batching)) {
   if (former_.options().preserve_ordering) ordered_.emplace();
-  workers_.reserve(instances_.size());
-  for (auto& instance : instances_) {
-    workers_.emplace_back([this, &instance] { WorkerLoop(*instance); });
+  {
+    std::lock_guard lock(mutex_);
+    for (auto& instance : instances_) free_instances_.push_back(instance.get());
   }
+  workers_.reserve(instances_.size());
+  for (size_t i = 0; i < instances_.size(); ++i) workers_.emplace_back([this] { WorkerLoop(); });
   timer_.Register(this);
 }
 
@@ -56,9 +58,10 @@ void DynamicScheduler::Enqueue(std::unique_ptr<InferRequest>&& request, InferCal
   pending.deadline = DeadlineAfter(now, policy->timeout);
   const Clock::TimePoint deadline = pending.deadline;
 
+  const bool may_run_inline = MayRunInline();
   absl::Status refused;
   {
-    std::lock_guard lock(mutex_);
+    std::unique_lock lock(mutex_);
     if (stopping_) {
       refused =
           absl::UnavailableError(fmt::format("model '{}' is shutting down", options_.model_name));
@@ -66,6 +69,27 @@ void DynamicScheduler::Enqueue(std::unique_ptr<InferRequest>&& request, InferCal
       pending.sequence = next_sequence_;
       if (former_.TryAdd(std::move(pending))) {
         ++next_sequence_;
+        if (may_run_inline && !free_instances_.empty()) {
+          // Run to completion: dispatch from this thread if the batcher would not wait.
+          BatchFormer::Step step =
+              former_.Next(now, {.instance_free = true, .flush = draining_});
+          if (!step.batch.empty()) {
+            runtime::Instance* instance = free_instances_.back();
+            free_instances_.pop_back();
+            ++running_inline_;
+            RunStep(step, instance, lock);
+            if (--running_inline_ == 0 && stopping_) inline_done_.notify_all();
+            return;
+          }
+          // Nothing dispatched (the batcher waits for batch mates): what it dropped is
+          // answered here, and the request waits for a worker as below.
+          if (!step.expired.empty() || !step.cancelled.empty()) {
+            if (idle_workers_ > 0) work_ready_.notify_one();
+            lock.unlock();
+            AnswerDropped(step);
+            lock.lock();
+          }
+        }
         if (idle_workers_ > 0) work_ready_.notify_one();
         if (deadline < timer_wake_) {
           timer_wake_ = deadline;
@@ -92,6 +116,9 @@ void DynamicScheduler::Shutdown() {
   work_ready_.notify_all();
   timer_.Unregister(this);
   for (std::thread& worker : workers_) worker.join();
+  // A caller that began running to completion before stopping_ finishes its batch.
+  std::unique_lock lock(mutex_);
+  inline_done_.wait(lock, [this] { return running_inline_ == 0; });
 }
 
 void DynamicScheduler::Drain() {
@@ -109,46 +136,63 @@ InferenceStats DynamicScheduler::Stats() const {
   {
     std::lock_guard lock(mutex_);
     pending = former_.size();
-    busy = static_cast<uint64_t>(busy_workers_);
+    busy = static_cast<uint64_t>(instances_.size() - free_instances_.size());
   }
   return stats_.Snapshot(pending, busy, instances_.size());
 }
 
-void DynamicScheduler::WorkerLoop(runtime::Instance& instance) {
+bool DynamicScheduler::MayRunInline() const {
+  return options_.inline_execution_limit.count() > 0 &&
+         recent_execute_ns_.load(std::memory_order_relaxed) <=
+             options_.inline_execution_limit.count();
+}
+
+void DynamicScheduler::WorkerLoop() {
   std::unique_lock lock(mutex_);
   for (;;) {
-    BatchFormer::Step step =
-        former_.Next(clock_.Now(), {.instance_free = true, .flush = stopping_ || draining_});
+    BatchFormer::Step step = former_.Next(
+        clock_.Now(),
+        {.instance_free = !free_instances_.empty(), .flush = stopping_ || draining_});
     if (step.batch.empty() && step.expired.empty() && step.cancelled.empty()) {
+      // Every instance out (with callers running to completion) is not the end: their
+      // batches finish and wake a worker for what is queued.
       if (stopping_ && former_.empty()) return;
       ++idle_workers_;
       clock_.WaitUntil(work_ready_, lock, step.wake_at);
       --idle_workers_;
       continue;
     }
-    const bool execute = !step.batch.empty();
-    if (execute) {
-      ++busy_workers_;
-      // Pass the baton: another idle worker takes charge of what is still queued (its
-      // delay, or a batch of other shapes) while this one executes.
-      if (!former_.empty() && idle_workers_ > 0) work_ready_.notify_one();
+    runtime::Instance* instance = nullptr;
+    if (!step.batch.empty()) {
+      instance = free_instances_.back();
+      free_instances_.pop_back();
     }
-    lock.unlock();
-    AnswerDropped(step);
-    if (!execute) {
-      lock.lock();
-      continue;
-    }
-    std::vector<InferResult> results = ExecuteBatch(instance, step.batch);
-    lock.lock();
-    --busy_workers_;
-    // Before the answers go out: a client's next request must not find this one still
-    // counted as executing (the adaptive policy would take it for a concurrent client).
-    former_.Finished(step.batch.size());
-    lock.unlock();
-    for (size_t i = 0; i < step.batch.size(); ++i) Respond(step.batch[i], std::move(results[i]));
-    lock.lock();
+    RunStep(step, instance, lock);
   }
+}
+
+void DynamicScheduler::RunStep(BatchFormer::Step& step, runtime::Instance* instance,
+                               std::unique_lock<std::mutex>& lock) {
+  // Pass the baton: another idle worker takes charge of what is still queued (its delay,
+  // or a batch of other shapes) while this thread executes.
+  if (!former_.empty() && idle_workers_ > 0) work_ready_.notify_one();
+  lock.unlock();
+  AnswerDropped(step);
+  if (instance == nullptr) {
+    lock.lock();
+    return;
+  }
+  std::vector<InferResult> results = ExecuteBatch(*instance, step.batch);
+  lock.lock();
+  free_instances_.push_back(instance);
+  // Before the answers go out: a client's next request must not find this one still
+  // counted as executing (the adaptive policy would take it for a concurrent client).
+  former_.Finished(step.batch.size());
+  // The freed instance may be what a queued batch waits for.
+  if (!former_.empty() && idle_workers_ > 0) work_ready_.notify_one();
+  lock.unlock();
+  for (size_t i = 0; i < step.batch.size(); ++i) Respond(step.batch[i], std::move(results[i]));
+  lock.lock();
 }
 
 Clock::TimePoint DynamicScheduler::OnDeadline(Clock::TimePoint now) {
@@ -228,6 +272,12 @@ std::vector<InferResult> DynamicScheduler::ExecuteBatch(runtime::Instance& insta
     }
   }
   const Clock::TimePoint split = clock_.Now();
+  // Run to completion follows the recent execution time (a moving average, 1/8 weight).
+  const int64_t took = Since(start, split).count();
+  const int64_t recent = recent_execute_ns_.load(std::memory_order_relaxed);
+  recent_execute_ns_.store(
+      recent == std::numeric_limits<int64_t>::max() ? took : recent + (took - recent) / 8,
+      std::memory_order_relaxed);
 
   record.succeeded = parts.ok();
   record.compute_input = Since(start, merged);

@@ -1,17 +1,24 @@
-// The scheduler behind CreateScheduler: a BatchFormer queue served by one worker thread
-// per runtime instance. Timed-out requests are answered by the idle workers, and while
-// every instance is busy by the process's DeadlineTimer (scheduler/deadline_timer.h).
+// The scheduler behind CreateScheduler: a BatchFormer queue in front of a pool of runtime
+// instances, served by one worker thread per instance and, for fast models, by the threads
+// that enqueue. Timed-out requests are answered by the idle workers, and while every
+// instance is busy by the process's DeadlineTimer (scheduler/deadline_timer.h).
 //
 //   DynamicScheduler scheduler(model, options, std::move(instances));
 //   scheduler.Enqueue(std::move(request), std::move(done));
 //
-// A free worker forms the next batch itself and executes it, so an idle model answers a
-// lone request (delay 0) with no thread hand-off, and a batch always goes to whichever
-// instance is free. Workers that find nothing to dispatch wait until the batcher's next
-// decision time, a new request, or shutdown.
+// Whoever dispatches a batch takes a free instance from the pool and gives it back after.
+// Run to completion: when a new request can be dispatched at once (an instance is free and
+// the batcher would not wait) and the model's recent batches took no longer than
+// options.inline_execution_limit, Enqueue executes it on the caller's thread and answers
+// before returning: no wake-up of a worker, no wake-up of the caller's thread to answer.
+// Otherwise a free worker forms the next batch and executes it, so a batch always goes to
+// whichever instance is free. Workers that find nothing to dispatch wait until the
+// batcher's next decision time, a new request, a freed instance, or shutdown.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
+#include <limits>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -41,7 +48,13 @@ class DynamicScheduler final : public Scheduler, private DeadlineTimer::Client {
   InferenceStats Stats() const override;
 
  private:
-  void WorkerLoop(runtime::Instance& instance);
+  void WorkerLoop();
+  // Dispatches `step` on `instance` (taken from the pool under `lock`, which is held on
+  // entry and on return): answers its dropped requests, executes its batch, gives the
+  // instance back and answers the batch.
+  void RunStep(BatchFormer::Step& step, runtime::Instance* instance,
+               std::unique_lock<std::mutex>& lock) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
+  bool MayRunInline() const;
   // DeadlineTimer::Client: answers the requests whose deadline passed while queued.
   Clock::TimePoint OnDeadline(Clock::TimePoint now) override;
   // Runs `batch` and records its statistics; returns one result per request, in order.
@@ -66,7 +79,12 @@ class DynamicScheduler final : public Scheduler, private DeadlineTimer::Client {
   bool draining_ ABSL_GUARDED_BY(mutex_) = false;  // Drain(): dispatch without waiting
   uint64_t next_sequence_ ABSL_GUARDED_BY(mutex_) = 0;
   int idle_workers_ ABSL_GUARDED_BY(mutex_) = 0;
-  int busy_workers_ ABSL_GUARDED_BY(mutex_) = 0;
+  std::vector<runtime::Instance*> free_instances_ ABSL_GUARDED_BY(mutex_);
+  int running_inline_ ABSL_GUARDED_BY(mutex_) = 0;  // Enqueue calls running to completion
+  std::condition_variable inline_done_;              // Shutdown waits for them
+  // Moving average of a batch's execution time (ns), for run to completion; starts
+  // unknown (max): the first batches go to the workers.
+  std::atomic<int64_t> recent_execute_ns_{std::numeric_limits<int64_t>::max()};
   Clock::TimePoint timer_wake_ ABSL_GUARDED_BY(mutex_) = Clock::TimePoint::max();
 
   std::mutex join_mutex_;  // serializes Shutdown's joins

@@ -21,12 +21,18 @@ using ::testing::HasSubstr;
 
 class DynamicSchedulerTest : public ::testing::Test {
  protected:
-  void Start(ModelConfig config, int instances = 1) {
+  // Most tests drive the worker threads (inline_execution_limit 0: no run to completion),
+  // so that the test thread never executes a held batch itself; the RunToCompletion tests
+  // below set a limit.
+  void Start(ModelConfig config, int instances = 1,
+             std::chrono::nanoseconds inline_limit = std::chrono::nanoseconds(0)) {
     model_ = std::make_unique<FakeModel>(std::move(config));
-    absl::StatusOr<SchedulerPtr> scheduler = CreateScheduler(*model_, {.model_name = "fake",
-                                                                       .model_version = "3",
-                                                                       .instance_count = instances,
-                                                                       .clock = &clock_});
+    absl::StatusOr<SchedulerPtr> scheduler =
+        CreateScheduler(*model_, {.model_name = "fake",
+                                  .model_version = "3",
+                                  .instance_count = instances,
+                                  .clock = &clock_,
+                                  .inline_execution_limit = inline_limit});
     ASSERT_TRUE(scheduler.ok()) << scheduler.status();
     scheduler_ = *std::move(scheduler);
   }
@@ -501,6 +507,99 @@ TEST(DynamicSchedulerCreate, AnUnknownBatchingPolicyFailsTheScheduler) {
   EXPECT_EQ(scheduler.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(Message(scheduler.status()),
               HasSubstr("parameter 'batching_policy' must be 'adaptive' or 'wait', got 'never'"));
+}
+
+// Run to completion: once a model's batches are measured fast, a request that can run at
+// once executes on the thread that enqueued it and is answered before Enqueue returns.
+class RunToCompletionTest : public DynamicSchedulerTest {
+ protected:
+  // Records the thread of every execution; each takes `took` on the fake clock.
+  void StartRecording(std::chrono::nanoseconds limit, Clock::Duration took, int instances = 1) {
+    Start(FakeModel::Config(0, std::nullopt), instances, limit);
+    model_->set_on_execute([this, took](const FakeModel::Call&) {
+      {
+        std::lock_guard lock(threads_mutex_);
+        threads_.push_back(std::this_thread::get_id());
+      }
+      if (took.count() > 0) clock_.Advance(took);
+    });
+  }
+  std::thread::id ThreadOf(size_t call) {
+    std::lock_guard lock(threads_mutex_);
+    return threads_.at(call);
+  }
+
+  std::mutex threads_mutex_;
+  std::vector<std::thread::id> threads_;
+};
+
+TEST_F(RunToCompletionTest, AFastModelRunsOnTheCallersThreadAndAnswersBeforeEnqueueReturns) {
+  StartRecording(microseconds(100), microseconds(20));
+  // The first batch has no measurement yet: a worker executes it.
+  Enqueue(MakeRequest("first", 1, 2));
+  results_.WaitFor(1);
+  EXPECT_NE(ThreadOf(0), std::this_thread::get_id());
+  Enqueue(MakeRequest("second", 1, 2));
+  EXPECT_EQ(results_.size(), 2u);  // answered inside Enqueue, no waiting
+  EXPECT_EQ(ThreadOf(1), std::this_thread::get_id());
+  std::vector<Collector::Result> results = results_.Take();
+  ASSERT_TRUE(results[1].result.ok()) << results[1].result.status();
+  EXPECT_EQ((*results[1].result)->id, "second");
+  // Statistics count it like any other inference.
+  const InferenceStats stats = scheduler_->Stats();
+  EXPECT_EQ(stats.success_count, 2u);
+  EXPECT_EQ(stats.execution_count, 2u);
+}
+
+TEST_F(RunToCompletionTest, ASlowModelKeepsTheHandOffToTheWorkers) {
+  StartRecording(microseconds(100), microseconds(500));
+  for (int i = 0; i < 3; ++i) {
+    Enqueue(MakeRequest("r" + std::to_string(i), 1, 2));
+    results_.WaitFor(i + 1);
+    EXPECT_NE(ThreadOf(i), std::this_thread::get_id()) << "request " << i;
+  }
+}
+
+TEST_F(RunToCompletionTest, ALimitOfZeroNeverRunsOnTheCaller) {
+  StartRecording(std::chrono::nanoseconds(0), Clock::Duration(0));
+  for (int i = 0; i < 3; ++i) {
+    Enqueue(MakeRequest("r" + std::to_string(i), 1, 2));
+    results_.WaitFor(i + 1);
+    EXPECT_NE(ThreadOf(i), std::this_thread::get_id()) << "request " << i;
+  }
+}
+
+TEST_F(RunToCompletionTest, ARequestThatMustWaitForBatchMatesGoesToTheWorkers) {
+  // Batching with the wait policy: a lone request waits out the delay on a worker, even
+  // for a fast model and an idle instance.
+  ModelConfig config = FakeModel::Config(4, Delay(1000));
+  config.parameters["batching_policy"] = "wait";
+  Start(std::move(config), 1, microseconds(100));
+  Enqueue(MakeRequest("full", 4, 2));  // a full batch goes at once (measured: 0 us)
+  results_.WaitFor(1);
+  const Clock::TimePoint due = clock_.Now() + microseconds(1000);
+  Enqueue(MakeRequest("lone", 1, 2));
+  EXPECT_EQ(results_.size(), 1u);  // not answered inside Enqueue
+  ASSERT_TRUE(clock_.AwaitWaiter(due));
+  clock_.Advance(microseconds(1000));
+  results_.WaitFor(2);
+}
+
+TEST_F(RunToCompletionTest, WhileTheOnlyInstanceIsBusyTheRequestQueues) {
+  // Two callers: the first holds the only instance inside Execute; the second finds no
+  // free instance and its request waits for the instance to come back.
+  StartRecording(microseconds(100), Clock::Duration(0));
+  Enqueue(MakeRequest("warm-up", 1, 2));
+  results_.WaitFor(1);
+  HoldExecutions();
+  std::thread first([this] { Enqueue(MakeRequest("held", 1, 2)); });
+  gate_.WaitEntered(1);
+  Enqueue(MakeRequest("queued", 1, 2));  // returns: nothing free to run it on
+  EXPECT_EQ(results_.size(), 1u);
+  gate_.Open();
+  first.join();
+  results_.WaitFor(3);
+  EXPECT_EQ(model_->calls().size(), 3u);
 }
 
 }  // namespace

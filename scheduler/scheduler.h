@@ -7,13 +7,16 @@
 //   InferenceStats stats = (*scheduler)->Stats();
 //
 // The scheduler batches adaptively when the model config asks for it (scheduler/
-// batch_former.h has the rules) and runs `instance_count` instances in parallel, each on
-// its own thread. Request parameters "timeout" (microseconds) and "priority" are honoured.
+// batch_former.h has the rules) and runs `instance_count` instances in parallel. A request
+// that can run at once on an idle instance of a fast model runs on the caller's thread
+// (SchedulerOptions::inline_execution_limit); everything else goes to the worker threads,
+// one per instance. Request parameters "timeout" (microseconds) and "priority" are honoured.
 //
 // The model must outlive its scheduler. Requests reaching Enqueue have been validated
 // against the model's config (core/request_validation.h).
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <string>
 
@@ -38,6 +41,13 @@ struct SchedulerOptions {
   // Answers timed-out requests while every instance is busy; shared by the schedulers of
   // a server. nullptr: the scheduler runs a timer of its own. Must outlive the scheduler.
   DeadlineTimer* deadline_timer = nullptr;
+  // Run to completion: a request that can be dispatched at once, while an instance is idle,
+  // executes on the thread that enqueued it (no hand-off to a worker and back) when the
+  // model's recent batches took at most this long. Longer models keep the hand-off, so the
+  // caller (an I/O thread) stays free and instances run in parallel. 0: never.
+  static constexpr std::chrono::nanoseconds kDefaultInlineExecutionLimit =
+      std::chrono::microseconds(100);
+  std::chrono::nanoseconds inline_execution_limit = kDefaultInlineExecutionLimit;
 };
 
 class Scheduler {
@@ -45,7 +55,9 @@ class Scheduler {
   virtual ~Scheduler() = default;
   // Takes the request. `done` runs exactly once: with the response, or with an error
   // (Unavailable when shutting down or the queue is full, DeadlineExceeded on timeout,
-  // the runtime's error otherwise). Thread-safe.
+  // the runtime's error otherwise). It may run before Enqueue returns, on the caller's
+  // thread (errors, and run-to-completion), so the caller must not hold a lock `done`
+  // takes. Thread-safe.
   virtual void Enqueue(std::unique_ptr<InferRequest>&& request, InferCallback&& done) = 0;
   // Stops taking requests, finishes those queued, and joins the worker threads.
   // Idempotent; the destructor calls it.

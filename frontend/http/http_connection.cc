@@ -3,7 +3,7 @@
 #include <string>
 #include <utility>
 
-#include "boost/asio/post.hpp"
+#include "boost/asio/dispatch.hpp"
 #include "boost/beast/http/empty_body.hpp"
 #include "boost/beast/http/error.hpp"
 #include "boost/beast/http/read.hpp"
@@ -194,7 +194,7 @@ void HttpConnection::Dispatch() {
   stream_.expires_never();
   answering_ = true;
   RestHandler::Post post = [executor = stream_.get_executor()](absl::AnyInvocable<void() &&> task) {
-    asio::post(executor, [task = std::move(task)]() mutable { std::move(task)(); });
+    asio::dispatch(executor, [task = std::move(task)]() mutable { std::move(task)(); });
   };
   handler_(rest, post,
            [self = shared_from_this()](RestResponse response) { self->Send(std::move(response)); });

@@ -214,8 +214,9 @@ void RestHandler::Infer(const RestRequest& request, std::string model, std::stri
       [inflight = inflight_, post, reply = std::move(reply), format = std::move(format),
        model = std::move(model)](InferResult result) mutable {
         {
-          // Encoding waits for the connection's thread: the scheduler thread that runs
-          // this callback goes straight back to inference.
+          // Encoding happens on the connection's thread: at once when the inference ran to
+          // completion there; otherwise the scheduler thread that runs this callback goes
+          // straight back to inference.
           Post post_to_io = std::move(post);
           post_to_io([result = std::move(result), reply = std::move(reply),
                       format = std::move(format), model = std::move(model)]() mutable {

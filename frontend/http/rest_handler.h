@@ -54,7 +54,8 @@ RestResponse ErrorResponse(int http_status, std::string_view message);
 class RestHandler {
  public:
   using Reply = absl::AnyInvocable<void(RestResponse) &&>;
-  // Runs a task on the connection's I/O thread.
+  // Runs a task on the connection's I/O thread: at once when called on that thread (an
+  // inference that ran to completion there), queued to it otherwise.
   using Post = std::function<void(absl::AnyInvocable<void() &&>)>;
 
   // `service` (and `access_log`, null for none) must outlive the handler; `inflight`

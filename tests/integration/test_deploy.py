@@ -508,11 +508,20 @@ class Pod:
         return value
 
     def port(self, manifest_port):
-        if manifest_port == 0:  # any free port, as the manifest says
-            return 0
+        if manifest_port == 0:
+            # Any free port, as the manifest says, but chosen here: a port the kernel hands
+            # out for 0 may be one free_port() just picked for another of this pod's ports.
+            return self.distinct_free_port()
         if manifest_port not in self.ports:
-            self.ports[manifest_port] = free_port()
+            self.ports[manifest_port] = self.distinct_free_port()
         return self.ports[manifest_port]
+
+    def distinct_free_port(self):
+        taken = set(self.ports.values()) | getattr(self, "anonymous_ports", set())
+        while (port := free_port()) in taken:
+            pass
+        self.anonymous_ports = taken | {port}
+        return port
 
     def log(self):
         with open(self.log_path, errors="replace") as f:

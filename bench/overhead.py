@@ -1,0 +1,264 @@
+#!/usr/bin/python3
+"""Per-request overhead of tensord's REST and gRPC paths against the floors of the libraries
+they use, measured side by side in one run (issue 12):
+
+  REST JSON  tensord (add_sub, 1 I/O thread)  vs nginx `return 200` with a 100-byte JSON body
+  REST JSON  tensord --http-threads 2         vs nginx with 2 workers
+  gRPC       tensord ModelInfer raw contents  vs bench/grpc_floor (a minimal grpc++
+             completion-queue server echoing the inputs), 1 connection x 32 streams
+
+Load: wrk (REST, c=64 keep-alive) and h2load (gRPC). Server CPU per request comes from the
+server process's utime+stime in /proc over the measured interval; cs/req is the server's
+voluntary context switches per request (thread hand-offs and waits), which unlike CPU time
+hardly depends on what else the machine runs. Each row is the median of
+RUNS runs; the ratio is tensord / floor in the same run.
+
+  bench/overhead.sh [--seconds 5] [--runs 3] [--model add_sub]
+"""
+import argparse
+import os
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+TENSORD = os.path.join(ROOT, "build/release/server/tensord")
+FLOOR = os.path.join(ROOT, "build/release/bench/grpc_floor/grpc_floor_server")
+TICKS = os.sysconf("SC_CLK_TCK")
+NGINX_BODY = '{"model_name":"add_sub","outputs":[{"name":"OUTPUT0","datatype":"FP32","shape":[1,1],"data":[1.0]}]}'
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def context_switches(pid):
+    """Voluntary context switches of all the process's threads: each is a thread going to
+    sleep (a hand-off, a wait on a lock or on epoll), robust to the noise CPU time has."""
+    total = 0
+    for task in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{task}/status") as f:
+                for line in f:
+                    if line.startswith("voluntary_ctxt_switches"):
+                        total += int(line.split()[1])
+        except OSError:
+            pass
+    return total
+
+
+def cpu_seconds(pid):
+    """utime + stime of the process (all its threads), in seconds."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / TICKS
+
+
+class Process:
+    def __init__(self, argv, ready, log_dir, name):
+        self.log = os.path.join(log_dir, name + ".log")
+        self.proc = subprocess.Popen(argv, stdout=open(self.log, "w"), stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 30
+        while True:
+            text = open(self.log).read()
+            match = re.search(ready, text) if ready else None
+            if match or (ready is None and time.monotonic() > deadline - 29):
+                self.match = match
+                break
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                sys.exit(f"{name} did not start:\n{text}")
+            time.sleep(0.05)
+
+    @property
+    def pid(self):
+        return self.proc.pid
+
+    def stop(self):
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+
+def start_nginx(tmp, workers):
+    port = free_port()
+    conf = os.path.join(tmp, f"nginx{workers}.conf")
+    with open(conf, "w") as f:
+        f.write(f"""
+daemon off;
+master_process {'on' if workers > 1 else 'off'};
+worker_processes {workers};
+pid {tmp}/nginx{workers}.pid;
+error_log stderr warn;
+events {{ worker_connections 4096; }}
+http {{
+  access_log off;
+  client_body_temp_path {tmp}/body;
+  proxy_temp_path {tmp}/proxy;
+  fastcgi_temp_path {tmp}/fastcgi;
+  uwsgi_temp_path {tmp}/uwsgi;
+  scgi_temp_path {tmp}/scgi;
+  keepalive_requests 100000000;
+  server {{
+    listen 127.0.0.1:{port};
+    location / {{ default_type application/json; return 200 '{NGINX_BODY}'; }}
+  }}
+}}
+""")
+    process = Process(["nginx", "-c", conf, "-p", tmp], None, tmp, f"nginx{workers}")
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=1).read()
+            break
+        except OSError:
+            time.sleep(0.05)
+    process.port = port
+    return process
+
+
+def process_tree_cpu(process):
+    """CPU seconds of `process` and its children (nginx's workers)."""
+    total = cpu_seconds(process.pid)
+    try:
+        children = open(f"/proc/{process.pid}/task/{process.pid}/children").read().split()
+    except OSError:
+        children = []
+    for child in children:
+        try:
+            total += cpu_seconds(int(child))
+        except OSError:
+            pass
+    return total
+
+
+def wrk(url, path, body_file, seconds, connections):
+    env = dict(os.environ, BODY_FILE=body_file)
+    out = subprocess.run(["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "-s",
+                          os.path.join(ROOT, "bench/post.lua"), url, path],
+                         capture_output=True, text=True, env=env, check=True).stdout
+    line = next(l for l in out.splitlines() if l.startswith("RESULT"))
+    values = dict(kv.split("=") for kv in line.split()[1:])
+    if int(values["non2xx"]) or int(values["errors"]):
+        sys.exit(f"wrk saw failures against {url}{path}: {line}")
+    return float(values["rps"]), int(values["requests"]), int(values["p99_us"])
+
+
+def h2load(port, body_file, seconds, streams):
+    out = subprocess.run(["h2load", "-c1", f"-m{streams}", "-D", str(seconds),
+                          "-H", "content-type: application/grpc", "-H", "te: trailers",
+                          "-d", body_file,
+                          f"http://127.0.0.1:{port}/inference.GRPCInferenceService/ModelInfer"],
+                         capture_output=True, text=True, check=True).stdout
+    rps = float(re.search(r"finished in [\d.]+\w+, ([\d.]+) req/s", out).group(1))
+    done = re.search(r"requests: \d+ total, \d+ started, (\d+) done, (\d+) succeeded", out)
+    if done.group(1) != done.group(2):
+        sys.exit(f"h2load saw failures:\n{out}")
+    return rps, int(done.group(1))
+
+
+def measure(process, run):
+    before = process_tree_cpu(process)
+    switches = context_switches(process.pid)
+    rps, requests, *rest = run()
+    used = process_tree_cpu(process) - before
+    switches = context_switches(process.pid) - switches
+    return {"rps": rps, "cpu_us": used * 1e6 / max(requests, 1), "requests": requests,
+            "cs": switches / max(requests, 1), "p99_us": rest[0] if rest else None}
+
+
+def success_count(http_port, model):
+    import json
+    stats = json.load(urllib.request.urlopen(
+        f"http://127.0.0.1:{http_port}/v2/models/{model}/stats", timeout=5))
+    return sum(m["inference_stats"]["success"]["count"] for m in stats["model_stats"])
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seconds", type=int, default=5)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--model", default="add_sub")
+    parser.add_argument("--models", default=os.path.join(ROOT, "models"))
+    parser.add_argument("--tensord", default=TENSORD,
+                        help="the tensord binary to measure (e.g. a copy of an older build)")
+    args = parser.parse_args()
+    for tool in ("wrk", "h2load", "nginx"):
+        if shutil.which(tool) is None:
+            sys.exit(f"{tool} is not installed (scripts/install-deps --bench installs it)")
+    for binary in (args.tensord, FLOOR):
+        if not os.access(binary, os.X_OK):
+            sys.exit(f"{binary} is missing: make build")
+    request_json = os.path.join(ROOT, f"examples/{args.model}-request.json")
+
+    tmp = tempfile.mkdtemp(prefix="tensord_overhead_")
+    grpc_body = os.path.join(tmp, "request.grpc")
+    subprocess.run(["/usr/bin/python3", os.path.join(ROOT, "bench/grpc_body.py"), request_json,
+                    args.model, grpc_body], check=True)
+    rows = {}  # name -> list of (tensord, floor) measurements
+
+    def tensord(http_threads):
+        return Process([args.tensord, "serve", "--model-repository", args.models, "--http-port", "0",
+                        "--grpc-port", "0", "--metrics-port", "0",
+                        "--http-threads", str(http_threads), "--grpc-threads", "1"],
+                       r"serving HTTP on \S+:(\d+)[\s\S]*serving gRPC on \S+:(\d+)", tmp,
+                       f"tensord{http_threads}")
+
+    try:
+        for run in range(args.runs):
+            for threads in (1, 2):
+                server = tensord(threads)
+                http_port = int(server.match.group(1))
+                grpc_port = int(server.match.group(2))
+                nginx = start_nginx(tmp, threads)
+                url_t = f"http://127.0.0.1:{http_port}"
+                url_n = f"http://127.0.0.1:{nginx.port}"
+                path = f"/v2/models/{args.model}/infer"
+                wrk(url_t, path, request_json, 1, 64)  # warm-up
+                t = measure(server, lambda: wrk(url_t, path, request_json, args.seconds, 64))
+                n = measure(nginx, lambda: wrk(url_n, path, request_json, args.seconds, 64))
+                rows.setdefault(f"REST JSON c=64, {threads} I/O thread(s) vs nginx", []).append((t, n))
+                if threads == 1:
+                    floor = Process([FLOOR, "--port", "0", "--threads", "1"],
+                                    r"serving gRPC on \S+:(\d+)", tmp, "floor")
+                    floor_port = int(floor.match.group(1))
+                    h2load(grpc_port, grpc_body, 1, 32)  # warm-up
+                    before = success_count(http_port, args.model)
+                    g = measure(server, lambda: h2load(grpc_port, grpc_body, args.seconds, 32))
+                    answered = success_count(http_port, args.model) - before
+                    if answered < g["requests"]:
+                        sys.exit(f"tensord answered {answered} of {g['requests']} gRPC requests "
+                                 "successfully: the benchmark body is wrong")
+                    f = measure(floor, lambda: h2load(floor_port, grpc_body, args.seconds, 32))
+                    floor.stop()
+                    rows.setdefault("gRPC ModelInfer raw, 1 conn x 32 streams vs grpc++ floor",
+                                    []).append((g, f))
+                nginx.stop()
+                server.stop()
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+    print(f"model={args.model} seconds={args.seconds} runs={args.runs} cores={os.cpu_count()} "
+          f"commit={subprocess.run(['git', '-C', ROOT, 'rev-parse', '--short', 'HEAD'], capture_output=True, text=True).stdout.strip()}")
+    print(f"{'path':58} {'tensord req/s':>13} {'us/req':>7} {'cs/req':>6} {'floor req/s':>12} "
+          f"{'us/req':>7} {'cs/req':>6} {'ratio':>6}")
+    for name, pairs in rows.items():
+        ratios = [t["rps"] / f["rps"] for t, f in pairs]
+        med = lambda key, side: statistics.median(p[side][key] for p in pairs)
+        print(f"{name:58} {med('rps', 0):13.0f} {med('cpu_us', 0):7.1f} {med('cs', 0):6.2f} "
+              f"{med('rps', 1):12.0f} {med('cpu_us', 1):7.1f} {med('cs', 1):6.2f} "
+              f"{statistics.median(ratios):6.2f}")
+
+
+if __name__ == "__main__":
+    main()
