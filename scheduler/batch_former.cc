@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "absl/container/inlined_vector.h"
 #include "absl/status/status.h"
 #include "fmt/format.h"
 
@@ -94,7 +95,7 @@ bool BatchFormer::IsPreferred(int64_t rows) const {
 void BatchFormer::FormBatch(Clock::TimePoint now, bool flush, Step& step) {
   const size_t lookahead =
       std::max(kMinLookahead, static_cast<size_t>(4 * options_.max_batch_size));
-  std::vector<PendingRequest*> selected;
+  absl::InlinedVector<PendingRequest*, 16> selected;
   PendingRequest* head = nullptr;
   int64_t rows = 0;
   size_t preferred_count = 0;  // requests in the largest preferred-size prefix
@@ -172,7 +173,9 @@ void BatchFormer::EraseTaken(size_t scanned) {
         level.begin(), end, [](const PendingRequest& pending) { return !pending.request; });
     size_ -= static_cast<size_t>(end - kept);
     level.erase(kept, end);
-    it = level.empty() ? levels_.erase(it) : std::next(it);
+    // The last level stays when it empties: most traffic uses one priority, and a level
+    // rebuilt per request costs three allocations (map node, deque map and block).
+    it = level.empty() && levels_.size() > 1 ? levels_.erase(it) : std::next(it);
   }
 }
 

@@ -250,6 +250,23 @@ TEST(BatchFormer, UrgentPriorityLevelsGoFirst) {
   EXPECT_THAT(Ids(former.Next(kT0, {}).batch), ElementsAre("default"));
 }
 
+TEST(BatchFormer, PriorityOrderHoldsAfterALevelEmptiesAndIsKept) {
+  // The last level is kept when it empties (no allocation per request); levels made later,
+  // more and less urgent, still go in priority order around it.
+  BatchFormer former(Batching(8, microseconds(0)));
+  Add(former, {.id = "first", .key = "A", .priority = 3});
+  EXPECT_THAT(Ids(former.Next(kT0, {}).batch), ElementsAre("first"));
+  former.Finished(1);
+  EXPECT_TRUE(former.empty());
+  Add(former, {.id = "later", .key = "B", .priority = 5});
+  Add(former, {.id = "again", .key = "C", .priority = 3});
+  Add(former, {.id = "urgent", .key = "D", .priority = 1});
+  EXPECT_THAT(Ids(former.Next(kT0, {}).batch), ElementsAre("urgent"));
+  EXPECT_THAT(Ids(former.Next(kT0, {}).batch), ElementsAre("again"));
+  EXPECT_THAT(Ids(former.Next(kT0, {}).batch), ElementsAre("later"));
+  EXPECT_TRUE(former.empty());
+}
+
 TEST(BatchFormer, NoFreeInstanceMeansNoBatchOnlyExpiry) {
   BatchFormer former(Batching(1, microseconds(0)));
   Add(former, {.id = "a", .deadline = kT0 + microseconds(10)});

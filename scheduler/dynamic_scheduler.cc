@@ -71,8 +71,7 @@ void DynamicScheduler::Enqueue(std::unique_ptr<InferRequest>&& request, InferCal
         ++next_sequence_;
         if (may_run_inline && !free_instances_.empty()) {
           // Run to completion: dispatch from this thread if the batcher would not wait.
-          BatchFormer::Step step =
-              former_.Next(now, {.instance_free = true, .flush = draining_});
+          BatchFormer::Step step = former_.Next(now, {.instance_free = true, .flush = draining_});
           if (!step.batch.empty()) {
             runtime::Instance* instance = free_instances_.back();
             free_instances_.pop_back();
@@ -151,8 +150,7 @@ void DynamicScheduler::WorkerLoop() {
   std::unique_lock lock(mutex_);
   for (;;) {
     BatchFormer::Step step = former_.Next(
-        clock_.Now(),
-        {.instance_free = !free_instances_.empty(), .flush = stopping_ || draining_});
+        clock_.Now(), {.instance_free = !free_instances_.empty(), .flush = stopping_ || draining_});
     if (step.batch.empty() && step.expired.empty() && step.cancelled.empty()) {
       // Every instance out (with callers running to completion) is not the end: their
       // batches finish and wake a worker for what is queued.

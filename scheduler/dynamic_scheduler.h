@@ -73,7 +73,7 @@ class DynamicScheduler final : public Scheduler, private DeadlineTimer::Client {
   std::optional<OrderedResponder> ordered_;  // set with preserve_ordering
 
   mutable std::mutex mutex_;
-  std::condition_variable work_ready_;   // idle workers wait here
+  std::condition_variable work_ready_;  // idle workers wait here
   BatchFormer former_ ABSL_GUARDED_BY(mutex_);
   bool stopping_ ABSL_GUARDED_BY(mutex_) = false;
   bool draining_ ABSL_GUARDED_BY(mutex_) = false;  // Drain(): dispatch without waiting
@@ -81,7 +81,7 @@ class DynamicScheduler final : public Scheduler, private DeadlineTimer::Client {
   int idle_workers_ ABSL_GUARDED_BY(mutex_) = 0;
   std::vector<runtime::Instance*> free_instances_ ABSL_GUARDED_BY(mutex_);
   int running_inline_ ABSL_GUARDED_BY(mutex_) = 0;  // Enqueue calls running to completion
-  std::condition_variable inline_done_;              // Shutdown waits for them
+  std::condition_variable inline_done_;             // Shutdown waits for them
   // Moving average of a batch's execution time (ns), for run to completion; starts
   // unknown (max): the first batches go to the workers.
   std::atomic<int64_t> recent_execute_ns_{std::numeric_limits<int64_t>::max()};

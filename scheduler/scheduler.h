@@ -22,9 +22,9 @@
 
 #include "absl/status/statusor.h"
 #include "core/infer_request.h"
+#include "core/inference_stats.h"
 #include "runtime/runtime.h"
 #include "scheduler/clock.h"
-#include "core/inference_stats.h"
 
 namespace tensord::scheduler {
 

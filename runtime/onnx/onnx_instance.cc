@@ -27,7 +27,7 @@ absl::StatusOr<std::vector<Tensor>> OnnxInstance::Execute(
     std::span<const Tensor> inputs, std::span<const std::string> output_names) {
   if (output_names.empty()) return std::vector<Tensor>{};
   return GuardOrt(OrtPhase::kRun, context_, [&]() -> absl::StatusOr<std::vector<Tensor>> {
-    InputValues values(cpu_);
+    InputValues values(cpu_, inputs.size());
     for (const Tensor& input : inputs) {
       absl::Status added = values.Add(input);
       if (!added.ok()) return added;

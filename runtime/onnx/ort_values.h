@@ -1,6 +1,6 @@
 // Turns tensord tensors into ONNX Runtime values and back, copying only when it must.
 //
-//   InputValues inputs(cpu_memory_info);
+//   InputValues inputs(cpu_memory_info, request_inputs.size());
 //   for (const Tensor& t : request_inputs) RETURN_IF_ERROR(inputs.Add(t));
 //   session.Run(run_options, inputs.names().data(), inputs.values().data(), ...);
 //   absl::StatusOr<Tensor> y = OutputTensor("y", std::move(outputs[0]), inputs);
@@ -25,7 +25,12 @@ namespace tensord::runtime::onnx {
 
 class InputValues {
  public:
-  explicit InputValues(const Ort::MemoryInfo& cpu) : cpu_(cpu) {}
+  // `expected` inputs are reserved up front: no growth of the vectors below per request.
+  InputValues(const Ort::MemoryInfo& cpu, size_t expected) : cpu_(cpu) {
+    names_.reserve(expected);
+    values_.reserve(expected);
+    borrowed_.reserve(expected);
+  }
 
   // `tensor` has been validated (datatype, shape, data size) and its bytes must stay
   // alive until the run ends.
