@@ -28,3 +28,14 @@ echo "REST JSON: $(( (after - before) / n )) mallocs per request ($n requests)"
 grpc_load 2000
 before=$(count); grpc_load 10000; after=$(count)
 echo "gRPC raw:  $(( (after - before) / 10000 )) mallocs per request (10000 requests)"
+kill "$pid"; wait "$pid" 2>/dev/null || true
+
+# The same for bench/grpc_floor (grpc++ alone, echoing the inputs): what gRPC itself costs.
+LD_PRELOAD="$tmp/counter.so" build/release/bench/grpc_floor/grpc_floor_server --port 0 \
+  >"$tmp/log" 2>&1 &
+pid=$!
+for _ in $(seq 100); do grep -q "serving gRPC" "$tmp/log" && break; sleep 0.1; done
+grpc=$(sed -n 's/.*serving gRPC on [^ ]*:\([0-9]\+\).*/\1/p' "$tmp/log" | head -n1)
+grpc_load 2000
+before=$(count); grpc_load 10000; after=$(count)
+echo "gRPC floor (grpc++ alone): $(( (after - before) / 10000 )) mallocs per request"
