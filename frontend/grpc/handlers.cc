@@ -144,4 +144,36 @@ void StartRepositoryModelUnload(InferenceService& service,
                            });
 }
 
+::grpc::Status HandleSystemSharedMemoryStatus(InferenceService& service,
+                                              const inference::SystemSharedMemoryStatusRequest& request,
+                                              inference::SystemSharedMemoryStatusResponse* response) {
+  absl::StatusOr<std::vector<SharedMemoryRegion>> regions =
+      service.SystemSharedMemoryStatus(request.name());
+  if (!regions.ok()) return ToGrpcStatus(regions.status());
+  for (const SharedMemoryRegion& region : *regions) {
+    inference::SystemSharedMemoryStatusResponse::RegionStatus& out =
+        (*response->mutable_regions())[region.name];
+    out.set_name(region.name);
+    out.set_key(region.key);
+    out.set_offset(region.offset);
+    out.set_byte_size(region.byte_size);
+  }
+  return ::grpc::Status::OK;
+}
+
+::grpc::Status HandleSystemSharedMemoryRegister(
+    InferenceService& service, const inference::SystemSharedMemoryRegisterRequest& request,
+    inference::SystemSharedMemoryRegisterResponse*) {
+  return ToGrpcStatus(service.RegisterSystemSharedMemory({.name = request.name(),
+                                                          .key = request.key(),
+                                                          .offset = request.offset(),
+                                                          .byte_size = request.byte_size()}));
+}
+
+::grpc::Status HandleSystemSharedMemoryUnregister(
+    InferenceService& service, const inference::SystemSharedMemoryUnregisterRequest& request,
+    inference::SystemSharedMemoryUnregisterResponse*) {
+  return ToGrpcStatus(service.UnregisterSystemSharedMemory(request.name()));
+}
+
 }  // namespace tensord::grpc

@@ -6,7 +6,7 @@
 //   // route->kind == RouteKind::kModelReady, route->model == "resnet-50.v2"
 //   if (method != AllowedMethod(route->kind)) -> 405 with "Allow: <AllowedMethod>"
 //
-// Errors: NotFound ("no route for ...") for an unknown path, InvalidArgument for a
+// Errors: NotFound ("no route for '<path>': ...", naming the path) for an unknown path, InvalidArgument for a
 // malformed percent-encoding.
 #pragma once
 
@@ -29,12 +29,20 @@ enum class RouteKind {
   kRepositoryIndex,  // POST /v2/repository/index                   (repository extension)
   kModelLoad,        // POST /v2/repository/models/{m}/load
   kModelUnload,      // POST /v2/repository/models/{m}/unload
+  // System shared memory extension (region: the decoded {r}, empty for "all regions").
+  kSharedMemoryStatus,      // GET  /v2/systemsharedmemory[/region/{r}]/status
+  kSharedMemoryRegister,    // POST /v2/systemsharedmemory/region/{r}/register
+  kSharedMemoryUnregister,  // POST /v2/systemsharedmemory[/region/{r}]/unregister
+  // CUDA shared memory extension: recognised so that it is refused with a reason.
+  kCudaSharedMemoryStatus,  // GET  /v2/cudasharedmemory[/region/{r}]/status
+  kCudaSharedMemoryChange,  // POST /v2/cudasharedmemory[/region/{r}]/register|unregister
 };
 
 struct Route {
   RouteKind kind = RouteKind::kServerMetadata;
   std::string model;    // decoded; empty for server routes (and for all models' stats)
   std::string version;  // decoded; empty when the path names none
+  std::string region;   // decoded; shared-memory routes only
 };
 
 absl::StatusOr<Route> MatchRoute(std::string_view target);
