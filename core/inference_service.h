@@ -26,6 +26,7 @@
 #include "absl/functional/any_invocable.h"
 #include "absl/status/statusor.h"
 #include "core/infer_request.h"
+#include "core/log_settings.h"
 #include "core/inference_stats.h"
 #include "core/model_config.h"
 #include "core/model_state.h"
@@ -99,6 +100,11 @@ class InferenceService {
   virtual absl::Status UnregisterSystemSharedMemory(std::string_view name) = 0;
   virtual absl::StatusOr<std::vector<SharedMemoryRegion>> SystemSharedMemoryStatus(
       std::string_view name) const = 0;
+
+  // The logging extension: the current settings, and a change applied at once (all of it
+  // or, with InvalidArgument naming the setting, none of it).
+  virtual LogSettings GetLogSettings() const = 0;
+  virtual absl::StatusOr<LogSettings> UpdateLogSettings(const LogSettingsUpdate& update) = 0;
 
   // Validates and queues `request`; `done` runs exactly once (see the file comment).
   virtual void InferAsync(std::unique_ptr<InferRequest>&& request, InferCallback&& done) = 0;

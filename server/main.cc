@@ -1,5 +1,6 @@
 // tensord: wiring only. Parses flags, builds the runtimes, the server and its frontends,
 // and waits for SIGINT/SIGTERM.
+#include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
@@ -96,6 +97,8 @@ int Serve(const Flags& flags) {
   options.model_repository = root;
   options.strict_readiness = flags.strict_readiness;
   options.allow_client_shm = flags.allow_client_shm;
+  options.log_verbose_level = static_cast<uint32_t>(std::max(flags.log_verbose, 0));
+  options.log_format = flags.log_format;
   options.max_shm_regions = static_cast<size_t>(flags.max_shm_regions);
   options.default_instance_count = flags.parallel_workers;
   options.default_intra_op_threads = flags.intra_op_threads;
@@ -115,7 +118,8 @@ int Serve(const Flags& flags) {
       std::chrono::milliseconds(static_cast<int64_t>(flags.repository_poll_secs * 1000));
   // Triton's names for the protocol extensions both frontends implement.
   options.extensions = {"binary_tensor_data", "parameters",          "schedule_policy",
-                        "statistics",         "model_configuration", "model_repository"};
+                        "statistics",         "model_configuration", "model_repository",
+                        "classification",     "logging"};
   if (flags.allow_client_shm) options.extensions.push_back("system_shared_memory");
   absl::StatusOr<std::unique_ptr<tensord::Server>> server =
       tensord::Server::Create(options, registry);

@@ -1,16 +1,19 @@
 #include "serving/server.h"
 
 #include <algorithm>
+#include <set>
 #include <utility>
 
 #include "core/request_validation.h"
 #include "core/status_util.h"
 #include "fmt/format.h"
 #include "repository/model_repository.h"
+#include "repository/version_label.h"
 #include "repository/repository_poller.h"
 #include "scheduler/deadline_timer.h"
 #include "serving/classification.h"
 #include "serving/load_executor.h"
+#include "serving/log_settings.h"
 #include "shared_memory/region_registry.h"
 #include "shared_memory/tensor_binding.h"
 #include "spdlog/spdlog.h"
@@ -26,7 +29,9 @@ Server::Server(Options options, std::unique_ptr<scheduler::DeadlineTimer> timer,
       repository_(std::move(repository)),
       loads_(std::make_unique<LoadExecutor>(LoadExecutor::Options{.threads = options_.load_threads})),
       shared_memory_(std::make_unique<shm::RegionRegistry>(shm::RegionRegistry::Options{
-          .max_regions = options_.max_shm_regions, .allowed = options_.allow_client_shm})) {}
+          .max_regions = options_.max_shm_regions, .allowed = options_.allow_client_shm})),
+      log_settings_(std::make_unique<LogSettingsControl>(LogSettings{
+          .log_verbose_level = options_.log_verbose_level, .log_format = options_.log_format})) {}
 
 absl::StatusOr<std::unique_ptr<Server>> Server::Create(Options options,
                                                        const runtime::RuntimeRegistry& registry) {
@@ -114,6 +119,23 @@ std::vector<ModelVersionStatus> Server::RepositoryIndex(bool ready_only) const {
   std::vector<ModelVersionStatus> index = repository_->Index();
   if (ready_only) {
     std::erase_if(index, [](const ModelVersionStatus& s) { return s.state != ModelState::kReady; });
+    return index;
+  }
+  if (options_.model_control_mode == ModelControlMode::kExplicit) {
+    // As Triton: every model folder, loaded or not, from a fresh look at the repository,
+    // so that a folder copied in after start can be found and loaded.
+    std::set<std::string, std::less<>> known;
+    for (const ModelVersionStatus& row : index) known.insert(row.name);
+    for (std::string& name : repository_->FolderNames()) {
+      if (known.contains(name)) continue;
+      index.push_back({.name = std::move(name),
+                       .version = "",
+                       .state = ModelState::kUnavailable,
+                       .reason = "unloaded"});
+    }
+    std::sort(index.begin(), index.end(), [](const ModelVersionStatus& a, const ModelVersionStatus& b) {
+      return a.name != b.name ? a.name < b.name : VersionLess()(a.version, b.version);
+    });
   }
   return index;
 }
@@ -177,6 +199,12 @@ absl::StatusOr<std::vector<SharedMemoryRegion>> Server::SystemSharedMemoryStatus
                       .byte_size = region.byte_size});
   }
   return status;
+}
+
+LogSettings Server::GetLogSettings() const { return log_settings_->Get(); }
+
+absl::StatusOr<LogSettings> Server::UpdateLogSettings(const LogSettingsUpdate& update) {
+  return log_settings_->Update(update);
 }
 
 void Server::InferAsync(std::unique_ptr<InferRequest>&& request, InferCallback&& done) {

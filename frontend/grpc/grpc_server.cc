@@ -62,7 +62,7 @@ void SpawnCalls(const CallEnv& env) {
   UnaryCall<TraceSettingRequest, TraceSettingResponse>::Spawn(
       env, &Service::RequestTraceSetting, &HandleUnimplemented);
   UnaryCall<LogSettingsRequest, LogSettingsResponse>::Spawn(env, &Service::RequestLogSettings,
-                                                            &HandleUnimplemented);
+                                                            &HandleLogSettings);
   InferCall::Spawn(env);
   StreamInferCall::Spawn(env);
 }

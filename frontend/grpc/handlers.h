@@ -55,6 +55,11 @@ void StartRepositoryModelUnload(InferenceService& service,
     InferenceService& service, const inference::SystemSharedMemoryUnregisterRequest& request,
     inference::SystemSharedMemoryUnregisterResponse* response);
 
+// The logging extension: an empty request reads the settings, settings in it change them.
+::grpc::Status HandleLogSettings(InferenceService& service,
+                                 const inference::LogSettingsRequest& request,
+                                 inference::LogSettingsResponse* response);
+
 // UNIMPLEMENTED: CUDA shared memory is not supported on this server (and says so).
 template <typename Request, typename Response>
 ::grpc::Status HandleCudaSharedMemory(InferenceService&, const Request&, Response*) {

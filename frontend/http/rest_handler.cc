@@ -8,6 +8,7 @@
 #include "frontend/http/config_codec.h"
 #include "frontend/http/json_request_codec.h"
 #include "frontend/http/json_response_codec.h"
+#include "frontend/http/log_settings_codec.h"
 #include "frontend/http/raw_request_codec.h"
 #include "frontend/http/repository_codec.h"
 #include "frontend/http/rest_router.h"
@@ -56,7 +57,7 @@ void RestHandler::Handle(const RestRequest& request, const Post& post, Reply rep
     return;
   }
   const std::string_view allowed = AllowedMethod(route->kind);
-  if (request.method != allowed) {
+  if (!MethodAllowed(route->kind, request.method)) {
     RestResponse response = ErrorResponse(
         405, fmt::format("method {} is not allowed for '{}' (allowed: {})", request.method,
                          request.target.substr(0, request.target.find('?')), allowed));
@@ -122,6 +123,19 @@ void RestHandler::Handle(const RestRequest& request, const Post& post, Reply rep
     case RouteKind::kCudaSharedMemoryChange:
       std::move(reply)(SharedMemoryResponse(request, *route));
       return;
+    case RouteKind::kLogging: {
+      if (request.method == "GET") {
+        std::move(reply)(JsonResponse(EncodeLogSettings(service_.GetLogSettings())));
+        return;
+      }
+      absl::StatusOr<LogSettingsUpdate> update = DecodeLogSettingsUpdate(*request.body);
+      absl::StatusOr<LogSettings> settings =
+          update.ok() ? service_.UpdateLogSettings(*update)
+                      : absl::StatusOr<LogSettings>(update.status());
+      std::move(reply)(settings.ok() ? JsonResponse(EncodeLogSettings(*settings))
+                                     : ErrorResponse(settings.status()));
+      return;
+    }
   }
 }
 
@@ -144,7 +158,7 @@ RestResponse RestHandler::SharedMemoryResponse(const RestRequest& request, const
       return unregistered.ok() ? RestResponse{.status = 200} : ErrorResponse(unregistered);
     }
     default:
-      return ErrorResponse(absl::UnimplementedError(kCudaSharedMemoryUnsupported));
+      return ErrorResponse(absl::UnimplementedError(std::string(kCudaSharedMemoryUnsupported)));
   }
 }
 

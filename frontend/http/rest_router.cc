@@ -114,6 +114,7 @@ absl::StatusOr<Route> MatchRoute(std::string_view target) {
     return NoRoute(path);
   }
   if (is(1, "repository")) return MatchRepositoryRoute(segments, path);
+  if (segments.size() == 2 && is(1, "logging")) return Route{.kind = RouteKind::kLogging};
   if (is(1, "systemsharedmemory") || is(1, "cudasharedmemory")) {
     return MatchSharedMemoryRoute(segments, path);
   }
@@ -163,9 +164,22 @@ std::string_view AllowedMethod(RouteKind kind) {
     case RouteKind::kSharedMemoryUnregister:
     case RouteKind::kCudaSharedMemoryChange:
       return "POST";
+    case RouteKind::kLogging:
+      return "GET, POST";
     default:
       return "GET";
   }
+}
+
+bool MethodAllowed(RouteKind kind, std::string_view method) {
+  const std::string_view allowed = AllowedMethod(kind);
+  for (size_t at = 0; at <= allowed.size();) {
+    size_t end = allowed.find(", ", at);
+    if (end == std::string_view::npos) end = allowed.size();
+    if (allowed.substr(at, end - at) == method) return true;
+    at = end + 2;
+  }
+  return false;
 }
 
 }  // namespace tensord::http

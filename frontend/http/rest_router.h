@@ -36,6 +36,7 @@ enum class RouteKind {
   // CUDA shared memory extension: recognised so that it is refused with a reason.
   kCudaSharedMemoryStatus,  // GET  /v2/cudasharedmemory[/region/{r}]/status
   kCudaSharedMemoryChange,  // POST /v2/cudasharedmemory[/region/{r}]/register|unregister
+  kLogging,                 // GET (read) and POST (change) /v2/logging   (logging extension)
 };
 
 struct Route {
@@ -47,8 +48,11 @@ struct Route {
 
 absl::StatusOr<Route> MatchRoute(std::string_view target);
 
-// The one method each route answers ("GET" or "POST").
+// The methods each route answers: "GET", "POST", or "GET, POST" (logging), as the Allow
+// header of a 405 lists them.
 std::string_view AllowedMethod(RouteKind kind);
+// Whether `method` is one of AllowedMethod(kind).
+bool MethodAllowed(RouteKind kind, std::string_view method);
 
 // Decodes %XX escapes; InvalidArgument for a truncated or non-hex escape. '+' stays '+'
 // (it means a space only in query strings).

@@ -109,6 +109,11 @@ class FakeInferenceService : public InferenceService {
     return std::vector<SharedMemoryRegion>{};
   }
 
+  LogSettings GetLogSettings() const override { return {}; }
+  absl::StatusOr<LogSettings> UpdateLogSettings(const LogSettingsUpdate&) override {
+    return absl::UnimplementedError("no log settings in this fake");
+  }
+
   void InferAsync(std::unique_ptr<InferRequest>&& request, InferCallback&& done) override {
     {
       std::lock_guard lock(mutex_);
