@@ -44,8 +44,9 @@ absl::StatusOr<std::optional<SharedMemoryRef>> SharedMemoryRefFrom(const Paramet
   }
   const std::string* name = std::get_if<std::string>(&region->second);
   if (name == nullptr || name->empty()) {
-    return absl::InvalidArgumentError(fmt::format(
-        "{}: parameter '{}' must be the name of a registered region", context, kSharedMemoryRegion));
+    return absl::InvalidArgumentError(
+        fmt::format("{}: parameter '{}' must be the name of a registered region", context,
+                    kSharedMemoryRegion));
   }
   if (!size->has_value()) {
     return absl::InvalidArgumentError(

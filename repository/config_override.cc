@@ -65,8 +65,8 @@ bool SameAsPlanned(std::string_view field, const nlohmann::json& value, const Mo
   if (!value.is_string()) return false;
   const std::string text = value.get<std::string>();
   if (field == "default_model_filename") return text == base.model_file;
-  // platform or backend
-  if (text == base.platform) return true;
+  // platform or backend ("" is what /config says for one the model does not set)
+  if (text.empty() || text == base.platform) return true;
   if (options.planned_platforms.empty() || !options.canonical) return false;
   const std::string canonical = options.canonical(text);
   return !canonical.empty() &&

@@ -28,8 +28,8 @@
 #include <functional>
 #include <limits>
 #include <string>
-#include <vector>
 #include <string_view>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "core/model_config.h"

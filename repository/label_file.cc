@@ -14,8 +14,8 @@ absl::Status LoadLabels(const std::filesystem::path& folder, ModelConfig& config
     if (output.label_filename.empty()) continue;
     const std::filesystem::path path = folder / output.label_filename;
     const auto fail = [&](std::string_view problem) {
-      return absl::InvalidArgumentError(fmt::format("output '{}': label_filename '{}': {}",
-                                                    output.name, path.string(), problem));
+      return absl::InvalidArgumentError(
+          fmt::format("output '{}': label_filename '{}': {}", output.name, path.string(), problem));
     };
     std::error_code ec;
     if (!std::filesystem::is_regular_file(path, ec)) return fail("no such file");

@@ -219,9 +219,9 @@ ModelFolderPlan ScanModelFolder(const fs::path& folder, const runtime::RuntimeRe
     return plan;
   }
   if (absl::Status labels = LoadLabels(folder, plan.config); !labels.ok()) {
-    plan.error = fmt::format("{}: {}",
-                             plan.config.source.empty() ? folder.string() : plan.config.source,
-                             Message(labels));
+    plan.error =
+        fmt::format("{}: {}", plan.config.source.empty() ? folder.string() : plan.config.source,
+                    Message(labels));
     return plan;
   }
   if (!plan.config.name.empty()) plan.name = plan.config.name;

@@ -44,8 +44,8 @@ class Retired {
 // that is no version label at all (tensord also serves named versions, so only a string
 // that is neither a number nor a known label gets the second message).
 absl::Status UnknownVersion(std::string_view name, std::string_view version) {
-  const bool digits = std::all_of(version.begin(), version.end(),
-                                  [](char c) { return c >= '0' && c <= '9'; });
+  const bool digits =
+      std::all_of(version.begin(), version.end(), [](char c) { return c >= '0' && c <= '9'; });
   if (digits) {
     return absl::NotFoundError(
         fmt::format("Request for unknown model: '{}' version {} is not found", name, version));

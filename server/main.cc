@@ -117,9 +117,8 @@ int Serve(const Flags& flags) {
   options.poll_interval =
       std::chrono::milliseconds(static_cast<int64_t>(flags.repository_poll_secs * 1000));
   // Triton's names for the protocol extensions both frontends implement.
-  options.extensions = {"binary_tensor_data", "parameters",          "schedule_policy",
-                        "statistics",         "model_configuration", "model_repository",
-                        "classification",     "logging"};
+  options.extensions = {"binary_tensor_data",  "parameters",       "schedule_policy", "statistics",
+                        "model_configuration", "model_repository", "classification",  "logging"};
   if (flags.allow_client_shm) options.extensions.push_back("system_shared_memory");
   absl::StatusOr<std::unique_ptr<tensord::Server>> server =
       tensord::Server::Create(options, registry);

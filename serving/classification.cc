@@ -86,8 +86,8 @@ std::vector<std::byte> Rank(int64_t items, int64_t classes, int64_t k, Read read
 template <typename T>
 std::vector<std::byte> RankAs(const Buffer& data, int64_t items, int64_t classes, int64_t k,
                               const std::vector<std::string>* labels) {
-  return Rank<T>(items, classes, k, [&](int64_t i) { return data.Read<T>(static_cast<size_t>(i)); },
-                 labels);
+  return Rank<T>(
+      items, classes, k, [&](int64_t i) { return data.Read<T>(static_cast<size_t>(i)); }, labels);
 }
 
 }  // namespace
@@ -163,7 +163,9 @@ absl::StatusOr<Tensor> TopClasses(const Tensor& output, int64_t count, bool batc
     case DataType::kFp16:
       ranked = Rank<float>(
           items, classes, k,
-          [&](int64_t i) { return HalfBitsToFloat(output.data.Read<uint16_t>(static_cast<size_t>(i))); },
+          [&](int64_t i) {
+            return HalfBitsToFloat(output.data.Read<uint16_t>(static_cast<size_t>(i)));
+          },
           labels);
       break;
     case DataType::kBf16:
@@ -181,9 +183,9 @@ absl::StatusOr<Tensor> TopClasses(const Tensor& output, int64_t count, bool batc
       ranked = RankAs<double>(output.data, items, classes, k, labels);
       break;
     default:
-      return absl::InvalidArgumentError(fmt::format(
-          "output '{}': classification needs a numeric output, not {}", output.name,
-          DataTypeName(output.datatype)));
+      return absl::InvalidArgumentError(
+          fmt::format("output '{}': classification needs a numeric output, not {}", output.name,
+                      DataTypeName(output.datatype)));
   }
   Tensor result{.name = output.name, .datatype = DataType::kBytes};
   result.shape = batched ? Shape{items, k} : Shape{k};

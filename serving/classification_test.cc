@@ -39,8 +39,8 @@ TEST(ClassificationTest, PerBatchItemWithLabelsTiesToTheLowerIndex) {
       TopClasses(Make<int32_t>(DataType::kInt32, {2, 3}, {5, 9, 9, -1, -7, 3}), 5, true, &labels);
   ASSERT_TRUE(top.ok()) << top.status();
   EXPECT_EQ(top->shape, Shape({2, 3}));  // k is capped by the 3 classes
-  EXPECT_THAT(Elements(*top), ElementsAre("9:1:one", "9:2:two", "5:0:zero", "3:2:two", "-1:0:zero",
-                                          "-7:1:one"));
+  EXPECT_THAT(Elements(*top),
+              ElementsAre("9:1:one", "9:2:two", "5:0:zero", "3:2:two", "-1:0:zero", "-7:1:one"));
 }
 
 TEST(ClassificationTest, LabelsShorterThanTheClassesLeaveTheRestUnlabelled) {

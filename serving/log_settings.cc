@@ -71,10 +71,10 @@ absl::StatusOr<LogSettings> LogSettingsControl::Update(const LogSettingsUpdate& 
             settings_.log_format));
       }
     } else {
-      return Invalid(fmt::format(
-          "unknown setting '{}' (known: log_file, log_info, log_warning, log_error, "
-          "log_verbose_level, log_format)",
-          name));
+      return Invalid(
+          fmt::format("unknown setting '{}' (known: log_file, log_info, log_warning, log_error, "
+                      "log_verbose_level, log_format)",
+                      name));
     }
     if (!set.ok()) return set;
   }

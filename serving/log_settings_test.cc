@@ -47,8 +47,8 @@ TEST(LogSettingsControl, RefusesWhatItCannotDoAndChangesNothing) {
     EXPECT_THAT(Message(updated.status()), HasSubstr(c.message));
   }
   EXPECT_EQ(control.Get().log_verbose_level, 0u);  // the refused updates changed nothing
-  EXPECT_TRUE(control.Update({{"log_format", std::string("json")}, {"log_file", std::string()}})
-                  .ok());
+  EXPECT_TRUE(
+      control.Update({{"log_format", std::string("json")}, {"log_file", std::string()}}).ok());
 }
 
 }  // namespace

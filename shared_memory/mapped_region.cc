@@ -15,9 +15,9 @@ namespace tensord::shm {
 namespace {
 
 absl::Status MapError(const RegionInfo& info, std::string_view problem) {
-  return absl::InvalidArgumentError(fmt::format(
-      "cannot register system shared memory region '{}' (key '{}'): {}", info.name, info.key,
-      problem));
+  return absl::InvalidArgumentError(
+      fmt::format("cannot register system shared memory region '{}' (key '{}'): {}", info.name,
+                  info.key, problem));
 }
 
 // Closes the descriptor once mapped (a mapping does not need it).
@@ -38,14 +38,14 @@ absl::StatusOr<std::shared_ptr<MappedRegion>> MappedRegion::Map(RegionInfo info)
   Descriptor object{.fd = shm_open(info.key.c_str(), O_RDWR, 0)};
   if (object.fd < 0) {
     const int error = errno;
-    return MapError(info, fmt::format("cannot open the shared memory object: {}",
-                                      std::strerror(error)));
+    return MapError(info,
+                    fmt::format("cannot open the shared memory object: {}", std::strerror(error)));
   }
   struct stat status {};
   if (fstat(object.fd, &status) != 0) {
     const int error = errno;
-    return MapError(info, fmt::format("cannot stat the shared memory object: {}",
-                                      std::strerror(error)));
+    return MapError(info,
+                    fmt::format("cannot stat the shared memory object: {}", std::strerror(error)));
   }
   const auto object_size = static_cast<uint64_t>(status.st_size);
   if (info.offset + info.byte_size > object_size) {
@@ -66,8 +66,8 @@ absl::StatusOr<std::shared_ptr<MappedRegion>> MappedRegion::Map(RegionInfo info)
                        object.fd, static_cast<off_t>(start));
   if (mapping == MAP_FAILED) {
     const int error = errno;
-    return MapError(info, fmt::format("cannot map the shared memory object: {}",
-                                      std::strerror(error)));
+    return MapError(info,
+                    fmt::format("cannot map the shared memory object: {}", std::strerror(error)));
   }
   std::span<std::byte> bytes(static_cast<std::byte*>(mapping) + lead,
                              static_cast<size_t>(info.byte_size));

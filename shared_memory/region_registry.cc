@@ -6,8 +6,7 @@ namespace tensord::shm {
 namespace {
 
 absl::Status NotFound(std::string_view name) {
-  return absl::NotFoundError(
-      fmt::format("Unable to find system shared memory region: '{}'", name));
+  return absl::NotFoundError(fmt::format("Unable to find system shared memory region: '{}'", name));
 }
 
 }  // namespace
@@ -21,8 +20,9 @@ absl::Status RegionRegistry::CheckAllowed() const {
 absl::Status RegionRegistry::Register(RegionInfo info) {
   if (absl::Status allowed = CheckAllowed(); !allowed.ok()) return allowed;
   if (info.name.empty()) {
-    return absl::InvalidArgumentError("cannot register a system shared memory region without a "
-                                      "name");
+    return absl::InvalidArgumentError(
+        "cannot register a system shared memory region without a "
+        "name");
   }
   if (info.key.empty()) {
     return absl::InvalidArgumentError(fmt::format(
@@ -38,10 +38,10 @@ absl::Status RegionRegistry::Register(RegionInfo info) {
           fmt::format("shared memory region '{}' already in manager", info.name));
     }
     if (regions_.size() >= options_.max_regions) {
-      return absl::ResourceExhaustedError(fmt::format(
-          "cannot register system shared memory region '{}': the server's limit of {} "
-          "registered regions is reached; unregister some first",
-          info.name, options_.max_regions));
+      return absl::ResourceExhaustedError(
+          fmt::format("cannot register system shared memory region '{}': the server's limit of {} "
+                      "registered regions is reached; unregister some first",
+                      info.name, options_.max_regions));
     }
   }
   // Mapped outside the lock; a racing registration of the same name is caught below.
@@ -54,10 +54,10 @@ absl::Status RegionRegistry::Register(RegionInfo info) {
         fmt::format("shared memory region '{}' already in manager", name));
   }
   if (regions_.size() >= options_.max_regions) {
-    return absl::ResourceExhaustedError(fmt::format(
-        "cannot register system shared memory region '{}': the server's limit of {} "
-        "registered regions is reached; unregister some first",
-        name, options_.max_regions));
+    return absl::ResourceExhaustedError(
+        fmt::format("cannot register system shared memory region '{}': the server's limit of {} "
+                    "registered regions is reached; unregister some first",
+                    name, options_.max_regions));
   }
   regions_.emplace(name, *std::move(mapped));
   return absl::OkStatus();

@@ -15,8 +15,8 @@ using ::testing::HasSubstr;
 TEST(RegionRegistryTest, RegisterFindStatusUnregister) {
   testing::TestObject object(8192);
   RegionRegistry registry({});
-  ASSERT_TRUE(registry.Register({.name = "b", .key = object.key(), .offset = 4100, .byte_size = 16})
-                  .ok());
+  ASSERT_TRUE(
+      registry.Register({.name = "b", .key = object.key(), .offset = 4100, .byte_size = 16}).ok());
   ASSERT_TRUE(registry.Register({.name = "a", .key = object.key(), .byte_size = 8192}).ok());
   std::memcpy(object.bytes().data() + 4100, "hello", 5);
 
@@ -53,18 +53,19 @@ TEST(RegionRegistryTest, BadRegistrations) {
   EXPECT_THAT(Message(full), HasSubstr("limit of 1 registered regions"));
 
   RegionRegistry roomy({});
-  absl::Status past_end = roomy.Register({.name = "p", .key = object.key(), .offset = 60,
-                                          .byte_size = 8});
+  absl::Status past_end =
+      roomy.Register({.name = "p", .key = object.key(), .offset = 60, .byte_size = 8});
   EXPECT_EQ(past_end.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(Message(past_end),
               HasSubstr("region 'p' (key '" + object.key() +
                         "'): offset 60 + byte_size 8 is past the end of the object (64 bytes)"));
 
-  absl::Status overflow = roomy.Register(
-      {.name = "o", .key = object.key(), .offset = ~uint64_t{0}, .byte_size = 2});
+  absl::Status overflow =
+      roomy.Register({.name = "o", .key = object.key(), .offset = ~uint64_t{0}, .byte_size = 2});
   EXPECT_THAT(Message(overflow), HasSubstr("overflows"));
 
-  absl::Status missing = roomy.Register({.name = "m", .key = "/tensord_no_such_key", .byte_size = 8});
+  absl::Status missing =
+      roomy.Register({.name = "m", .key = "/tensord_no_such_key", .byte_size = 8});
   EXPECT_EQ(missing.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(Message(missing), HasSubstr("cannot open the shared memory object: No such file"));
 

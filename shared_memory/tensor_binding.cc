@@ -12,9 +12,9 @@ absl::StatusOr<std::span<std::byte>> Slice(const MappedRegion& region, uint64_t 
   const uint64_t region_size = region.bytes().size();
   // Written so that nothing overflows: offset alone first, then the size left after it.
   if (offset > region_size || size > region_size - offset) {
-    return absl::InvalidArgumentError(fmt::format(
-        "{}: shared memory offset {} + byte size {} is outside region '{}' ({} bytes)", context,
-        offset, size, region.info().name, region_size));
+    return absl::InvalidArgumentError(
+        fmt::format("{}: shared memory offset {} + byte size {} is outside region '{}' ({} bytes)",
+                    context, offset, size, region.info().name, region_size));
   }
   return region.bytes().subspan(static_cast<size_t>(offset), static_cast<size_t>(size));
 }
@@ -39,8 +39,8 @@ absl::Status BindInputs(const RegionRegistry& registry, InferRequest& request) {
       if (needed != (*ref)->byte_size) {
         return absl::InvalidArgumentError(fmt::format(
             "{}: shared_memory_byte_size is {} but shape {} of {} needs {} bytes (region '{}')",
-            context, (*ref)->byte_size, ShapeToString(input.shape),
-            DataTypeName(input.datatype), needed, (*ref)->region));
+            context, (*ref)->byte_size, ShapeToString(input.shape), DataTypeName(input.datatype),
+            needed, (*ref)->region));
       }
     }
     input.data = Buffer::View(*bytes, *std::move(region));

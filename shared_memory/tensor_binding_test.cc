@@ -16,9 +16,9 @@ class TensorBindingTest : public ::testing::Test {
  protected:
   void SetUp() override {
     ASSERT_TRUE(registry_.Register({.name = "in", .key = object_.key(), .byte_size = 64}).ok());
-    ASSERT_TRUE(registry_.Register({.name = "out", .key = object_.key(), .offset = 64,
-                                    .byte_size = 64})
-                    .ok());
+    ASSERT_TRUE(
+        registry_.Register({.name = "out", .key = object_.key(), .offset = 64, .byte_size = 64})
+            .ok());
   }
 
   static Tensor Input(Parameters parameters) {
@@ -65,7 +65,8 @@ TEST_F(TensorBindingTest, BadInputs) {
       {{{"shared_memory_region", std::string("nope")}, {"shared_memory_byte_size", int64_t{16}}},
        absl::StatusCode::kNotFound,
        "input 'x': Unable to find system shared memory region: 'nope'"},
-      {{{"shared_memory_region", std::string("in")}, {"shared_memory_byte_size", int64_t{16}},
+      {{{"shared_memory_region", std::string("in")},
+        {"shared_memory_byte_size", int64_t{16}},
         {"shared_memory_offset", int64_t{56}}},
        absl::StatusCode::kInvalidArgument,
        "input 'x': shared memory offset 56 + byte size 16 is outside region 'in' (64 bytes)"},

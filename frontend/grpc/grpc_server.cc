@@ -59,8 +59,8 @@ void SpawnCalls(const CallEnv& env) {
       env, &Service::RequestCudaSharedMemoryRegister, &HandleCudaSharedMemory);
   UnaryCall<CudaSharedMemoryUnregisterRequest, CudaSharedMemoryUnregisterResponse>::Spawn(
       env, &Service::RequestCudaSharedMemoryUnregister, &HandleCudaSharedMemory);
-  UnaryCall<TraceSettingRequest, TraceSettingResponse>::Spawn(
-      env, &Service::RequestTraceSetting, &HandleUnimplemented);
+  UnaryCall<TraceSettingRequest, TraceSettingResponse>::Spawn(env, &Service::RequestTraceSetting,
+                                                              &HandleUnimplemented);
   UnaryCall<LogSettingsRequest, LogSettingsResponse>::Spawn(env, &Service::RequestLogSettings,
                                                             &HandleLogSettings);
   InferCall::Spawn(env);

@@ -87,11 +87,10 @@ absl::StatusOr<std::unique_ptr<InferRequest>> RequestFromProto(
     }
   }
   if (raw_count > 0 && raw_count != raw_inputs) {
-    return absl::InvalidArgumentError(
-        fmt::format("raw_input_contents has {} entries but the request has {} inputs{}; give one "
-                    "entry per input, in input order",
-                    raw_count, raw_inputs,
-                    raw_inputs == proto.inputs_size() ? "" : " not in shared memory"));
+    return absl::InvalidArgumentError(fmt::format(
+        "raw_input_contents has {} entries but the request has {} inputs{}; give one "
+        "entry per input, in input order",
+        raw_count, raw_inputs, raw_inputs == proto.inputs_size() ? "" : " not in shared memory"));
   }
 
   auto request = std::make_unique<InferRequest>();

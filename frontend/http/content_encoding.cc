@@ -27,8 +27,8 @@ std::string_view Trim(std::string_view text) {
 // zlib's window bits: 16+15 reads gzip, 15 reads the zlib format; -15 is a raw deflate
 // stream, which some clients send as "deflate" (tried when the zlib header is missing).
 absl::StatusOr<std::shared_ptr<const PaddedBuffer>> Inflate(const PaddedBuffer& body,
-                                                           int window_bits, size_t max_bytes,
-                                                           std::string_view name) {
+                                                            int window_bits, size_t max_bytes,
+                                                            std::string_view name) {
   z_stream stream{};
   if (inflateInit2(&stream, window_bits) != Z_OK) {
     return absl::InternalError("cannot initialize zlib");

@@ -15,7 +15,8 @@ std::shared_ptr<const PaddedBuffer> Body(std::string_view text) {
 }
 
 TEST(ContentEncoding, RoundTripsGzipAndDeflate) {
-  const std::string json = R"({"inputs":[{"name":"x","shape":[3],"datatype":"FP32","data":[1,2,3]}]})";
+  const std::string json =
+      R"({"inputs":[{"name":"x","shape":[3],"datatype":"FP32","data":[1,2,3]}]})";
   for (ContentEncoding encoding : {ContentEncoding::kGzip, ContentEncoding::kDeflate}) {
     const std::string compressed = Compress(json, encoding);
     absl::StatusOr<std::shared_ptr<const PaddedBuffer>> plain =

@@ -198,7 +198,7 @@ void HttpConnection::Dispatch() {
     if (!plain.ok()) {
       const absl::StatusCode code = plain.status().code();
       const int status = code == absl::StatusCode::kResourceExhausted ? 413
-                         : code == absl::StatusCode::kUnimplemented  ? 415
+                         : code == absl::StatusCode::kUnimplemented   ? 415
                          : code == absl::StatusCode::kInvalidArgument ? 400
                                                                       : 500;
       Send(ErrorResponse(status, std::string(plain.status().message())));

@@ -242,7 +242,9 @@ absl::StatusOr<EncodedResponse> EncodeInferResponse(const InferResponse& respons
     out += '}';
   }
   out += "]}";
-  const auto binary = [&](const Tensor& t) { return !InSharedMemory(t) && format.IsBinary(t.name); };
+  const auto binary = [&](const Tensor& t) {
+    return !InSharedMemory(t) && format.IsBinary(t.name);
+  };
   if (binary_bytes > 0 || std::any_of(response.outputs.begin(), response.outputs.end(), binary)) {
     encoded.header_length = out.size();
     for (const Tensor& output : response.outputs) {

@@ -15,10 +15,10 @@ int HexValue(char c) {
 }
 
 absl::Status NoRoute(std::string_view path) {
-  return absl::NotFoundError(fmt::format(
-      "no route for '{}': tensord does not support this endpoint (see GET /v2 for the "
-      "extensions it implements)",
-      path));
+  return absl::NotFoundError(
+      fmt::format("no route for '{}': tensord does not support this endpoint (see GET /v2 for the "
+                  "extensions it implements)",
+                  path));
 }
 
 // repository/index, repository/models/{m}/load|unload

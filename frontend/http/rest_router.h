@@ -6,8 +6,8 @@
 //   // route->kind == RouteKind::kModelReady, route->model == "resnet-50.v2"
 //   if (method != AllowedMethod(route->kind)) -> 405 with "Allow: <AllowedMethod>"
 //
-// Errors: NotFound ("no route for '<path>': ...", naming the path) for an unknown path, InvalidArgument for a
-// malformed percent-encoding.
+// Errors: NotFound ("no route for '<path>': ...", naming the path) for an unknown path,
+// InvalidArgument for a malformed percent-encoding.
 #pragma once
 
 #include <string>

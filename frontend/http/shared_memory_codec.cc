@@ -11,8 +11,8 @@ using simdjson::dom::element;
 using simdjson::dom::element_type;
 
 absl::Status RegisterError(std::string_view name, std::string_view problem) {
-  return absl::InvalidArgumentError(fmt::format(
-      "cannot register system shared memory region '{}': {}", name, problem));
+  return absl::InvalidArgumentError(
+      fmt::format("cannot register system shared memory region '{}': {}", name, problem));
 }
 
 // A non-negative integer field; nullopt when absent.
@@ -20,7 +20,8 @@ absl::StatusOr<std::optional<uint64_t>> SizeField(simdjson::dom::object object,
                                                   std::string_view field, std::string_view name) {
   element value;
   if (object[field].get(value)) return std::optional<uint64_t>();
-  if (value.type() == element_type::UINT64) return std::optional<uint64_t>(value.get_uint64().value_unsafe());
+  if (value.type() == element_type::UINT64)
+    return std::optional<uint64_t>(value.get_uint64().value_unsafe());
   if (value.type() == element_type::INT64 && value.get_int64().value_unsafe() >= 0) {
     return std::optional<uint64_t>(static_cast<uint64_t>(value.get_int64().value_unsafe()));
   }
@@ -35,9 +36,8 @@ absl::StatusOr<SharedMemoryRegion> DecodeRegisterRequest(const PaddedBuffer& bod
   element root;
   if (simdjson::error_code error =
           parser.parse(body.data(), body.size(), /*realloc_if_needed=*/false).get(root)) {
-    return RegisterError(name,
-                         fmt::format("malformed JSON in the request body: {}",
-                                     simdjson::error_message(error)));
+    return RegisterError(name, fmt::format("malformed JSON in the request body: {}",
+                                           simdjson::error_message(error)));
   }
   simdjson::dom::object object;
   if (root.get_object().get(object)) {

@@ -338,7 +338,8 @@ def bad_cases(pb):
             request(pb, "identity_fp32", [ident("FP32", [1, 1], typed=("fp32_contents", [1.0]))],
                     raw=[fp32(1)]),
             grpc.StatusCode.INVALID_ARGUMENT,
-            "input 'INPUT0': has both typed contents and raw_input_contents"),
+            "contents field must not be specified when using raw_input_contents for 'INPUT0' "
+            "for model 'identity_fp32'"),
         "typed contents in the wrong field": (
             request(pb, "identity_int32", [ident("INT32", [1, 2],
                                                  typed=("int64_contents", [1, 2]))]),

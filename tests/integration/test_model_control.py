@@ -202,6 +202,33 @@ def test_load_unload_bad_inputs(start_server, staging):
     assert {(r["state"], r["reason"]) for r in index(url)} == {("UNAVAILABLE", "unloaded")}
 
 
+def test_override_is_a_whole_config_as_in_triton(start_server, staging):
+    """Triton's clients send a whole model configuration: fields equal to what the model has
+    (platform, backend, version_policy, even the /config reply itself) are accepted; a field
+    that would change what is loaded is refused with "failed to load" and the old version
+    keeps serving."""
+    url = start_server(staging, *EXPLICIT, "--load-model", "mlp_test").url
+    current = ok_json(requests.get(url + "/v2/models/mlp_test/config", timeout=TIMEOUT_S))
+    whole = {**current, "max_batch_size": 4}
+    response = load(url, "mlp_test", {"parameters": {"config": json.dumps(whole)}})
+    assert response.status_code == \
+        200, response.text
+    assert ok_json(requests.get(url + "/v2/models/mlp_test/config",
+                                timeout=TIMEOUT_S))["max_batch_size"] == 4
+    triton_style = {"name": "mlp_test", "platform": "onnxruntime_onnx", "backend": "onnxruntime",
+                    "max_batch_size": 2}
+    response = load(url, "mlp_test", {"parameters": {"config": json.dumps(triton_style)}})
+    assert response.status_code == 200, response.text
+    refused = load(url, "mlp_test", {"parameters": {"config": json.dumps(
+        {"platform": "xgboost", "max_batch_size": 8})}})
+    message = error_message(refused, 400)
+    assert message == ("failed to load model 'mlp_test': config override: field 'platform' "
+                       "(\"xgboost\") differs from what the model has and cannot be changed at "
+                       "load time; change the model's config file")
+    assert ok_json(requests.get(url + "/v2/models/mlp_test/config",
+                                timeout=TIMEOUT_S))["max_batch_size"] == 2
+
+
 def test_load_with_a_config_override(start_server, staging):
     url = start_server(staging, *EXPLICIT).url
     override = {"instance_group": [{"count": 2}],
