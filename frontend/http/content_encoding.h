@@ -4,7 +4,7 @@
 //   absl::StatusOr<std::shared_ptr<PaddedBuffer>> body =
 //       DecodeContentEncoding(raw, content_encoding_header, max_body_bytes);
 //   std::optional<ContentEncoding> reply = ChooseEncoding(accept_encoding_header);
-//   if (reply) body = Compress(body, *reply);     // and send "Content-Encoding: gzip"
+//   if (reply && body.size() >= kMinCompressedReplyBytes) body = Compress(body, *reply);
 //
 // The limit applies to the decompressed size (a small gzip body can expand a thousandfold):
 // going past it is ResourceExhausted, which the connection answers with 413 like a large
@@ -25,6 +25,9 @@
 namespace tensord::http {
 
 enum class ContentEncoding { kGzip, kDeflate };
+
+// Replies shorter than this go uncompressed whatever Accept-Encoding says.
+inline constexpr size_t kMinCompressedReplyBytes = 1024;
 
 // `body` itself when `encoding` is empty or "identity".
 absl::StatusOr<std::shared_ptr<const PaddedBuffer>> DecodeContentEncoding(

@@ -235,7 +235,9 @@ void HttpConnection::Send(RestResponse reply) {
                   std::to_string(*reply.inference_header_length));
   }
   if (!reply.allow.empty()) response_.set(bhttp::field::allow, BeastView(reply.allow));
-  if (reply_encoding_ && !reply.body.empty()) {
+  // Small replies are sent as they are: compressing them saves nothing but costs the
+  // I/O thread (Python's requests asks for gzip on every call).
+  if (reply_encoding_ && reply.body.size() >= kMinCompressedReplyBytes) {
     reply.body = Compress(reply.body, *reply_encoding_);
     response_.set(bhttp::field::content_encoding, BeastView(EncodingName(*reply_encoding_)));
   }

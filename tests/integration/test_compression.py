@@ -47,17 +47,27 @@ def test_binary_request_header_length_counts_the_decompressed_body(base_url):
     assert outputs["OUTPUT0"] == [6.0, 7.0]
 
 
+def big_body(n):
+    return {"inputs": [{"name": "INPUT0", "datatype": "FP32", "shape": [n], "data": [1.0] * n},
+                       {"name": "INPUT1", "datatype": "FP32", "shape": [n], "data": [2.0] * n}]}
+
+
 def test_replies_compressed_when_accepted(base_url):
-    response = requests.post(base_url + "/v2/models/add_sub/infer", json=BODY,
-                             headers={"Accept-Encoding": "gzip"}, timeout=TIMEOUT_S,
-                             stream=True)
-    assert response.status_code == 200
-    assert response.headers["Content-Encoding"] == "gzip"
-    body = json.loads(gzip.decompress(response.raw.read()))
-    assert body["outputs"][0]["data"] == [4.0, 6.0]
-    plain = requests.post(base_url + "/v2/models/add_sub/infer", json=BODY,
+    for encoding, decompress in (("gzip", gzip.decompress), ("deflate", zlib.decompress)):
+        response = requests.post(base_url + "/v2/models/add_sub/infer", json=big_body(512),
+                                 headers={"Accept-Encoding": encoding}, timeout=TIMEOUT_S,
+                                 stream=True)
+        assert response.status_code == 200
+        assert response.headers["Content-Encoding"] == encoding
+        body = json.loads(decompress(response.raw.read()))
+        assert body["outputs"][0]["data"] == [3.0] * 512
+    plain = requests.post(base_url + "/v2/models/add_sub/infer", json=big_body(512),
                           headers={"Accept-Encoding": "identity"}, timeout=TIMEOUT_S)
     assert "Content-Encoding" not in plain.headers
+    # A small reply is not worth compressing: sent as it is.
+    small = requests.post(base_url + "/v2/models/add_sub/infer", json=BODY,
+                          headers={"Accept-Encoding": "gzip"}, timeout=TIMEOUT_S)
+    assert "Content-Encoding" not in small.headers
 
 
 def test_bad_encodings(base_url):
