@@ -26,7 +26,8 @@ namespace tensord::http {
 
 enum class ContentEncoding { kGzip, kDeflate };
 
-// Replies shorter than this go uncompressed whatever Accept-Encoding says.
+// Replies shorter than this go uncompressed whatever Accept-Encoding says (and so do replies
+// with binary tensor data: see HttpConnection::Send).
 inline constexpr size_t kMinCompressedReplyBytes = 1024;
 
 // `body` itself when `encoding` is empty or "identity".

@@ -235,9 +235,11 @@ void HttpConnection::Send(RestResponse reply) {
                   std::to_string(*reply.inference_header_length));
   }
   if (!reply.allow.empty()) response_.set(bhttp::field::allow, BeastView(reply.allow));
-  // Small replies are sent as they are: compressing them saves nothing but costs the
-  // I/O thread (Python's requests asks for gzip on every call).
-  if (reply_encoding_ && reply.body.size() >= kMinCompressedReplyBytes) {
+  // Small replies, and replies carrying binary tensor data (raw numbers barely compress;
+  // 19 MB of them took seconds of the I/O thread), are sent as they are: Python's requests
+  // asks for gzip on every call, and identity is always an acceptable answer.
+  if (reply_encoding_ && reply.body.size() >= kMinCompressedReplyBytes &&
+      !reply.inference_header_length) {
     reply.body = Compress(reply.body, *reply_encoding_);
     response_.set(bhttp::field::content_encoding, BeastView(EncodingName(*reply_encoding_)));
   }

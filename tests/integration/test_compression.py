@@ -64,6 +64,11 @@ def test_replies_compressed_when_accepted(base_url):
     plain = requests.post(base_url + "/v2/models/add_sub/infer", json=big_body(512),
                           headers={"Accept-Encoding": "identity"}, timeout=TIMEOUT_S)
     assert "Content-Encoding" not in plain.headers
+    # Binary tensor data is sent as it is (raw numbers barely compress).
+    binary = requests.post(base_url + "/v2/models/add_sub/infer",
+                           json={**big_body(512), "parameters": {"binary_data_output": True}},
+                           headers={"Accept-Encoding": "gzip"}, timeout=TIMEOUT_S)
+    assert binary.status_code == 200 and "Content-Encoding" not in binary.headers
     # A small reply is not worth compressing: sent as it is.
     small = requests.post(base_url + "/v2/models/add_sub/infer", json=BODY,
                           headers={"Accept-Encoding": "gzip"}, timeout=TIMEOUT_S)
