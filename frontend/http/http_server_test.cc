@@ -102,8 +102,9 @@ TEST_F(HttpServerTest, UnknownPathIs404) {
   Client::Response response = Roundtrip(Client::Get("/v3/health/live?x=1"));
   EXPECT_EQ(response.status, 404);
   EXPECT_EQ(response.header("content-type"), "application/json");
-  EXPECT_EQ(response.body, R"({"error":"no route for '/v3/health/live': tensord does not support this endpoint (see GET /v2 for the extensions it implements)"
-})");
+  EXPECT_EQ(response.body,
+            R"({"error":"no route for '/v3/health/live': tensord does not support this )"
+            R"(endpoint (see GET /v2 for the extensions it implements)"})");
   EXPECT_EQ(Roundtrip(Client::Get("/v2/models/a%zz")).status, 400);
 }
 
