@@ -103,8 +103,8 @@ TEST_F(HttpServerTest, UnknownPathIs404) {
   EXPECT_EQ(response.status, 404);
   EXPECT_EQ(response.header("content-type"), "application/json");
   EXPECT_EQ(response.body,
-            R"({"error":"no route for '/v3/health/live': tensord does not support this )"
-            R"(endpoint (see GET /v2 for the extensions it implements)"})");
+            "{\"error\":\"no route for '/v3/health/live': tensord does not support this "
+            "endpoint (see GET /v2 for the extensions it implements)\"}");
   EXPECT_EQ(Roundtrip(Client::Get("/v2/models/a%zz")).status, 400);
 }
 
