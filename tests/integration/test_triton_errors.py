@@ -100,3 +100,9 @@ def test_grpc_unknown_method_names_the_method(channel):
                                "supported by tensord (it serves inference.GRPCInferenceService)")
     other = channel.unary_unary("/other.Service/Call")
     assert "method '/other.Service/Call' is not supported" in rpc_error(other, b"").details()
+
+
+def test_grpc_trace_setting_is_refused_naming_it(pb, stub):
+    error = rpc_error(stub.TraceSetting, pb.TraceSettingRequest())
+    assert error.code() == grpc.StatusCode.UNIMPLEMENTED
+    assert error.details() == "TraceSetting is not supported by tensord"
