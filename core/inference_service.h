@@ -18,6 +18,7 @@
 // hands the result to its own threads to encode and write.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -25,6 +26,7 @@
 #include "absl/functional/any_invocable.h"
 #include "absl/status/statusor.h"
 #include "core/infer_request.h"
+#include "core/log_settings.h"
 #include "core/inference_stats.h"
 #include "core/model_config.h"
 #include "core/model_state.h"
@@ -40,6 +42,14 @@ struct ServerMetadata {
 struct ModelLoadOptions {
   // A JSON configuration override (repository/config_override.h); empty: the folder's.
   std::string config_json;
+};
+
+// A system shared-memory region as clients register it and the status lists it.
+struct SharedMemoryRegion {
+  std::string name;
+  std::string key;  // the POSIX shared-memory object (shm_open)
+  uint64_t offset = 0;
+  uint64_t byte_size = 0;
 };
 
 using StatusCallback = absl::AnyInvocable<void(absl::Status) &&>;
@@ -79,6 +89,22 @@ class InferenceService {
                               StatusCallback done) = 0;
   // Stops serving every version of `name`; requests in flight finish. Returns at once.
   virtual void UnloadModelAsync(std::string_view name, StatusCallback done) = 0;
+
+  // The system shared-memory extension. Inputs and requested outputs whose parameters name
+  // a registered region are read from / written to it by InferAsync. Register: AlreadyExists
+  // for a name in use, InvalidArgument for an object that cannot be mapped as asked,
+  // ResourceExhausted past the server's bound. Unregister ("" = all) and status ("" = all):
+  // NotFound for an unknown name. A region unregistered while requests use it stays mapped
+  // until they finish.
+  virtual absl::Status RegisterSystemSharedMemory(const SharedMemoryRegion& region) = 0;
+  virtual absl::Status UnregisterSystemSharedMemory(std::string_view name) = 0;
+  virtual absl::StatusOr<std::vector<SharedMemoryRegion>> SystemSharedMemoryStatus(
+      std::string_view name) const = 0;
+
+  // The logging extension: the current settings, and a change applied at once (all of it
+  // or, with InvalidArgument naming the setting, none of it).
+  virtual LogSettings GetLogSettings() const = 0;
+  virtual absl::StatusOr<LogSettings> UpdateLogSettings(const LogSettingsUpdate& update) = 0;
 
   // Validates and queues `request`; `done` runs exactly once (see the file comment).
   virtual void InferAsync(std::unique_ptr<InferRequest>&& request, InferCallback&& done) = 0;

@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -33,6 +34,11 @@ struct TensorConfig {
   bool accept_any_name = false;
   //   datatypes a request may send instead of `datatype` (which metadata reports).
   std::vector<DataType> accepted_datatypes;
+  // Outputs only (Triton's label_filename): a file in the model's folder, one label per
+  // line, the label of class index i on line i; the classification extension appends them.
+  // `labels` is what the repository read from it when the model was loaded.
+  std::string label_filename;
+  std::shared_ptr<const std::vector<std::string>> labels;
 };
 
 // Adaptive batching (Triton's dynamic_batching, MLServer's max_batch_time). Present only

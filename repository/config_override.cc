@@ -1,5 +1,6 @@
 #include "repository/config_override.h"
 
+#include <algorithm>
 #include <limits>
 #include <optional>
 #include <string>
@@ -46,6 +47,33 @@ absl::StatusOr<int> Workers(const nlohmann::json& value, int max_instances) {
   return static_cast<int>(count);
 }
 
+bool SameVersionPolicy(const VersionPolicy& a, const VersionPolicy& b) {
+  if (a.kind != b.kind) return false;
+  if (a.kind == VersionPolicy::Kind::kLatest) return a.num_versions == b.num_versions;
+  if (a.kind == VersionPolicy::Kind::kSpecific) return a.specific == b.specific;
+  return true;
+}
+
+// Whether a fixed field of the override says what the folder was planned with.
+bool SameAsPlanned(std::string_view field, const nlohmann::json& value, const ModelConfig& base,
+                   const ConfigOverrideOptions& options) {
+  if (field == "version_policy") {
+    nlohmann::json wrapped = {{"version_policy", value}};
+    absl::StatusOr<ModelConfig> parsed = ParseTritonConfigJson(wrapped.dump(), kSource);
+    return parsed.ok() && SameVersionPolicy(parsed->version_policy, base.version_policy);
+  }
+  if (!value.is_string()) return false;
+  const std::string text = value.get<std::string>();
+  if (field == "default_model_filename") return text == base.model_file;
+  // platform or backend ("" is what /config says for one the model does not set)
+  if (text.empty() || text == base.platform) return true;
+  if (options.planned_platforms.empty() || !options.canonical) return false;
+  const std::string canonical = options.canonical(text);
+  return !canonical.empty() &&
+         std::all_of(options.planned_platforms.begin(), options.planned_platforms.end(),
+                     [&](const std::string& planned) { return planned == canonical; });
+}
+
 }  // namespace
 
 absl::StatusOr<ModelConfig> ApplyConfigOverride(const ModelConfig& base, std::string_view json,
@@ -59,10 +87,15 @@ absl::StatusOr<ModelConfig> ApplyConfigOverride(const ModelConfig& base, std::st
 
   for (std::string_view fixed :
        {"version_policy", "platform", "backend", "default_model_filename"}) {
-    if (doc.contains(fixed)) {
+    auto it = doc.find(fixed);
+    if (it == doc.end()) continue;
+    if (!SameAsPlanned(fixed, *it, base, options)) {
       return Invalid(fmt::format(
-          "field '{}' cannot be overridden at load time; change the model's config file", fixed));
+          "field '{}' ({}) differs from what the model has and cannot be changed at load time; "
+          "change the model's config file",
+          fixed, it->dump()));
     }
+    doc.erase(it);  // equal to what is planned: nothing to change
   }
   ModelConfig config = base;
   // MLServer's names first; what is left must be Triton's.

@@ -46,6 +46,35 @@ TEST(ApplyConfigOverride, ChangesWhatItGivesAndKeepsTheRest) {
   EXPECT_EQ(config->max_batch_size, 8);
 }
 
+TEST(ApplyConfigOverride, AcceptsFixedFieldsThatSayWhatTheModelHas) {
+  // A whole configuration, as Triton's clients send it: the planned platform under either of
+  // its names, the same version policy, the same model file name.
+  ConfigOverrideOptions options{
+      .max_instances = 8,
+      .planned_platforms = {"onnxruntime_onnx"},
+      .canonical = [](std::string_view name) -> std::string {
+        return name == "onnxruntime" || name == "onnxruntime_onnx" ? "onnxruntime_onnx" : "";
+      }};
+  absl::StatusOr<ModelConfig> config = ApplyConfigOverride(
+      Base(),
+      R"({"name": "mlp", "platform": "onnxruntime_onnx", "backend": "onnxruntime",
+          "version_policy": {"all": {}}, "default_model_filename": "", "max_batch_size": 4})",
+      "mlp", options);
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->max_batch_size, 4);
+
+  absl::Status other =
+      ApplyConfigOverride(Base(), R"({"platform": "xgboost"})", "mlp", options).status();
+  EXPECT_EQ(Message(other),
+            "config override: field 'platform' (\"xgboost\") differs from what the model has "
+            "and cannot be changed at load time; change the model's config file");
+  absl::Status policy =
+      ApplyConfigOverride(Base(), R"({"version_policy": {"latest": {"num_versions": 1}}})", "mlp",
+                          options)
+          .status();
+  EXPECT_THAT(Message(policy), HasSubstr("field 'version_policy'"));
+}
+
 TEST(ApplyConfigOverride, RefusesParametersThatNameServerFiles) {
   const std::string message =
       "config override: parameter 'optimized_model_path' names a file on the server and cannot "

@@ -195,6 +195,14 @@ class Converter {
       absl::StatusOr<TensorConfig> tensor =
           ConvertTensor("output", i, output.name(), output.data_type(), output.dims(), seen);
       if (!tensor.ok()) return tensor.status();
+      if (!output.label_filename().empty()) {
+        if (absl::Status inside = CheckInsideModelFolder(
+                fmt::format("output '{}': label_filename", output.name()), output.label_filename());
+            !inside.ok()) {
+          return Invalid(Message(inside));
+        }
+        tensor->label_filename = output.label_filename();
+      }
       if (output.has_reshape()) {
         spdlog::warn(
             "{}: output '{}': reshape is not applied; the client receives the shape "

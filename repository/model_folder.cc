@@ -12,6 +12,7 @@
 #include "core/status_util.h"
 #include "fmt/format.h"
 #include "repository/config_pbtxt.h"
+#include "repository/label_file.h"
 #include "repository/model_settings.h"
 #include "repository/path_containment.h"
 #include "repository/version_label.h"
@@ -215,6 +216,12 @@ ModelFolderPlan ScanModelFolder(const fs::path& folder, const runtime::RuntimeRe
   // the model's folder; the model file itself is checked by each config format's parser.
   if (absl::Status inside = CheckPathParameters(plan.config); !inside.ok()) {
     plan.error = std::string(Message(inside));
+    return plan;
+  }
+  if (absl::Status labels = LoadLabels(folder, plan.config); !labels.ok()) {
+    plan.error =
+        fmt::format("{}: {}", plan.config.source.empty() ? folder.string() : plan.config.source,
+                    Message(labels));
     return plan;
   }
   if (!plan.config.name.empty()) plan.name = plan.config.name;

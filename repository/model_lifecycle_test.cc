@@ -113,19 +113,24 @@ TEST_F(ModelLifecycleTest, BadInputs) {
   expect(repo_->Unload("never"), absl::StatusCode::kNotFound,
          "failed to unload model 'never': unknown model");
   expect(repo_->Load("echo", {.config_json = "{not json"}), absl::StatusCode::kInvalidArgument,
-         "config override: not valid JSON");
+         "failed to load model 'echo': config override: not valid JSON");
   expect(repo_->Load("echo", {.config_json = "[1]"}), absl::StatusCode::kInvalidArgument,
-         "config override: must be a JSON object, got [1]");
-  expect(repo_->Load("echo", {.config_json = R"({"version_policy": {"all": {}}})"}),
+         "failed to load model 'echo': config override: must be a JSON object, got [1]");
+  // A version policy other than the folder's (an equal one is accepted, as in Triton).
+  expect(repo_->Load("echo",
+                     {.config_json = R"({"version_policy": {"latest": {"num_versions": 2}}})"}),
          absl::StatusCode::kInvalidArgument,
-         "config override: field 'version_policy' cannot be overridden at load time; change "
-         "the model's config file");
+         "failed to load model 'echo': config override: field 'version_policy' "
+         "({\"latest\":{\"num_versions\":2}}) differs from what the model has and cannot be "
+         "changed at load time; change the model's config file");
   expect(repo_->Load("echo", {.config_json = R"({"name": "other"})"}),
          absl::StatusCode::kInvalidArgument,
-         "config override: name \"other\" does not match the model being loaded, 'echo'");
+         "failed to load model 'echo': config override: name \"other\" does not match the model "
+         "being loaded, 'echo'");
   expect(repo_->Load("echo", {.config_json = R"({"parallel_workers": -1})"}),
          absl::StatusCode::kInvalidArgument,
-         "config override: parallel_workers must be a number >= 0, got -1");
+         "failed to load model 'echo': config override: parallel_workers must be a number >= 0, "
+         "got -1");
   const absl::Status unknown = repo_->Load("echo", {.config_json = R"({"max_batch_sizes": 4})"});
   EXPECT_EQ(unknown.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(Message(unknown), HasSubstr("max_batch_sizes"));
@@ -283,12 +288,14 @@ TEST_F(LimitedRepositoryTest, InstanceCountsPastTheLimitAreRefused) {
       repo_->Load("echo", {.config_json = R"({"instance_group": [{"count": 3000}]})"});
   EXPECT_EQ(override.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(Message(override),
-            "config override: instance_group count asks for 3000 instances; the limit is 4 per "
+            "failed to load model 'echo': config override: instance_group count asks for 3000 "
+            "instances; the limit is 4 per "
             "model (--max-instances-per-model)");
   const absl::Status workers =
       repo_->Load("echo", {.config_json = R"({"parallel_workers": 100000})"});
   EXPECT_EQ(Message(workers),
-            "config override: parallel_workers asks for 100000 instances; the limit is 4 per "
+            "failed to load model 'echo': config override: parallel_workers asks for 100000 "
+            "instances; the limit is 4 per "
             "model (--max-instances-per-model)");
 
   // The same from the config file, on a reload: refused, the old version serves on.
@@ -322,7 +329,8 @@ TEST_F(LimitedRepositoryTest, AnOverrideCannotNameAFileOnTheServer) {
       {"string_value": "/tmp/x/x.onnx"}}})"});
   EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(Message(status),
-            "config override: parameter 'optimized_model_path' names a file on the server and "
+            "failed to load model 'echo': config override: parameter 'optimized_model_path' names "
+            "a file on the server and "
             "cannot be set by a load request; set it in the model's config file");
   EXPECT_EQ(*repo_->Get("echo", ""), serving);
   EXPECT_EQ(serving->config().parameters.count("optimized_model_path"), 0u);

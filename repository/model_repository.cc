@@ -91,6 +91,14 @@ absl::StatusOr<std::unique_ptr<ModelRepository>> ModelRepository::Open(
   return std::unique_ptr<ModelRepository>(new ModelRepository(std::move(options), registry));
 }
 
+std::vector<std::string> ModelRepository::FolderNames() const {
+  std::vector<std::string> names;
+  for (const fs::path& folder : ModelFolders(options_.root)) {
+    names.push_back(folder.filename().string());
+  }
+  return names;
+}
+
 void ModelRepository::LoadAll() {
   std::lock_guard load_lock(load_mutex_);
   std::vector<ModelFolderPlan> plans;
@@ -214,10 +222,19 @@ absl::Status ModelRepository::Load(std::string_view name, const ModelLoadOptions
 
   ModelConfig config = plan->config;
   if (!options.config_json.empty()) {
+    ConfigOverrideOptions override_options{.max_instances = options_.max_instances_per_model};
+    for (const VersionPlan& version : plan->versions) {
+      if (!version.platform.empty()) override_options.planned_platforms.push_back(version.platform);
+    }
+    override_options.canonical = [this](std::string_view name) {
+      return registry_.Canonical(name);
+    };
     absl::StatusOr<ModelConfig> overridden =
-        ApplyConfigOverride(plan->config, options.config_json, model,
-                            {.max_instances = options_.max_instances_per_model});
-    if (!overridden.ok()) return overridden.status();
+        ApplyConfigOverride(plan->config, options.config_json, model, override_options);
+    // Triton's clients look for "failed to load" in a refused load.
+    if (!overridden.ok()) {
+      return Annotate(overridden.status(), fmt::format("failed to load model '{}'", model));
+    }
     config = *std::move(overridden);
   }
   return LoadPlanned(*plan, config, FolderFingerprint(plan->folder));

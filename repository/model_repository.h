@@ -95,6 +95,10 @@ class ModelRepository {
   // version is UNLOADING while requests still hold it, then UNAVAILABLE ("unloaded").
   std::vector<ModelVersionStatus> Index() const { return versions_.Index(); }
 
+  // Names of the model folders in the repository now (read from disk on each call; hidden
+  // folders skipped), loaded or not: explicit mode's index lists the unloaded ones too.
+  std::vector<std::string> FolderNames() const;
+
   // True when every model found loaded.
   bool AllReady() const { return versions_.AllReady(); }
 

@@ -316,13 +316,16 @@ TEST_F(ModelRepositoryTest, ConfigNameOverridesTheFolderName) {
 TEST_F(ModelRepositoryTest, GetAndMetadataErrors) {
   Write("m/1/model.fake", kEcho);
   ModelRepository& repo = Load();
-  ExpectStatus(repo.Get("nope", "").status(), absl::StatusCode::kNotFound, "unknown model 'nope'");
+  ExpectStatus(repo.Get("nope", "").status(), absl::StatusCode::kNotFound, "Request for unknown model: 'nope' is not found");
   ExpectStatus(repo.Get("m", "7").status(), absl::StatusCode::kNotFound,
-               "model 'm' has no version '7'");
+               "Request for unknown model: 'm' version 7 is not found");
   ExpectStatus(repo.Metadata("nope", "1").status(), absl::StatusCode::kNotFound,
-               "unknown model 'nope'");
+               "Request for unknown model: 'nope' is not found");
   ExpectStatus(repo.Metadata("m", "7").status(), absl::StatusCode::kNotFound,
-               "model 'm' has no version '7'");
+               "Request for unknown model: 'm' version 7 is not found");
+  ExpectStatus(repo.Get("m", "latest").status(), absl::StatusCode::kNotFound,
+               "failed to get model version from specified version string 'latest': model 'm' "
+               "has no such version, and a version should be an integral value > 0");
 }
 
 TEST_F(ModelRepositoryTest, MetadataIsCompletedFromTheModelFile) {
@@ -356,7 +359,7 @@ TEST_F(ModelRepositoryTest, VersionPolicySpecific) {
                                       Path("m/7")),
                           "m 10 READY"));
   ExpectStatus(repo.Get("m", "3").status(), absl::StatusCode::kNotFound,
-               "model 'm' has no version '3'");
+               "Request for unknown model: 'm' version 3 is not found");
 }
 
 TEST_F(ModelRepositoryTest, InstancesAndThreads) {

@@ -1,5 +1,6 @@
 #include "repository/version_table.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "core/status_util.h"
@@ -39,13 +40,30 @@ class Retired {
   std::vector<ModelHandle> handles_;
 };
 
+// Triton's words for a version that is not there: a number it does not have, or a string
+// that is no version label at all (tensord also serves named versions, so only a string
+// that is neither a number nor a known label gets the second message).
+absl::Status UnknownVersion(std::string_view name, std::string_view version) {
+  const bool digits =
+      std::all_of(version.begin(), version.end(), [](char c) { return c >= '0' && c <= '9'; });
+  if (digits) {
+    return absl::NotFoundError(
+        fmt::format("Request for unknown model: '{}' version {} is not found", name, version));
+  }
+  return absl::NotFoundError(
+      fmt::format("failed to get model version from specified version string '{}': model '{}' "
+                  "has no such version, and a version should be an integral value > 0",
+                  version, name));
+}
+
 }  // namespace
 
 absl::StatusOr<ModelHandle> VersionTable::FindLocked(std::string_view name,
                                                      std::string_view version) const {
   auto model = models_.find(name);
   if (model == models_.end()) {
-    return absl::NotFoundError(fmt::format("unknown model '{}'", name));
+    // Triton's words: its clients match on them.
+    return absl::NotFoundError(fmt::format("Request for unknown model: '{}' is not found", name));
   }
   const ModelEntry& entry = model->second;
   if (!version.empty()) {
@@ -55,7 +73,7 @@ absl::StatusOr<ModelHandle> VersionTable::FindLocked(std::string_view name,
         return absl::UnavailableError(
             fmt::format("model '{}' is not ready: {}", name, entry.reason));
       }
-      return absl::NotFoundError(fmt::format("model '{}' has no version '{}'", name, version));
+      return UnknownVersion(name, version);
     }
     if (it->second.state != ModelState::kReady) {
       return absl::UnavailableError(fmt::format("model '{}' version {} is not ready: {}", name,

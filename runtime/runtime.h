@@ -14,6 +14,7 @@
 // (a bad input shape is InvalidArgument, not Internal) and never throw.
 #pragma once
 
+#include <chrono>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -34,6 +35,12 @@ struct InstanceOptions {
   bool allow_spinning = false;  // busy-wait in idle intra-op threads (bad on shared cores)
 };
 
+// Time an Execute spent on conversions (see Instance::ExecuteTimed).
+struct ExecuteTimes {
+  std::chrono::nanoseconds input{0};
+  std::chrono::nanoseconds output{0};
+};
+
 // One session. Execute is called by one thread at a time; different instances of one
 // model run concurrently.
 class Instance {
@@ -44,6 +51,16 @@ class Instance {
   // sizes match shapes. Returns the outputs named in `output_names`, in that order.
   virtual absl::StatusOr<std::vector<Tensor>> Execute(std::span<const Tensor> inputs,
                                                       std::span<const std::string> output_names) = 0;
+  // Execute, also reporting how long it spent turning `inputs` into the library's values
+  // and the library's results into Tensors (the statistics extension's compute_input and
+  // compute_output; the rest is compute_infer). Runtimes that can tell override it; the
+  // default reports nothing.
+  virtual absl::StatusOr<std::vector<Tensor>> ExecuteTimed(
+      std::span<const Tensor> inputs, std::span<const std::string> output_names,
+      ExecuteTimes& times) {
+    times = {};
+    return Execute(inputs, output_names);
+  }
 };
 using InstancePtr = std::unique_ptr<Instance>;
 

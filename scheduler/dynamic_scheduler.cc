@@ -1,5 +1,6 @@
 #include "scheduler/dynamic_scheduler.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "fmt/format.h"
@@ -239,12 +240,13 @@ std::vector<InferResult> DynamicScheduler::ExecuteBatch(runtime::Instance& insta
   const std::vector<std::string> names = OutputNames(config_, *batch.front().request);
 
   absl::StatusOr<std::vector<std::vector<Tensor>>> parts;
+  runtime::ExecuteTimes times;  // the runtime's own conversions, inside Execute
   Clock::TimePoint merged = start;
   Clock::TimePoint executed = start;
   if (batch.size() == 1) {
     // A lone request runs on its own tensors: no copy in, no split out.
     absl::StatusOr<std::vector<Tensor>> outputs =
-        instance.Execute(batch.front().request->inputs, names);
+        instance.ExecuteTimed(batch.front().request->inputs, names, times);
     merged = start;
     executed = clock_.Now();
     if (outputs.ok()) {
@@ -263,7 +265,7 @@ std::vector<InferResult> DynamicScheduler::ExecuteBatch(runtime::Instance& insta
     if (!inputs.ok()) {
       parts = inputs.status();
     } else {
-      absl::StatusOr<std::vector<Tensor>> outputs = instance.Execute(*inputs, names);
+      absl::StatusOr<std::vector<Tensor>> outputs = instance.ExecuteTimed(*inputs, names, times);
       executed = clock_.Now();
       parts = outputs.ok() ? SplitOutputs(*outputs, rows)
                            : absl::StatusOr<std::vector<std::vector<Tensor>>>(outputs.status());
@@ -278,9 +280,13 @@ std::vector<InferResult> DynamicScheduler::ExecuteBatch(runtime::Instance& insta
       std::memory_order_relaxed);
 
   record.succeeded = parts.ok();
-  record.compute_input = Since(start, merged);
-  record.compute_infer = Since(merged, executed);
-  record.compute_output = Since(executed, split);
+  // Merging inputs and the runtime's input conversion are compute_input; its output
+  // conversion and splitting are compute_output (Triton's split of a model's time).
+  const auto conversions = std::min(times.input + times.output, Since(merged, executed));
+  const auto input_part = std::min(times.input, conversions);
+  record.compute_input = Since(start, merged) + input_part;
+  record.compute_infer = Since(merged, executed) - conversions;
+  record.compute_output = Since(executed, split) + (conversions - input_part);
   for (const PendingRequest& pending : batch) {
     record.request_total += Since(pending.enqueued, split);
   }

@@ -1,5 +1,6 @@
 // tensord: wiring only. Parses flags, builds the runtimes, the server and its frontends,
 // and waits for SIGINT/SIGTERM.
+#include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
@@ -50,6 +51,8 @@ struct Flags {
   int log_verbose = 0;
   std::string log_format = "text";
   bool log_access = false;
+  bool allow_client_shm = true;
+  int max_shm_regions = 256;
 };
 
 int Fail(const std::string& message) {
@@ -93,6 +96,10 @@ int Serve(const Flags& flags) {
   tensord::Server::Options options;
   options.model_repository = root;
   options.strict_readiness = flags.strict_readiness;
+  options.allow_client_shm = flags.allow_client_shm;
+  options.log_verbose_level = static_cast<uint32_t>(std::max(flags.log_verbose, 0));
+  options.log_format = flags.log_format;
+  options.max_shm_regions = static_cast<size_t>(flags.max_shm_regions);
   options.default_instance_count = flags.parallel_workers;
   options.default_intra_op_threads = flags.intra_op_threads;
   options.max_instances_per_model = flags.max_instances_per_model;
@@ -110,8 +117,9 @@ int Serve(const Flags& flags) {
   options.poll_interval =
       std::chrono::milliseconds(static_cast<int64_t>(flags.repository_poll_secs * 1000));
   // Triton's names for the protocol extensions both frontends implement.
-  options.extensions = {"binary_tensor_data", "parameters",          "schedule_policy",
-                        "statistics",         "model_configuration", "model_repository"};
+  options.extensions = {"binary_tensor_data",  "parameters",       "schedule_policy", "statistics",
+                        "model_configuration", "model_repository", "classification",  "logging"};
+  if (flags.allow_client_shm) options.extensions.push_back("system_shared_memory");
   absl::StatusOr<std::unique_ptr<tensord::Server>> server =
       tensord::Server::Create(options, registry);
   if (!server.ok()) return Fail(std::string(server.status().message()));
@@ -312,6 +320,17 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   serve->add_flag("--log-access", flags.log_access,
                   "log one line per inference request (REST and gRPC): model, status, latency");
+  serve
+      ->add_option("--allow-client-shm", flags.allow_client_shm,
+                   "let clients register system shared-memory regions (Triton's flag; any "
+                   "client that reaches the ports can then map POSIX shared-memory objects "
+                   "this process may open)")
+      ->capture_default_str();
+  serve
+      ->add_option("--max-shm-regions", flags.max_shm_regions,
+                   "most system shared-memory regions registered at once")
+      ->check(CLI::Range(1, 65536))
+      ->capture_default_str();
 
   try {
     app.parse(argc, argv);

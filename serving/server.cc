@@ -1,15 +1,21 @@
 #include "serving/server.h"
 
 #include <algorithm>
+#include <set>
 #include <utility>
 
 #include "core/request_validation.h"
 #include "core/status_util.h"
 #include "fmt/format.h"
 #include "repository/model_repository.h"
+#include "repository/version_label.h"
 #include "repository/repository_poller.h"
 #include "scheduler/deadline_timer.h"
+#include "serving/classification.h"
 #include "serving/load_executor.h"
+#include "serving/log_settings.h"
+#include "shared_memory/region_registry.h"
+#include "shared_memory/tensor_binding.h"
 #include "spdlog/spdlog.h"
 
 namespace tensord {
@@ -21,7 +27,11 @@ Server::Server(Options options, std::unique_ptr<scheduler::DeadlineTimer> timer,
     : options_(std::move(options)),
       timer_(std::move(timer)),
       repository_(std::move(repository)),
-      loads_(std::make_unique<LoadExecutor>(LoadExecutor::Options{.threads = options_.load_threads})) {}
+      loads_(std::make_unique<LoadExecutor>(LoadExecutor::Options{.threads = options_.load_threads})),
+      shared_memory_(std::make_unique<shm::RegionRegistry>(shm::RegionRegistry::Options{
+          .max_regions = options_.max_shm_regions, .allowed = options_.allow_client_shm})),
+      log_settings_(std::make_unique<LogSettingsControl>(LogSettings{
+          .log_verbose_level = options_.log_verbose_level, .log_format = options_.log_format})) {}
 
 absl::StatusOr<std::unique_ptr<Server>> Server::Create(Options options,
                                                        const runtime::RuntimeRegistry& registry) {
@@ -109,6 +119,23 @@ std::vector<ModelVersionStatus> Server::RepositoryIndex(bool ready_only) const {
   std::vector<ModelVersionStatus> index = repository_->Index();
   if (ready_only) {
     std::erase_if(index, [](const ModelVersionStatus& s) { return s.state != ModelState::kReady; });
+    return index;
+  }
+  if (options_.model_control_mode == ModelControlMode::kExplicit) {
+    // As Triton: every model folder, loaded or not, from a fresh look at the repository,
+    // so that a folder copied in after start can be found and loaded.
+    std::set<std::string, std::less<>> known;
+    for (const ModelVersionStatus& row : index) known.insert(row.name);
+    for (std::string& name : repository_->FolderNames()) {
+      if (known.contains(name)) continue;
+      index.push_back({.name = std::move(name),
+                       .version = "",
+                       .state = ModelState::kUnavailable,
+                       .reason = "unloaded"});
+    }
+    std::sort(index.begin(), index.end(), [](const ModelVersionStatus& a, const ModelVersionStatus& b) {
+      return a.name != b.name ? a.name < b.name : VersionLess()(a.version, b.version);
+    });
   }
   return index;
 }
@@ -150,6 +177,36 @@ void Server::RunLoadTask(std::string_view name, absl::AnyInvocable<absl::Status(
   }
 }
 
+absl::Status Server::RegisterSystemSharedMemory(const SharedMemoryRegion& region) {
+  return shared_memory_->Register(
+      {.name = region.name, .key = region.key, .offset = region.offset, .byte_size = region.byte_size});
+}
+
+absl::Status Server::UnregisterSystemSharedMemory(std::string_view name) {
+  return shared_memory_->Unregister(name);
+}
+
+absl::StatusOr<std::vector<SharedMemoryRegion>> Server::SystemSharedMemoryStatus(
+    std::string_view name) const {
+  absl::StatusOr<std::vector<shm::RegionInfo>> regions = shared_memory_->Status(name);
+  if (!regions.ok()) return regions.status();
+  std::vector<SharedMemoryRegion> status;
+  status.reserve(regions->size());
+  for (shm::RegionInfo& region : *regions) {
+    status.push_back({.name = std::move(region.name),
+                      .key = std::move(region.key),
+                      .offset = region.offset,
+                      .byte_size = region.byte_size});
+  }
+  return status;
+}
+
+LogSettings Server::GetLogSettings() const { return log_settings_->Get(); }
+
+absl::StatusOr<LogSettings> Server::UpdateLogSettings(const LogSettingsUpdate& update) {
+  return log_settings_->Update(update);
+}
+
 void Server::InferAsync(std::unique_ptr<InferRequest>&& request, InferCallback&& done) {
   if (request->arrival == std::chrono::steady_clock::time_point{}) {
     request->arrival = std::chrono::steady_clock::now();
@@ -159,13 +216,51 @@ void Server::InferAsync(std::unique_ptr<InferRequest>&& request, InferCallback&&
     std::move(done)(model.status());
     return;
   }
+  // Inputs in shared memory become views of their regions before validation sees them.
+  if (absl::Status bound = shm::BindInputs(*shared_memory_, *request); !bound.ok()) {
+    std::move(done)(std::move(bound));
+    return;
+  }
   if (absl::Status valid = ValidateInferRequest((*model)->config(), *request); !valid.ok()) {
     std::move(done)(std::move(valid));
     return;
   }
-  // The handle rides along with the callback so the version outlives the request.
+  absl::StatusOr<Classifications> classifications = FindClassifications(*request);
+  if (!classifications.ok()) {
+    std::move(done)(classifications.status());
+    return;
+  }
+  if (absl::Status classifiable = CheckClassifiable(*classifications, (*model)->config());
+      !classifiable.ok()) {
+    std::move(done)(std::move(classifiable));
+    return;
+  }
+  absl::StatusOr<shm::OutputTargets> targets = shm::FindOutputTargets(*shared_memory_, *request);
+  if (!targets.ok()) {
+    std::move(done)(targets.status());
+    return;
+  }
   const ModelHandle& handle = *model;
-  handle->Enqueue(std::move(request), [handle, done = std::move(done)](InferResult result) mutable {
+  if (classifications->empty() && targets->empty()) {  // the common case: nothing to do after
+    handle->Enqueue(std::move(request),
+                    [handle, done = std::move(done)](InferResult result) mutable {
+                      std::move(done)(std::move(result));
+                    });
+    return;
+  }
+  // The handle rides along with the callback so the version outlives the request; the
+  // targets keep their regions mapped until the outputs are written.
+  handle->Enqueue(std::move(request), [handle, classifications = *std::move(classifications),
+                                       targets = *std::move(targets),
+                                       done = std::move(done)](InferResult result) mutable {
+    if (result.ok()) {
+      absl::Status finished = Classify(classifications, handle->config(), **result);
+      if (finished.ok()) finished = shm::WriteOutputs(targets, **result);
+      if (!finished.ok()) {
+        std::move(done)(std::move(finished));
+        return;
+      }
+    }
     std::move(done)(std::move(result));
   });
 }

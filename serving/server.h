@@ -35,6 +35,10 @@ class LoadExecutor;
 namespace scheduler {
 class DeadlineTimer;
 }
+namespace shm {
+class RegionRegistry;
+}
+class LogSettingsControl;
 
 // Triton's model control modes: kNone loads every model at start and changes nothing
 // after; kPoll does the same and then follows the repository's changes on disk; kExplicit
@@ -61,6 +65,13 @@ class Server final : public InferenceService {
     std::vector<std::string> extensions;
     // Threads of the load executor: loads of that many models may run at once.
     int load_threads = 2;
+    // System shared memory: whether clients may register regions (Triton's
+    // --allow-client-shm) and how many may be registered at once.
+    bool allow_client_shm = true;
+    size_t max_shm_regions = 256;
+    // The logging extension's starting point: --log-verbose and --log-format.
+    uint32_t log_verbose_level = 0;
+    std::string log_format = "text";
   };
 
   // Opens the repository and loads its models (all of them, or in kExplicit mode the
@@ -92,6 +103,12 @@ class Server final : public InferenceService {
   void LoadModelAsync(std::string_view name, ModelLoadOptions options,
                       StatusCallback done) override;
   void UnloadModelAsync(std::string_view name, StatusCallback done) override;
+  absl::Status RegisterSystemSharedMemory(const SharedMemoryRegion& region) override;
+  absl::Status UnregisterSystemSharedMemory(std::string_view name) override;
+  absl::StatusOr<std::vector<SharedMemoryRegion>> SystemSharedMemoryStatus(
+      std::string_view name) const override;
+  LogSettings GetLogSettings() const override;
+  absl::StatusOr<LogSettings> UpdateLogSettings(const LogSettingsUpdate& update) override;
   void InferAsync(std::unique_ptr<InferRequest>&& request, InferCallback&& done) override;
 
  private:
@@ -111,6 +128,8 @@ class Server final : public InferenceService {
   std::unique_ptr<ModelRepository> repository_;
   std::unique_ptr<RepositoryPoller> poller_;  // kPoll only
   std::unique_ptr<LoadExecutor> loads_;
+  std::unique_ptr<shm::RegionRegistry> shared_memory_;
+  std::unique_ptr<LogSettingsControl> log_settings_;
   std::atomic<bool> draining_{false};
 };
 

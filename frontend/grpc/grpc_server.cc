@@ -13,6 +13,7 @@
 #include "frontend/grpc/repository_call.h"
 #include "frontend/grpc/stream_infer_call.h"
 #include "frontend/grpc/unary_call.h"
+#include "frontend/grpc/unknown_method_call.h"
 #include "grpcpp/security/server_credentials.h"
 #include "grpcpp/server.h"
 #include "grpcpp/server_builder.h"
@@ -46,6 +47,22 @@ void SpawnCalls(const CallEnv& env) {
       env, &Service::RequestRepositoryModelLoad, &StartRepositoryModelLoad);
   RepositoryCall<RepositoryModelUnloadRequest, RepositoryModelUnloadResponse>::Spawn(
       env, &Service::RequestRepositoryModelUnload, &StartRepositoryModelUnload);
+  UnaryCall<SystemSharedMemoryStatusRequest, SystemSharedMemoryStatusResponse>::Spawn(
+      env, &Service::RequestSystemSharedMemoryStatus, &HandleSystemSharedMemoryStatus);
+  UnaryCall<SystemSharedMemoryRegisterRequest, SystemSharedMemoryRegisterResponse>::Spawn(
+      env, &Service::RequestSystemSharedMemoryRegister, &HandleSystemSharedMemoryRegister);
+  UnaryCall<SystemSharedMemoryUnregisterRequest, SystemSharedMemoryUnregisterResponse>::Spawn(
+      env, &Service::RequestSystemSharedMemoryUnregister, &HandleSystemSharedMemoryUnregister);
+  UnaryCall<CudaSharedMemoryStatusRequest, CudaSharedMemoryStatusResponse>::Spawn(
+      env, &Service::RequestCudaSharedMemoryStatus, &HandleCudaSharedMemory);
+  UnaryCall<CudaSharedMemoryRegisterRequest, CudaSharedMemoryRegisterResponse>::Spawn(
+      env, &Service::RequestCudaSharedMemoryRegister, &HandleCudaSharedMemory);
+  UnaryCall<CudaSharedMemoryUnregisterRequest, CudaSharedMemoryUnregisterResponse>::Spawn(
+      env, &Service::RequestCudaSharedMemoryUnregister, &HandleCudaSharedMemory);
+  UnaryCall<TraceSettingRequest, TraceSettingResponse>::Spawn(env, &Service::RequestTraceSetting,
+                                                              &HandleUnimplemented);
+  UnaryCall<LogSettingsRequest, LogSettingsResponse>::Spawn(env, &Service::RequestLogSettings,
+                                                            &HandleLogSettings);
   InferCall::Spawn(env);
   StreamInferCall::Spawn(env);
 }
@@ -70,6 +87,7 @@ class GrpcServerImpl final : public GrpcServer {
     ::grpc::ServerBuilder builder;
     builder.AddListeningPort(address, ::grpc::InsecureServerCredentials(), &selected_port);
     builder.RegisterService(&service_);
+    builder.RegisterAsyncGenericService(&unknown_methods_);
     builder.SetMaxReceiveMessageSize(max_bytes);
     builder.SetMaxSendMessageSize(max_bytes);
     // gRPC binds with SO_REUSEPORT by default, so a leftover server on the same port would
@@ -94,11 +112,13 @@ class GrpcServerImpl final : public GrpcServer {
     shutdown_grace_ = options.shutdown_grace;
     for (auto& queue : queues_) {
       ::grpc::ServerCompletionQueue* cq = queue.get();
-      SpawnCalls(CallEnv{.core = &core_,
-                         .service = &service_,
-                         .cq = cq,
-                         .live = &live_,
-                         .access_log = options.access_log});
+      const CallEnv env{.core = &core_,
+                        .service = &service_,
+                        .cq = cq,
+                        .live = &live_,
+                        .access_log = options.access_log};
+      SpawnCalls(env);
+      UnknownMethodCall::Spawn(env, &unknown_methods_);
       threads_.emplace_back([cq] { Serve(*cq); });
     }
     return absl::OkStatus();
@@ -138,6 +158,7 @@ class GrpcServerImpl final : public GrpcServer {
 
   InferenceService& core_;
   Service service_;
+  ::grpc::AsyncGenericService unknown_methods_;
   LiveCalls live_;
   std::unique_ptr<::grpc::Server> grpc_server_;
   std::vector<std::unique_ptr<::grpc::ServerCompletionQueue>> queues_;

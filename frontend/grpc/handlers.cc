@@ -144,4 +144,74 @@ void StartRepositoryModelUnload(InferenceService& service,
                            });
 }
 
+::grpc::Status HandleSystemSharedMemoryStatus(InferenceService& service,
+                                              const inference::SystemSharedMemoryStatusRequest& request,
+                                              inference::SystemSharedMemoryStatusResponse* response) {
+  absl::StatusOr<std::vector<SharedMemoryRegion>> regions =
+      service.SystemSharedMemoryStatus(request.name());
+  if (!regions.ok()) return ToGrpcStatus(regions.status());
+  for (const SharedMemoryRegion& region : *regions) {
+    inference::SystemSharedMemoryStatusResponse::RegionStatus& out =
+        (*response->mutable_regions())[region.name];
+    out.set_name(region.name);
+    out.set_key(region.key);
+    out.set_offset(region.offset);
+    out.set_byte_size(region.byte_size);
+  }
+  return ::grpc::Status::OK;
+}
+
+::grpc::Status HandleSystemSharedMemoryRegister(
+    InferenceService& service, const inference::SystemSharedMemoryRegisterRequest& request,
+    inference::SystemSharedMemoryRegisterResponse*) {
+  return ToGrpcStatus(service.RegisterSystemSharedMemory({.name = request.name(),
+                                                          .key = request.key(),
+                                                          .offset = request.offset(),
+                                                          .byte_size = request.byte_size()}));
+}
+
+::grpc::Status HandleSystemSharedMemoryUnregister(
+    InferenceService& service, const inference::SystemSharedMemoryUnregisterRequest& request,
+    inference::SystemSharedMemoryUnregisterResponse*) {
+  return ToGrpcStatus(service.UnregisterSystemSharedMemory(request.name()));
+}
+
+::grpc::Status HandleLogSettings(InferenceService& service,
+                                 const inference::LogSettingsRequest& request,
+                                 inference::LogSettingsResponse* response) {
+  LogSettings settings;
+  if (request.settings().empty()) {
+    settings = service.GetLogSettings();
+  } else {
+    LogSettingsUpdate update;
+    for (const auto& [key, value] : request.settings()) {
+      switch (value.parameter_choice_case()) {
+        case inference::LogSettingsRequest::SettingValue::kBoolParam:
+          update.insert_or_assign(key, value.bool_param());
+          break;
+        case inference::LogSettingsRequest::SettingValue::kUint32Param:
+          update.insert_or_assign(key, static_cast<uint64_t>(value.uint32_param()));
+          break;
+        case inference::LogSettingsRequest::SettingValue::kStringParam:
+          update.insert_or_assign(key, value.string_param());
+          break;
+        default:
+          return ::grpc::Status(::grpc::StatusCode::INVALID_ARGUMENT,
+                                fmt::format("log settings: '{}' has no value", key));
+      }
+    }
+    absl::StatusOr<LogSettings> updated = service.UpdateLogSettings(update);
+    if (!updated.ok()) return ToGrpcStatus(updated.status());
+    settings = *std::move(updated);
+  }
+  auto& out = *response->mutable_settings();
+  out["log_file"].set_string_param(settings.log_file);
+  out["log_info"].set_bool_param(settings.log_info);
+  out["log_warning"].set_bool_param(settings.log_warning);
+  out["log_error"].set_bool_param(settings.log_error);
+  out["log_verbose_level"].set_uint32_param(settings.log_verbose_level);
+  out["log_format"].set_string_param(settings.log_format);
+  return ::grpc::Status::OK;
+}
+
 }  // namespace tensord::grpc

@@ -8,6 +8,7 @@
 
 #include "absl/functional/any_invocable.h"
 #include "core/inference_service.h"
+#include "core/shared_memory_parameters.h"
 #include "grpc_service.pb.h"
 #include "grpcpp/support/status.h"
 
@@ -43,11 +44,35 @@ void StartRepositoryModelUnload(InferenceService& service,
                                 const inference::RepositoryModelUnloadRequest& request,
                                 GrpcDone done);
 
-// UNIMPLEMENTED, naming the RPC.
+// The system shared-memory extension over the service's region registry.
+::grpc::Status HandleSystemSharedMemoryStatus(InferenceService& service,
+                                              const inference::SystemSharedMemoryStatusRequest& request,
+                                              inference::SystemSharedMemoryStatusResponse* response);
+::grpc::Status HandleSystemSharedMemoryRegister(
+    InferenceService& service, const inference::SystemSharedMemoryRegisterRequest& request,
+    inference::SystemSharedMemoryRegisterResponse* response);
+::grpc::Status HandleSystemSharedMemoryUnregister(
+    InferenceService& service, const inference::SystemSharedMemoryUnregisterRequest& request,
+    inference::SystemSharedMemoryUnregisterResponse* response);
+
+// The logging extension: an empty request reads the settings, settings in it change them.
+::grpc::Status HandleLogSettings(InferenceService& service,
+                                 const inference::LogSettingsRequest& request,
+                                 inference::LogSettingsResponse* response);
+
+// UNIMPLEMENTED: CUDA shared memory is not supported on this server (and says so).
+template <typename Request, typename Response>
+::grpc::Status HandleCudaSharedMemory(InferenceService&, const Request&, Response*) {
+  return ::grpc::Status(::grpc::StatusCode::UNIMPLEMENTED, std::string(kCudaSharedMemoryUnsupported));
+}
+
+// UNIMPLEMENTED, naming the RPC ("TraceSetting is not supported by tensord").
 template <typename Request, typename Response>
 ::grpc::Status HandleUnimplemented(InferenceService&, const Request& request, Response*) {
+  std::string rpc = request.GetDescriptor()->name();
+  if (rpc.ends_with("Request")) rpc.resize(rpc.size() - 7);
   return ::grpc::Status(::grpc::StatusCode::UNIMPLEMENTED,
-                        request.GetDescriptor()->name() + ": not implemented by tensord yet");
+                        rpc + " is not supported by tensord");
 }
 
 }  // namespace tensord::grpc

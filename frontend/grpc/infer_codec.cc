@@ -3,6 +3,7 @@
 #include <string>
 #include <utility>
 
+#include "core/shared_memory_parameters.h"
 #include "core/status_util.h"
 #include "fmt/format.h"
 #include "frontend/grpc/parameters_codec.h"
@@ -17,6 +18,8 @@ std::span<const std::byte> AsBytes(const std::string& s) {
   return {reinterpret_cast<const std::byte*>(s.data()), s.size()};
 }
 
+// `raw`: the input's raw_input_contents entry, null when the request has none or the input
+// is in shared memory (the server reads it from the region; data stays empty here).
 absl::StatusOr<Tensor> InputFromProto(const InputProto& input, const std::string* raw,
                                       const std::shared_ptr<const void>& owner) {
   Tensor tensor;
@@ -35,12 +38,17 @@ absl::StatusOr<Tensor> InputFromProto(const InputProto& input, const std::string
   if (!parameters.ok()) return parameters.status();
   tensor.parameters = *std::move(parameters);
 
-  if (raw != nullptr) {
-    if (input.has_contents() && TypedElementCount(input.contents()) > 0) {
-      return absl::InvalidArgumentError(fmt::format(
-          "input '{}': has both typed contents and raw_input_contents; send one of them",
-          input.name()));
+  const bool typed = input.has_contents() && TypedElementCount(input.contents()) > 0;
+  if (InSharedMemory(tensor)) {
+    if (typed) {
+      return absl::InvalidArgumentError(
+          fmt::format("input '{}': contents must not be given for an input in shared memory "
+                      "(parameter 'shared_memory_region')",
+                      input.name()));
     }
+    return tensor;
+  }
+  if (raw != nullptr) {
     tensor.data = Buffer::View(AsBytes(*raw), owner);
     // Byte size for fixed-size types; element count and length prefixes for BYTES.
     if (absl::Status valid = CheckTensorData(tensor, "input"); !valid.ok()) return valid;
@@ -54,17 +62,35 @@ absl::StatusOr<Tensor> InputFromProto(const InputProto& input, const std::string
   return tensor;
 }
 
+bool InputInSharedMemory(const InputProto& input) {
+  return input.parameters().contains(std::string(kSharedMemoryRegion));
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<InferRequest>> RequestFromProto(
     std::shared_ptr<const inference::ModelInferRequest> message) {
   const inference::ModelInferRequest& proto = *message;
+  // As in Triton: raw_input_contents has one entry per input that is not in shared memory,
+  // in input order, and then no input may carry typed contents as well.
   const int raw_count = proto.raw_input_contents_size();
-  if (raw_count > 0 && raw_count != proto.inputs_size()) {
-    return absl::InvalidArgumentError(
-        fmt::format("raw_input_contents has {} entries but the request has {} inputs; give one "
-                    "entry per input, in input order",
-                    raw_count, proto.inputs_size()));
+  int raw_inputs = 0;
+  for (const InputProto& input : proto.inputs()) {
+    if (InputInSharedMemory(input)) continue;
+    ++raw_inputs;
+    if (raw_count > 0 && input.has_contents() && TypedElementCount(input.contents()) > 0) {
+      // Triton's words, which its clients match on.
+      return absl::InvalidArgumentError(
+          fmt::format("contents field must not be specified when using raw_input_contents for "
+                      "'{}' for model '{}'",
+                      input.name(), proto.model_name()));
+    }
+  }
+  if (raw_count > 0 && raw_count != raw_inputs) {
+    return absl::InvalidArgumentError(fmt::format(
+        "raw_input_contents has {} entries but the request has {} inputs{}; give one "
+        "entry per input, in input order",
+        raw_count, raw_inputs, raw_inputs == proto.inputs_size() ? "" : " not in shared memory"));
   }
 
   auto request = std::make_unique<InferRequest>();
@@ -77,8 +103,12 @@ absl::StatusOr<std::unique_ptr<InferRequest>> RequestFromProto(
 
   const std::shared_ptr<const void> owner = message;
   request->inputs.reserve(static_cast<size_t>(proto.inputs_size()));
+  int next_raw = 0;
   for (int i = 0; i < proto.inputs_size(); ++i) {
-    const std::string* raw = raw_count > 0 ? &proto.raw_input_contents(i) : nullptr;
+    const std::string* raw = nullptr;
+    if (raw_count > 0 && !InputInSharedMemory(proto.inputs(i))) {
+      raw = &proto.raw_input_contents(next_raw++);
+    }
     absl::StatusOr<Tensor> tensor = InputFromProto(proto.inputs(i), raw, owner);
     if (!tensor.ok()) return tensor.status();
     request->inputs.push_back(*std::move(tensor));

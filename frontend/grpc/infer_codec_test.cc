@@ -226,9 +226,41 @@ TEST(RequestFromProtoErrors, RawBytesElementCountDiffers) {
 
 TEST(RequestFromProtoErrors, BothRawAndTyped) {
   ModelInferRequest message;
+  message.set_model_name("m");
   AddInput(message, "x", "FP32", {1})->mutable_contents()->add_fp32_contents(1);
   message.add_raw_input_contents(RawOf<float>({1}));
-  ExpectInvalid(message, "input 'x': has both typed contents and raw_input_contents");
+  // Triton's words, which its clients match on.
+  ExpectInvalid(message,
+                "contents field must not be specified when using raw_input_contents for 'x' "
+                "for model 'm'");
+}
+
+TEST(RequestFromProto, InputsInSharedMemoryTakeNoRawEntry) {
+  ModelInferRequest message;
+  auto* in_shm = AddInput(message, "a", "FP32", {2});
+  (*in_shm->mutable_parameters())["shared_memory_region"].set_string_param("r");
+  (*in_shm->mutable_parameters())["shared_memory_byte_size"].set_int64_param(8);
+  AddInput(message, "b", "FP32", {1});
+  message.add_raw_input_contents(RawOf<float>({5}));
+  auto request = RequestFromProto(std::make_shared<ModelInferRequest>(message));
+  ASSERT_TRUE(request.ok()) << request.status();
+  EXPECT_TRUE((*request)->inputs[0].data.empty());  // the server reads it from the region
+  EXPECT_EQ((*request)->inputs[1].data.Read<float>(0), 5.0f);
+
+  message.add_raw_input_contents(RawOf<float>({1, 2}));
+  ExpectInvalid(message,
+                "raw_input_contents has 2 entries but the request has 1 inputs not in shared "
+                "memory");
+}
+
+TEST(RequestFromProtoErrors, TypedContentsForAnInputInSharedMemory) {
+  ModelInferRequest message;
+  auto* in_shm = AddInput(message, "a", "FP32", {1});
+  (*in_shm->mutable_parameters())["shared_memory_region"].set_string_param("r");
+  in_shm->mutable_contents()->add_fp32_contents(1);
+  ExpectInvalid(message,
+                "input 'a': contents must not be given for an input in shared memory "
+                "(parameter 'shared_memory_region')");
 }
 
 TEST(RequestFromProtoErrors, TypedWrongField) {

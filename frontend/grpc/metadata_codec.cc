@@ -77,6 +77,7 @@ void ModelConfigToProto(const ModelConfig& config, inference::ModelConfig* proto
     out->set_name(output.name);
     out->set_data_type(ConfigDataType(output.datatype));
     out->mutable_dims()->Add(output.dims.begin(), output.dims.end());
+    out->set_label_filename(output.label_filename);
   }
   // The instances that run the model (the service fills instance_count in), as REST says.
   inference::ModelInstanceGroup* group = proto->add_instance_group();

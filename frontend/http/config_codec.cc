@@ -21,6 +21,9 @@ void AppendTensors(std::string& out, const std::vector<TensorConfig>& tensors, b
     if (inputs) {
       out += ",\"optional\":";
       AppendJsonBool(out, tensors[i].optional);
+    } else {
+      out += ",\"label_filename\":";
+      AppendJsonString(out, tensors[i].label_filename);
     }
     out += '}';
   }

@@ -187,6 +187,25 @@ void HttpConnection::Dispatch() {
   RestRequest rest{.method = View(request.method_string()),
                    .target = View(request.target()),
                    .body = request.body() ? request.body() : EmptyBody()};
+  reply_encoding_.reset();
+  if (auto accept = request.find(bhttp::field::accept_encoding); accept != request.end()) {
+    reply_encoding_ = ChooseEncoding(View(accept->value()));
+  }
+  if (auto encoding = request.find(bhttp::field::content_encoding); encoding != request.end()) {
+    // The body limit holds for the decompressed body too (a decompression bomb gets 413).
+    absl::StatusOr<std::shared_ptr<const PaddedBuffer>> plain =
+        DecodeContentEncoding(rest.body, View(encoding->value()), options_.max_body_bytes);
+    if (!plain.ok()) {
+      const absl::StatusCode code = plain.status().code();
+      const int status = code == absl::StatusCode::kResourceExhausted ? 413
+                         : code == absl::StatusCode::kUnimplemented   ? 415
+                         : code == absl::StatusCode::kInvalidArgument ? 400
+                                                                      : 500;
+      Send(ErrorResponse(status, std::string(plain.status().message())));
+      return;
+    }
+    rest.body = *std::move(plain);
+  }
   if (auto header = request.find("Inference-Header-Content-Length"); header != request.end()) {
     rest.inference_header_length = View(header->value());
   }
@@ -216,6 +235,14 @@ void HttpConnection::Send(RestResponse reply) {
                   std::to_string(*reply.inference_header_length));
   }
   if (!reply.allow.empty()) response_.set(bhttp::field::allow, BeastView(reply.allow));
+  // Small replies, and replies carrying binary tensor data (raw numbers barely compress;
+  // 19 MB of them took seconds of the I/O thread), are sent as they are: Python's requests
+  // asks for gzip on every call, and identity is always an acceptable answer.
+  if (reply_encoding_ && reply.body.size() >= kMinCompressedReplyBytes &&
+      !reply.inference_header_length) {
+    reply.body = Compress(reply.body, *reply_encoding_);
+    response_.set(bhttp::field::content_encoding, BeastView(EncodingName(*reply_encoding_)));
+  }
   response_.body() = std::move(reply.body);
   if (closing_) keep_alive_ = false;  // shutting down: this is the connection's last reply
   response_.keep_alive(keep_alive_);

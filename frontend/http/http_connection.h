@@ -29,6 +29,7 @@
 #include "boost/beast/http/message.hpp"
 #include "boost/beast/http/parser.hpp"
 #include "boost/beast/http/string_body.hpp"
+#include "frontend/http/content_encoding.h"
 #include "frontend/http/padded_body.h"
 #include "frontend/http/request_handler.h"
 
@@ -120,7 +121,9 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
   boost::beast::flat_buffer buffer_;
   std::optional<boost::beast::http::request_parser<PaddedBody>> parser_;
   boost::beast::http::response<boost::beast::http::string_body> response_;
-  unsigned version_ = 11;   // of the request being answered
+  unsigned version_ = 11;  // of the request being answered
+  // How the reply to the request being answered is compressed (its Accept-Encoding).
+  std::optional<ContentEncoding> reply_encoding_;
   bool keep_alive_ = true;  // false: close after this reply
   bool linger_ = false;     // drain before closing (the client may still be sending)
   bool answering_ = false;  // a request was dispatched and its reply not yet written

@@ -71,7 +71,7 @@ TEST_F(HttpServerTest, ServesModelMetadataAndReadiness) {
   EXPECT_EQ(Roundtrip(Client::Get("/v2/models/model%2Ev1-x_y/versions/1")).status, 200);
   Client::Response unknown = Roundtrip(Client::Get("/v2/models/nope/versions/1"));
   EXPECT_EQ(unknown.status, 404);
-  EXPECT_EQ(unknown.body, R"({"error":"unknown model 'nope'"})");
+  EXPECT_EQ(unknown.body, R"({"error":"Request for unknown model: 'nope' is not found"})");
   EXPECT_EQ(Roundtrip(Client::Get("/v2/models/echo/versions/7")).status, 404);
 
   Client::Response ready = Roundtrip(Client::Get("/v2/models/echo/ready"));
@@ -102,7 +102,9 @@ TEST_F(HttpServerTest, UnknownPathIs404) {
   Client::Response response = Roundtrip(Client::Get("/v3/health/live?x=1"));
   EXPECT_EQ(response.status, 404);
   EXPECT_EQ(response.header("content-type"), "application/json");
-  EXPECT_EQ(response.body, R"({"error":"no route for '/v3/health/live'"})");
+  EXPECT_EQ(response.body,
+            "{\"error\":\"no route for '/v3/health/live': tensord does not support this "
+            "endpoint (see GET /v2 for the extensions it implements)\"}");
   EXPECT_EQ(Roundtrip(Client::Get("/v2/models/a%zz")).status, 400);
 }
 
@@ -124,7 +126,7 @@ TEST_F(HttpServerTest, InferErrorsGoThroughTheStatusMapping) {
   EXPECT_THAT(bad.body, HasSubstr("malformed JSON in request body"));
   Client::Response unknown = Roundtrip(Client::Post("/v2/models/nope/infer", kEchoBody));
   EXPECT_EQ(unknown.status, 404);
-  EXPECT_EQ(unknown.body, R"({"error":"unknown model 'nope'"})");
+  EXPECT_EQ(unknown.body, R"({"error":"Request for unknown model: 'nope' is not found"})");
   EXPECT_EQ(Roundtrip(Client::Post("/v2/models/busy/infer", kEchoBody)).status, 429);
   EXPECT_EQ(Roundtrip(Client::Post("/v2/models/broken/infer", kEchoBody)).status, 503);
   Client::Response empty = Roundtrip(Client::Post("/v2/models/echo/infer", ""));

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "core/shape.h"
+#include "core/shared_memory_parameters.h"
 #include "core/status_util.h"
 #include "fmt/format.h"
 #include "frontend/http/float16.h"
@@ -414,8 +415,19 @@ absl::Status DecodeInput(element value, size_t index, BinaryTail& tail, Tensor& 
       return status;
     }
   }
-  if (auto size = tensor.parameters.find("binary_data_size"); size != tensor.parameters.end()) {
-    return TakeBinaryData(size->second, data.has_value(), tail, tensor);
+  const auto binary_size = tensor.parameters.find("binary_data_size");
+  if (InSharedMemory(tensor)) {
+    // The server reads the data from the region (Triton's shared-memory extension).
+    if (data || binary_size != tensor.parameters.end()) {
+      return absl::InvalidArgumentError(fmt::format(
+          "input '{}' is in shared memory (parameter 'shared_memory_region'), so it must have "
+          "neither 'data' nor 'binary_data_size'",
+          tensor.name));
+    }
+    return absl::OkStatus();
+  }
+  if (binary_size != tensor.parameters.end()) {
+    return TakeBinaryData(binary_size->second, data.has_value(), tail, tensor);
   }
   if (!data)
     return absl::InvalidArgumentError(fmt::format("input '{}' has no 'data'", tensor.name));

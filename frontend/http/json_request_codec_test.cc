@@ -3,6 +3,7 @@
 #include <cstring>
 #include <limits>
 
+#include "core/status_util.h"
 #include "fmt/format.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -308,6 +309,30 @@ TEST(DecodeInferRequest, AHeaderLengthPastTheBodyIsRefused) {
   EXPECT_EQ(past.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(std::string(past.status().message()),
             "Inference-Header-Content-Length is 99 but the body has only 13 bytes");
+}
+
+}  // namespace
+}  // namespace tensord::http
+
+namespace tensord::http {
+namespace {
+
+TEST(JsonRequestCodec, InputsInSharedMemoryCarryNoData) {
+  absl::StatusOr<std::unique_ptr<InferRequest>> request = Decode(
+      R"({"inputs":[{"name":"x","shape":[2],"datatype":"FP32","parameters":{)"
+      R"("shared_memory_region":"r","shared_memory_byte_size":8}}]})");
+  ASSERT_TRUE(request.ok()) << request.status();
+  const Tensor& x = (*request)->inputs[0];
+  EXPECT_TRUE(x.data.empty());  // the server reads it from the region
+  EXPECT_EQ(std::get<std::string>(x.parameters.at("shared_memory_region")), "r");
+
+  absl::StatusOr<std::unique_ptr<InferRequest>> both = Decode(
+      R"({"inputs":[{"name":"x","shape":[2],"datatype":"FP32","data":[1,2],"parameters":{)"
+      R"("shared_memory_region":"r","shared_memory_byte_size":8}}]})");
+  EXPECT_EQ(both.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(Message(both.status()),
+            "input 'x' is in shared memory (parameter 'shared_memory_region'), so it must have "
+            "neither 'data' nor 'binary_data_size'");
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <variant>
 
+#include "core/shared_memory_parameters.h"
 #include "core/status_util.h"
 #include "fmt/format.h"
 #include "frontend/http/float16.h"
@@ -186,6 +187,11 @@ absl::StatusOr<EncodedResponse> EncodeInferResponse(const InferResponse& respons
   std::vector<int64_t> counts;
   counts.reserve(response.outputs.size());
   for (const Tensor& output : response.outputs) {
+    if (InSharedMemory(output)) {  // written to its region: no data in the reply
+      counts.push_back(0);
+      reserve += 160 + output.name.size() + output.shape.size() * 8;
+      continue;
+    }
     if (absl::Status status = CheckTensorData(output, "output"); !status.ok()) {
       return absl::InternalError(std::string(Message(status)));
     }
@@ -222,7 +228,9 @@ absl::StatusOr<EncodedResponse> EncodeInferResponse(const InferResponse& respons
     out += DataTypeName(output.datatype);
     out += "\",\"shape\":";
     AppendJsonIntArray(out, output.shape);
-    if (format.IsBinary(output.name)) {
+    if (InSharedMemory(output)) {
+      AppendParameters(out, output.parameters);
+    } else if (format.IsBinary(output.name)) {
       AppendParameters(out, output.parameters, output.data.size());
     } else {
       AppendParameters(out, output.parameters);
@@ -234,11 +242,13 @@ absl::StatusOr<EncodedResponse> EncodeInferResponse(const InferResponse& respons
     out += '}';
   }
   out += "]}";
-  if (binary_bytes > 0 || std::any_of(response.outputs.begin(), response.outputs.end(),
-                                      [&](const Tensor& t) { return format.IsBinary(t.name); })) {
+  const auto binary = [&](const Tensor& t) {
+    return !InSharedMemory(t) && format.IsBinary(t.name);
+  };
+  if (binary_bytes > 0 || std::any_of(response.outputs.begin(), response.outputs.end(), binary)) {
     encoded.header_length = out.size();
     for (const Tensor& output : response.outputs) {
-      if (!format.IsBinary(output.name)) continue;
+      if (!binary(output)) continue;
       out.append(reinterpret_cast<const char*>(output.data.data()), output.data.size());
     }
   }

@@ -2,14 +2,17 @@
 
 #include <utility>
 
+#include "core/shared_memory_parameters.h"
 #include "core/status_util.h"
 #include "fmt/format.h"
 #include "frontend/http/config_codec.h"
 #include "frontend/http/json_request_codec.h"
 #include "frontend/http/json_response_codec.h"
+#include "frontend/http/log_settings_codec.h"
 #include "frontend/http/raw_request_codec.h"
 #include "frontend/http/repository_codec.h"
 #include "frontend/http/rest_router.h"
+#include "frontend/http/shared_memory_codec.h"
 #include "frontend/http/stats_codec.h"
 #include "frontend/wire_status.h"
 
@@ -54,7 +57,7 @@ void RestHandler::Handle(const RestRequest& request, const Post& post, Reply rep
     return;
   }
   const std::string_view allowed = AllowedMethod(route->kind);
-  if (request.method != allowed) {
+  if (!MethodAllowed(route->kind, request.method)) {
     RestResponse response = ErrorResponse(
         405, fmt::format("method {} is not allowed for '{}' (allowed: {})", request.method,
                          request.target.substr(0, request.target.find('?')), allowed));
@@ -113,6 +116,49 @@ void RestHandler::Handle(const RestRequest& request, const Post& post, Reply rep
     case RouteKind::kModelUnload:
       LoadOrUnload(request, route->kind, std::move(route->model), post, std::move(reply));
       return;
+    case RouteKind::kSharedMemoryStatus:
+    case RouteKind::kSharedMemoryRegister:
+    case RouteKind::kSharedMemoryUnregister:
+    case RouteKind::kCudaSharedMemoryStatus:
+    case RouteKind::kCudaSharedMemoryChange:
+      std::move(reply)(SharedMemoryResponse(request, *route));
+      return;
+    case RouteKind::kLogging: {
+      if (request.method == "GET") {
+        std::move(reply)(JsonResponse(EncodeLogSettings(service_.GetLogSettings())));
+        return;
+      }
+      absl::StatusOr<LogSettingsUpdate> update = DecodeLogSettingsUpdate(*request.body);
+      absl::StatusOr<LogSettings> settings =
+          update.ok() ? service_.UpdateLogSettings(*update)
+                      : absl::StatusOr<LogSettings>(update.status());
+      std::move(reply)(settings.ok() ? JsonResponse(EncodeLogSettings(*settings))
+                                     : ErrorResponse(settings.status()));
+      return;
+    }
+  }
+}
+
+RestResponse RestHandler::SharedMemoryResponse(const RestRequest& request, const Route& route) {
+  switch (route.kind) {
+    case RouteKind::kSharedMemoryStatus: {
+      absl::StatusOr<std::vector<SharedMemoryRegion>> regions =
+          service_.SystemSharedMemoryStatus(route.region);
+      if (!regions.ok()) return ErrorResponse(regions.status());
+      return JsonResponse(EncodeSharedMemoryStatus(*regions));
+    }
+    case RouteKind::kSharedMemoryRegister: {
+      absl::StatusOr<SharedMemoryRegion> region = DecodeRegisterRequest(*request.body, route.region);
+      if (!region.ok()) return ErrorResponse(region.status());
+      absl::Status registered = service_.RegisterSystemSharedMemory(*region);
+      return registered.ok() ? RestResponse{.status = 200} : ErrorResponse(registered);
+    }
+    case RouteKind::kSharedMemoryUnregister: {
+      absl::Status unregistered = service_.UnregisterSystemSharedMemory(route.region);
+      return unregistered.ok() ? RestResponse{.status = 200} : ErrorResponse(unregistered);
+    }
+    default:
+      return ErrorResponse(absl::UnimplementedError(std::string(kCudaSharedMemoryUnsupported)));
   }
 }
 

@@ -72,6 +72,7 @@ class RestHandler {
   void Infer(const RestRequest& request, std::string model, std::string version, const Post& post,
              Reply reply);
   RestResponse ConfigResponse(const std::string& model, const std::string& version);
+  RestResponse SharedMemoryResponse(const RestRequest& request, const Route& route);
   void LoadOrUnload(const RestRequest& request, RouteKind kind, std::string model, const Post& post,
                     Reply reply);
 

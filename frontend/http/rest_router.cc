@@ -15,7 +15,10 @@ int HexValue(char c) {
 }
 
 absl::Status NoRoute(std::string_view path) {
-  return absl::NotFoundError(fmt::format("no route for '{}'", path));
+  return absl::NotFoundError(
+      fmt::format("no route for '{}': tensord does not support this endpoint (see GET /v2 for the "
+                  "extensions it implements)",
+                  path));
 }
 
 // repository/index, repository/models/{m}/load|unload
@@ -38,6 +41,33 @@ absl::StatusOr<Route> MatchRepositoryRoute(const std::vector<std::string_view>& 
   absl::StatusOr<std::string> model = PercentDecode(segments[3]);
   if (!model.ok()) return model.status();
   route.model = *std::move(model);
+  return route;
+}
+
+// {system,cuda}sharedmemory[/region/{r}]/status|register|unregister
+absl::StatusOr<Route> MatchSharedMemoryRoute(const std::vector<std::string_view>& segments,
+                                             std::string_view path) {
+  const bool cuda = segments[1] == "cudasharedmemory";
+  Route route;
+  size_t next = 2;
+  if (segments.size() == 5 && segments[2] == "region" && !segments[3].empty()) {
+    absl::StatusOr<std::string> region = PercentDecode(segments[3]);
+    if (!region.ok()) return region.status();
+    route.region = *std::move(region);
+    next = 4;
+  } else if (segments.size() != 3) {
+    return NoRoute(path);
+  }
+  const std::string_view action = segments[next];
+  if (action == "status") {
+    route.kind = cuda ? RouteKind::kCudaSharedMemoryStatus : RouteKind::kSharedMemoryStatus;
+  } else if (action == "unregister") {
+    route.kind = cuda ? RouteKind::kCudaSharedMemoryChange : RouteKind::kSharedMemoryUnregister;
+  } else if (action == "register" && next == 4) {  // registering needs a region name
+    route.kind = cuda ? RouteKind::kCudaSharedMemoryChange : RouteKind::kSharedMemoryRegister;
+  } else {
+    return NoRoute(path);
+  }
   return route;
 }
 
@@ -84,6 +114,10 @@ absl::StatusOr<Route> MatchRoute(std::string_view target) {
     return NoRoute(path);
   }
   if (is(1, "repository")) return MatchRepositoryRoute(segments, path);
+  if (segments.size() == 2 && is(1, "logging")) return Route{.kind = RouteKind::kLogging};
+  if (is(1, "systemsharedmemory") || is(1, "cudasharedmemory")) {
+    return MatchSharedMemoryRoute(segments, path);
+  }
   // "models/stats" is every model's statistics, as in Triton (a model named "stats" has its
   // metadata at models/stats/versions/<v>).
   if (segments.size() == 3 && is(1, "models") && is(2, "stats")) {
@@ -126,10 +160,26 @@ std::string_view AllowedMethod(RouteKind kind) {
     case RouteKind::kRepositoryIndex:
     case RouteKind::kModelLoad:
     case RouteKind::kModelUnload:
+    case RouteKind::kSharedMemoryRegister:
+    case RouteKind::kSharedMemoryUnregister:
+    case RouteKind::kCudaSharedMemoryChange:
       return "POST";
+    case RouteKind::kLogging:
+      return "GET, POST";
     default:
       return "GET";
   }
+}
+
+bool MethodAllowed(RouteKind kind, std::string_view method) {
+  const std::string_view allowed = AllowedMethod(kind);
+  for (size_t at = 0; at <= allowed.size();) {
+    size_t end = allowed.find(", ", at);
+    if (end == std::string_view::npos) end = allowed.size();
+    if (allowed.substr(at, end - at) == method) return true;
+    at = end + 2;
+  }
+  return false;
 }
 
 }  // namespace tensord::http

@@ -6,8 +6,8 @@
 //   // route->kind == RouteKind::kModelReady, route->model == "resnet-50.v2"
 //   if (method != AllowedMethod(route->kind)) -> 405 with "Allow: <AllowedMethod>"
 //
-// Errors: NotFound ("no route for ...") for an unknown path, InvalidArgument for a
-// malformed percent-encoding.
+// Errors: NotFound ("no route for '<path>': ...", naming the path) for an unknown path,
+// InvalidArgument for a malformed percent-encoding.
 #pragma once
 
 #include <string>
@@ -29,18 +29,30 @@ enum class RouteKind {
   kRepositoryIndex,  // POST /v2/repository/index                   (repository extension)
   kModelLoad,        // POST /v2/repository/models/{m}/load
   kModelUnload,      // POST /v2/repository/models/{m}/unload
+  // System shared memory extension (region: the decoded {r}, empty for "all regions").
+  kSharedMemoryStatus,      // GET  /v2/systemsharedmemory[/region/{r}]/status
+  kSharedMemoryRegister,    // POST /v2/systemsharedmemory/region/{r}/register
+  kSharedMemoryUnregister,  // POST /v2/systemsharedmemory[/region/{r}]/unregister
+  // CUDA shared memory extension: recognised so that it is refused with a reason.
+  kCudaSharedMemoryStatus,  // GET  /v2/cudasharedmemory[/region/{r}]/status
+  kCudaSharedMemoryChange,  // POST /v2/cudasharedmemory[/region/{r}]/register|unregister
+  kLogging,                 // GET (read) and POST (change) /v2/logging   (logging extension)
 };
 
 struct Route {
   RouteKind kind = RouteKind::kServerMetadata;
   std::string model;    // decoded; empty for server routes (and for all models' stats)
   std::string version;  // decoded; empty when the path names none
+  std::string region;   // decoded; shared-memory routes only
 };
 
 absl::StatusOr<Route> MatchRoute(std::string_view target);
 
-// The one method each route answers ("GET" or "POST").
+// The methods each route answers: "GET", "POST", or "GET, POST" (logging), as the Allow
+// header of a 405 lists them.
 std::string_view AllowedMethod(RouteKind kind);
+// Whether `method` is one of AllowedMethod(kind).
+bool MethodAllowed(RouteKind kind, std::string_view method);
 
 // Decodes %XX escapes; InvalidArgument for a truncated or non-hex escape. '+' stays '+'
 // (it means a space only in query strings).

@@ -77,13 +77,37 @@ TEST(RestRouter, MatchesExtensionRoutes) {
   EXPECT_EQ(route.model, "../etc");  // decoded here, refused by the repository
 }
 
+TEST(RestRouter, SharedMemoryRoutes) {
+  Route route = Match("/v2/systemsharedmemory/status");
+  EXPECT_EQ(route.kind, RouteKind::kSharedMemoryStatus);
+  EXPECT_EQ(route.region, "");
+  route = Match("/v2/systemsharedmemory/region/in.put-0%2Fx/status");
+  EXPECT_EQ(route.kind, RouteKind::kSharedMemoryStatus);
+  EXPECT_EQ(route.region, "in.put-0/x");
+  route = Match("/v2/systemsharedmemory/region/r/register");
+  EXPECT_EQ(route.kind, RouteKind::kSharedMemoryRegister);
+  EXPECT_EQ(route.region, "r");
+  EXPECT_EQ(Match("/v2/systemsharedmemory/region/r/unregister").kind,
+            RouteKind::kSharedMemoryUnregister);
+  EXPECT_EQ(Match("/v2/systemsharedmemory/unregister").kind, RouteKind::kSharedMemoryUnregister);
+  EXPECT_EQ(Match("/v2/cudasharedmemory/status").kind, RouteKind::kCudaSharedMemoryStatus);
+  EXPECT_EQ(Match("/v2/cudasharedmemory/region/c/register").kind,
+            RouteKind::kCudaSharedMemoryChange);
+  EXPECT_EQ(AllowedMethod(RouteKind::kSharedMemoryStatus), "GET");
+  EXPECT_EQ(AllowedMethod(RouteKind::kSharedMemoryRegister), "POST");
+  EXPECT_EQ(AllowedMethod(RouteKind::kSharedMemoryUnregister), "POST");
+}
+
 TEST(RestRouter, UnknownPathsAreNotFound) {
   for (std::string_view target :
        {"/", "", "/v1", "/v2/", "/v2/health", "/v2/health/alive", "/v2/models", "/v2/models/",
         "/v2/models//ready", "/v2/models/m/versions", "/v2/models/m/versions/",
         "/v2/models/m/versions/1/2", "/v2/models/m/infer/x", "/v2/models/m/stats/x", "v2",
         "/v2/repository", "/v2/repository/index/x", "/v2/repository/models/m",
-        "/v2/repository/models//load", "/v2/repository/models/m/reload"}) {
+        "/v2/repository/models//load", "/v2/repository/models/m/reload",
+        "/v2/systemsharedmemory", "/v2/systemsharedmemory/register",
+        "/v2/systemsharedmemory/region//status", "/v2/systemsharedmemory/region/r",
+        "/v2/systemsharedmemory/region/r/delete"}) {
     absl::StatusOr<Route> route = MatchRoute(target);
     ASSERT_FALSE(route.ok()) << target;
     EXPECT_EQ(route.status().code(), absl::StatusCode::kNotFound) << target;

@@ -1,5 +1,7 @@
 #include "runtime/onnx/onnx_instance.h"
 
+#include <chrono>
+
 #include "fmt/format.h"
 #include "runtime/onnx/ort_status.h"
 #include "runtime/onnx/ort_values.h"
@@ -25,8 +27,18 @@ OnnxInstance::OnnxInstance(std::unique_ptr<Ort::Session> session, Ort::MemoryInf
 
 absl::StatusOr<std::vector<Tensor>> OnnxInstance::Execute(
     std::span<const Tensor> inputs, std::span<const std::string> output_names) {
+  ExecuteTimes ignored;
+  return ExecuteTimed(inputs, output_names, ignored);
+}
+
+absl::StatusOr<std::vector<Tensor>> OnnxInstance::ExecuteTimed(
+    std::span<const Tensor> inputs, std::span<const std::string> output_names,
+    ExecuteTimes& times) {
+  times = {};
   if (output_names.empty()) return std::vector<Tensor>{};
+  using Clock = std::chrono::steady_clock;
   return GuardOrt(OrtPhase::kRun, context_, [&]() -> absl::StatusOr<std::vector<Tensor>> {
+    const Clock::time_point start = Clock::now();
     InputValues values(cpu_, inputs.size());
     for (const Tensor& input : inputs) {
       absl::Status added = values.Add(input);
@@ -35,11 +47,14 @@ absl::StatusOr<std::vector<Tensor>> OnnxInstance::Execute(
     std::vector<const char*> names;
     names.reserve(output_names.size());
     for (const std::string& name : output_names) names.push_back(name.c_str());
+    const Clock::time_point prepared = Clock::now();
+    times.input = prepared - start;
 
     std::vector<Ort::Value> results =
         session_->Run(run_options_, values.names().data(), values.values().data(),
                       values.values().size(), names.data(), names.size());
 
+    const Clock::time_point ran = Clock::now();
     std::vector<Tensor> outputs;
     outputs.reserve(results.size());
     for (size_t i = 0; i < results.size(); ++i) {
@@ -47,6 +62,7 @@ absl::StatusOr<std::vector<Tensor>> OnnxInstance::Execute(
       if (!output.ok()) return output.status();
       outputs.push_back(*std::move(output));
     }
+    times.output = Clock::now() - ran;
     return outputs;
   });
 }

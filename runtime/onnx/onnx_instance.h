@@ -27,6 +27,9 @@ class OnnxInstance final : public Instance {
   // (shapes that do not broadcast, bad values) are InvalidArgument: they come from inputs.
   absl::StatusOr<std::vector<Tensor>> Execute(std::span<const Tensor> inputs,
                                               std::span<const std::string> output_names) override;
+  absl::StatusOr<std::vector<Tensor>> ExecuteTimed(std::span<const Tensor> inputs,
+                                                   std::span<const std::string> output_names,
+                                                   ExecuteTimes& times) override;
 
  private:
   OnnxInstance(std::unique_ptr<Ort::Session> session, Ort::MemoryInfo cpu, std::string context);

@@ -181,8 +181,8 @@ def test_model_metadata(pb, stub):
 
 
 @pytest.mark.parametrize("name,version,code,message", [
-    ("no_such_model", "", grpc.StatusCode.NOT_FOUND, "unknown model 'no_such_model'"),
-    ("versioned", "9", grpc.StatusCode.NOT_FOUND, "model 'versioned' has no version '9'")])
+    ("no_such_model", "", grpc.StatusCode.NOT_FOUND, "Request for unknown model: 'no_such_model' is not found"),
+    ("versioned", "9", grpc.StatusCode.NOT_FOUND, "Request for unknown model: 'versioned' version 9 is not found")])
 def test_model_metadata_errors(pb, stub, name, version, code, message):
     error = rpc_error(stub.ModelMetadata, pb.ModelMetadataRequest(name=name, version=version))
     assert error.code() == code, error.details()
@@ -338,7 +338,8 @@ def bad_cases(pb):
             request(pb, "identity_fp32", [ident("FP32", [1, 1], typed=("fp32_contents", [1.0]))],
                     raw=[fp32(1)]),
             grpc.StatusCode.INVALID_ARGUMENT,
-            "input 'INPUT0': has both typed contents and raw_input_contents"),
+            "contents field must not be specified when using raw_input_contents for 'INPUT0' "
+            "for model 'identity_fp32'"),
         "typed contents in the wrong field": (
             request(pb, "identity_int32", [ident("INT32", [1, 2],
                                                  typed=("int64_contents", [1, 2]))]),
@@ -372,10 +373,10 @@ def bad_cases(pb):
             "unexpected inference output 'NOPE' for model 'identity_fp32'"),
         "unknown model": (
             request(pb, "no_such_model", [ident("FP32", [1, 1])], raw=[fp32(1)]),
-            grpc.StatusCode.NOT_FOUND, "unknown model 'no_such_model'"),
+            grpc.StatusCode.NOT_FOUND, "Request for unknown model: 'no_such_model' is not found"),
         "unknown version": (
             request(pb, "identity_fp32", [ident("FP32", [1, 1])], raw=[fp32(1)], version="7"),
-            grpc.StatusCode.NOT_FOUND, "model 'identity_fp32' has no version '7'"),
+            grpc.StatusCode.NOT_FOUND, "Request for unknown model: 'identity_fp32' version 7 is not found"),
         "model not ready": (
             request(pb, "corrupt", [ident("FP32", [1, 1])], raw=[fp32(1)]),
             grpc.StatusCode.UNAVAILABLE, "model 'corrupt' has no ready version: version 1: "),

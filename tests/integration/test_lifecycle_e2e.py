@@ -122,7 +122,7 @@ def check_serves(server, served):
             assert body["model_version"] == version
             assert body["outputs"][0]["data"] == [1.0 + int(version)]
         else:
-            assert error_message(response, 404) == f"model 'vp' has no version '{version}'"
+            assert error_message(response, 404) == f"Request for unknown model: 'vp' version {version} is not found"
     # No version asked: the latest served one.
     assert ok_json(vp_infer(server, None))["model_version"] == served[-1]
     index = ok_json(requests.post(server.url + "/v2/repository/index", json={},
@@ -163,7 +163,7 @@ def test_version_policy_narrowed_by_a_reload_over_rest_and_grpc(start_server, tm
         request.inputs.add(name="INPUT0", datatype="FP32", shape=[1]).contents.fp32_contents[:] = [1]
         error = grpc_error(stub.ModelInfer, request)
         assert error.code() == grpc.StatusCode.NOT_FOUND, error.details()
-        assert error.details() == "model 'vp' has no version '1'"
+        assert error.details() == "Request for unknown model: 'vp' version 1 is not found"
 
 
 # ---- shutdown ----

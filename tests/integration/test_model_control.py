@@ -67,6 +67,9 @@ def test_kserve_multi_model_puller(start_server, staging, empty_repository):
     # The puller copies the model into <repository>/<name>/ and asks for a load with {}.
     shutil.copytree(os.path.join(staging, "identity_fp32"),
                     os.path.join(empty_repository, "identity_fp32"))
+    # As Triton: the index lists the new folder, not loaded, from a fresh look at the disk.
+    assert index(url) == [{"name": "identity_fp32", "state": "UNAVAILABLE", "reason": "unloaded"}]
+    assert index(url, {"ready": True}) == []
     response = load(url, "identity_fp32", {})
     assert response.status_code == 200, response.text
     assert outputs_by_name(infer(url, "identity_fp32", identity_inputs()))["OUTPUT0"]["data"] \
@@ -148,7 +151,12 @@ def test_seldon_core_2_agent_over_grpc(start_server, pb, staging, tmp_path):
 def test_explicit_mode_loads_only_the_named_models(start_server, staging):
     server = start_server(staging, *EXPLICIT, "--load-model", "mlp_test")
     rows = index(server.url)
-    assert [(r["name"], r["state"]) for r in rows] == [("mlp_test", "READY")]
+    assert [(r["name"], r["state"]) for r in rows if r["state"] == "READY"] == \
+        [("mlp_test", "READY")]
+    # Every other folder is listed, unloaded (Triton's explicit mode does the same).
+    folders = sorted(f for f in os.listdir(staging) if not f.startswith("."))
+    assert [r["name"] for r in rows] == folders
+    assert all(r["reason"] == "unloaded" for r in rows if r["name"] != "mlp_test")
     error_message(infer(server.url, "identity_fp32", identity_inputs()), 404)
 
 
@@ -167,12 +175,12 @@ def test_load_unload_bad_inputs(start_server, staging):
         (load(url, "a%00b", {}), 400,
          "model name 'a\\x00b' is not valid: it must not contain control characters"),
         (load(url, "mlp_test", {"parameters": {"config": "{not json"}}), 400,
-         "config override: not valid JSON"),
+         "failed to load model 'mlp_test': config override: not valid JSON"),
         (load(url, "mlp_test", {"parameters": {"config": 5}}), 400,
          "model load request: parameter 'config' must be a string holding the JSON model "
          "configuration"),
         (load(url, "mlp_test", {"parameters": {"config": '{"max_batch_sizes": 4}'}}), 400,
-         "config override: max_batch_sizes: Cannot find field."),
+         "failed to load model 'mlp_test': config override: max_batch_sizes: Cannot find field."),
         (load(url, "mlp_test", {"parameters": {"file:1/model.onnx": "AAAA"}}), 400,
          "model load request: parameter 'file:1/model.onnx' is not supported: tensord loads "
          "model files only from its repository folder"),
@@ -190,7 +198,35 @@ def test_load_unload_bad_inputs(start_server, staging):
         text = error_message(response, status)
         # A trailing ": " marks a prefix (the rest is the JSON parser's own wording).
         assert text.startswith(message) if message.endswith(": ") else text == message
-    assert index(url) == []  # none of it loaded anything
+    # None of it loaded anything: every folder is listed as unloaded.
+    assert {(r["state"], r["reason"]) for r in index(url)} == {("UNAVAILABLE", "unloaded")}
+
+
+def test_override_is_a_whole_config_as_in_triton(start_server, staging):
+    """Triton's clients send a whole model configuration: fields equal to what the model has
+    (platform, backend, version_policy, even the /config reply itself) are accepted; a field
+    that would change what is loaded is refused with "failed to load" and the old version
+    keeps serving."""
+    url = start_server(staging, *EXPLICIT, "--load-model", "mlp_test").url
+    current = ok_json(requests.get(url + "/v2/models/mlp_test/config", timeout=TIMEOUT_S))
+    whole = {**current, "max_batch_size": 4}
+    response = load(url, "mlp_test", {"parameters": {"config": json.dumps(whole)}})
+    assert response.status_code == \
+        200, response.text
+    assert ok_json(requests.get(url + "/v2/models/mlp_test/config",
+                                timeout=TIMEOUT_S))["max_batch_size"] == 4
+    triton_style = {"name": "mlp_test", "platform": "onnxruntime_onnx", "backend": "onnxruntime",
+                    "max_batch_size": 2}
+    response = load(url, "mlp_test", {"parameters": {"config": json.dumps(triton_style)}})
+    assert response.status_code == 200, response.text
+    refused = load(url, "mlp_test", {"parameters": {"config": json.dumps(
+        {"platform": "xgboost", "max_batch_size": 8})}})
+    message = error_message(refused, 400)
+    assert message == ("failed to load model 'mlp_test': config override: field 'platform' "
+                       "(\"xgboost\") differs from what the model has and cannot be changed at "
+                       "load time; change the model's config file")
+    assert ok_json(requests.get(url + "/v2/models/mlp_test/config",
+                                timeout=TIMEOUT_S))["max_batch_size"] == 2
 
 
 def test_load_with_a_config_override(start_server, staging):
@@ -249,9 +285,9 @@ def test_grpc_load_with_a_config_override(start_server, pb, staging):
 
         # Bad overrides are refused naming the problem, and the loaded version serves on.
         for config_param, message in [
-                ({"string_param": "{not json"}, "config override: not valid JSON"),
+                ({"string_param": "{not json"}, "failed to load model 'mlp_test': config override: not valid JSON"),
                 ({"string_param": '{"max_batch_sizes": 4}'},
-                 "config override: max_batch_sizes: Cannot find field."),
+                 "failed to load model 'mlp_test': config override: max_batch_sizes: Cannot find field."),
                 ({"int64_param": 5}, "parameter 'config' must be a string_param holding the "
                                      "JSON model configuration")]:
             with pytest.raises(grpc.RpcError) as refused:

@@ -113,7 +113,7 @@ def optimized_path_override(path):
 
 
 OVERRIDE_PATH_MESSAGE = (
-    "config override: parameter 'optimized_model_path' names a file on the server and cannot "
+    "failed to load model 'mlp_test': config override: parameter 'optimized_model_path' names a file on the server and cannot "
     "be set by a load request; set it in the model's config file")
 
 
@@ -179,7 +179,7 @@ def deep_json(depth=DEPTH):
 
 
 def test_a_deeply_nested_override_is_refused_over_rest_and_grpc(server, pb):
-    message = "config override: JSON nested deeper than 64 levels"
+    message = "failed to load model 'mlp_test': config override: JSON nested deeper than 64 levels"
     assert error_message(override(server.url, "mlp_test", deep_json()), 400) == message
     # Unterminated, the way an attacker would not bother to close it.
     assert error_message(override(server.url, "mlp_test", "[" * DEPTH), 400) == message
@@ -219,19 +219,19 @@ def test_deeply_nested_config_files_fail_to_load_and_nothing_crashes(start_serve
 
 INSTANCE_CASES = [
     ({"instance_group": [{"count": 3000}]},
-     "config override: instance_group count asks for 3000 instances; the limit is 4 per model "
+     "failed to load model 'mlp_test': config override: instance_group count asks for 3000 instances; the limit is 4 per model "
      "(--max-instances-per-model)"),
     ({"instance_group": [{"count": 3}, {"count": 2}]},
-     "config override: instance_group count asks for 5 instances; the limit is 4 per model "
+     "failed to load model 'mlp_test': config override: instance_group count asks for 5 instances; the limit is 4 per model "
      "(--max-instances-per-model)"),
     ({"instance_group": [{"count": 2**31 - 1}, {"count": 2**31 - 1}]},
-     "config override: instance_group counts add up to 4294967294, more instances than a model "
+     "failed to load model 'mlp_test': config override: instance_group counts add up to 4294967294, more instances than a model "
      "can run (at most 2147483647)"),
     ({"parallel_workers": 100_000},
-     "config override: parallel_workers asks for 100000 instances; the limit is 4 per model "
+     "failed to load model 'mlp_test': config override: parallel_workers asks for 100000 instances; the limit is 4 per model "
      "(--max-instances-per-model)"),
     ({"parallel_workers": UINT64_MAX},
-     f"config override: parallel_workers asks for {UINT64_MAX} instances; the limit is 4 per "
+     f"failed to load model 'mlp_test': config override: parallel_workers asks for {UINT64_MAX} instances; the limit is 4 per "
      "model (--max-instances-per-model)"),
 ]
 
@@ -312,12 +312,12 @@ def test_a_huge_default_timeout_saturates(server):
 
 
 DELAY_CASES = [
-    ('{"max_batch_time": 1e300}', f"config override: max_batch_time is 1e+300{DELAY_RULE}"),
+    ('{"max_batch_time": 1e300}', f"failed to load model 'mlp_test': config override: max_batch_time is 1e+300{DELAY_RULE}"),
     # Was: accepted, and a lone request was never answered.
-    ('{"max_batch_time": 1e12}', f"config override: max_batch_time is 1000000000000{DELAY_RULE}"),
-    ('{"max_batch_time": 60.5}', f"config override: max_batch_time is 60.5{DELAY_RULE}"),
+    ('{"max_batch_time": 1e12}', f"failed to load model 'mlp_test': config override: max_batch_time is 1000000000000{DELAY_RULE}"),
+    ('{"max_batch_time": 60.5}', f"failed to load model 'mlp_test': config override: max_batch_time is 60.5{DELAY_RULE}"),
     (f'{{"dynamic_batching": {{"max_queue_delay_microseconds": {UINT64_MAX}}}}}',
-     f"config override: dynamic_batching: max_queue_delay_microseconds is {UINT64_MAX}"
+     f"failed to load model 'mlp_test': config override: dynamic_batching: max_queue_delay_microseconds is {UINT64_MAX}"
      f"{DELAY_RULE}"),
 ]
 

@@ -68,9 +68,9 @@ def test_all_models_and_one_version(base_url):
 def test_stats_errors(base_url):
     get = lambda path: requests.get(base_url + path, timeout=TIMEOUT_S)  # noqa: E731
     assert error_message(get("/v2/models/no_such_model/stats"), 404) == \
-        "unknown model 'no_such_model'"
+        "Request for unknown model: 'no_such_model' is not found"
     assert error_message(get("/v2/models/versioned/versions/9/stats"), 404) == \
-        "model 'versioned' has no version '9'"
+        "Request for unknown model: 'versioned' version 9 is not found"
     assert "has no ready version" in error_message(get("/v2/models/corrupt/stats"), 503)
     response = requests.post(base_url + "/v2/models/add_sub/stats", timeout=TIMEOUT_S)
     assert "method POST is not allowed" in error_message(response, 405)
@@ -98,6 +98,6 @@ def test_config_is_completed_from_the_model_file(base_url):
 
 def test_config_errors(base_url):
     response = requests.get(base_url + "/v2/models/no_such_model/config", timeout=TIMEOUT_S)
-    assert error_message(response, 404) == "unknown model 'no_such_model'"
+    assert error_message(response, 404) == "Request for unknown model: 'no_such_model' is not found"
     response = requests.get(base_url + "/v2/models/bad_config/config", timeout=TIMEOUT_S)
     assert "not ready" in error_message(response, 503)

@@ -97,6 +97,23 @@ class FakeInferenceService : public InferenceService {
     std::move(done)(absl::UnimplementedError("model repository extension is not implemented"));
   }
 
+  absl::Status RegisterSystemSharedMemory(const SharedMemoryRegion& region) override {
+    return absl::UnimplementedError(
+        fmt::format("cannot register '{}': no shared memory in this fake", region.name));
+  }
+  absl::Status UnregisterSystemSharedMemory(std::string_view) override {
+    return absl::UnimplementedError("no shared memory in this fake");
+  }
+  absl::StatusOr<std::vector<SharedMemoryRegion>> SystemSharedMemoryStatus(
+      std::string_view) const override {
+    return std::vector<SharedMemoryRegion>{};
+  }
+
+  LogSettings GetLogSettings() const override { return {}; }
+  absl::StatusOr<LogSettings> UpdateLogSettings(const LogSettingsUpdate&) override {
+    return absl::UnimplementedError("no log settings in this fake");
+  }
+
   void InferAsync(std::unique_ptr<InferRequest>&& request, InferCallback&& done) override {
     {
       std::lock_guard lock(mutex_);
@@ -149,7 +166,7 @@ class FakeInferenceService : public InferenceService {
         return absl::OkStatus();
       }
     }
-    return absl::NotFoundError(fmt::format("unknown model '{}'", name));
+    return absl::NotFoundError(fmt::format("Request for unknown model: '{}' is not found", name));
   }
 
   static InferResult Echo(const InferRequest& request) {
