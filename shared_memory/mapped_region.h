@@ -10,8 +10,9 @@
 // uses it never leaves that request with a dangling pointer.
 //
 // Map refuses a region that would extend past the end of the object as it is now (a read
-// there would fault). A client that shrinks the object afterwards (ftruncate) can still
-// make accesses fault: the server trusts registered objects not to shrink, as Triton does.
+// there would fault). A client may still shrink the object afterwards (ftruncate): every
+// access to bytes() goes through GuardedCopy (shared_memory/guarded_copy.h), which turns
+// the fault into an error (Triton trusts registered objects not to shrink, and crashes).
 #pragma once
 
 #include <cstddef>

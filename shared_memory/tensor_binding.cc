@@ -1,11 +1,23 @@
 #include "shared_memory/tensor_binding.h"
 
 #include <cstring>
+#include <vector>
 
 #include "core/status_util.h"
 #include "fmt/format.h"
+#include "shared_memory/guarded_copy.h"
 
 namespace tensord::shm {
+namespace {
+
+absl::Status ShrankError(std::string_view context, std::string_view region) {
+  return absl::InvalidArgumentError(
+      fmt::format("{}: shared memory region '{}' could not be accessed: its object was shrunk "
+                  "below the registered offset and byte_size after registration",
+                  context, region));
+}
+
+}  // namespace
 
 absl::StatusOr<std::span<std::byte>> Slice(const MappedRegion& region, uint64_t offset,
                                            uint64_t size, std::string_view context) {
@@ -43,7 +55,13 @@ absl::Status BindInputs(const RegionRegistry& registry, InferRequest& request) {
             needed, (*ref)->region));
       }
     }
-    input.data = Buffer::View(*bytes, *std::move(region));
+    // A copy, not a view: the client could shrink the object while the model reads it,
+    // and a fault inside the runtime would end the server (shared_memory/guarded_copy.h).
+    std::vector<std::byte> copy(bytes->size());
+    if (!GuardedCopy(copy.data(), bytes->data(), bytes->size())) {
+      return ShrankError(context, (*ref)->region);
+    }
+    input.data = Buffer::FromVector(std::move(copy));
     if (absl::Status valid = CheckTensorData(input, "input"); !valid.ok()) {
       return absl::InvalidArgumentError(
           fmt::format("{} (read from shared memory region '{}')", Message(valid), (*ref)->region));
@@ -86,9 +104,9 @@ absl::Status WriteOutputs(const OutputTargets& targets, InferResponse& response)
             output.name, target.bytes.size(), target.ref.region, output.data.size(),
             ShapeToString(output.shape)));
       }
-      // memmove: an output may view an input that lies in the same region.
-      if (!output.data.empty()) {
-        std::memmove(target.bytes.data(), output.data.data(), output.data.size());
+      if (!output.data.empty() &&
+          !GuardedCopy(target.bytes.data(), output.data.data(), output.data.size())) {
+        return ShrankError(fmt::format("output '{}'", output.name), target.ref.region);
       }
       output.parameters.insert_or_assign(std::string(kSharedMemoryRegion), target.ref.region);
       output.parameters.insert_or_assign(std::string(kSharedMemoryOffset),

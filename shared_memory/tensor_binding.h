@@ -1,5 +1,7 @@
-// Binds a request's tensors to registered regions: inputs are read from their region (a
-// view, no copy) and outputs are written into theirs once the inference is done.
+// Binds a request's tensors to registered regions: inputs are copied out of their region
+// and outputs are written into theirs once the inference is done, both through
+// GuardedCopy (shared_memory/guarded_copy.h), so a client that shrinks its object while a
+// request uses it gets an error instead of crashing the server. One memcpy, no socket.
 //
 //   if (absl::Status s = BindInputs(registry, *request); !s.ok()) return s;     // 400s
 //   absl::StatusOr<OutputTargets> targets = FindOutputTargets(registry, *request);
@@ -28,7 +30,7 @@ namespace tensord::shm {
 absl::StatusOr<std::span<std::byte>> Slice(const MappedRegion& region, uint64_t offset,
                                            uint64_t size, std::string_view context);
 
-// Replaces the data of every input with shared-memory parameters by a view of its region.
+// Replaces the data of every input with shared-memory parameters by a copy of its region.
 // The byte size must be the tensor's (fixed-size types) or hold exactly its elements
 // (BYTES).
 absl::Status BindInputs(const RegionRegistry& registry, InferRequest& request);

@@ -1,5 +1,9 @@
 #include "shared_memory/tensor_binding.h"
 
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
 #include <cstring>
 
 #include "core/status_util.h"
@@ -41,7 +45,7 @@ class TensorBindingTest : public ::testing::Test {
   Tensor bound_;
 };
 
-TEST_F(TensorBindingTest, InputViewsItsRegion) {
+TEST_F(TensorBindingTest, InputIsReadFromItsRegion) {
   const float values[4] = {1, 2, 3, 4};
   std::memcpy(object_.bytes().data() + 16, values, sizeof(values));
   ASSERT_TRUE(Bind({{"shared_memory_region", std::string("in")},
@@ -50,7 +54,7 @@ TEST_F(TensorBindingTest, InputViewsItsRegion) {
                   .ok());
   EXPECT_EQ(bound_.data.size(), 16u);
   EXPECT_EQ(bound_.data.Read<float>(3), 4.0f);
-  // The tensor keeps the mapping: unregistering does not pull it away.
+  // The tensor holds its own copy: unregistering does not pull it away.
   ASSERT_TRUE(registry_.Unregister("").ok());
   EXPECT_EQ(bound_.data.Read<float>(0), 1.0f);
 }
@@ -137,6 +141,43 @@ TEST_F(TensorBindingTest, OutputsAreWrittenAndLeaveNoData) {
   EXPECT_TRUE(response.outputs[0].data.empty());
   EXPECT_EQ(std::get<int64_t>(response.outputs[0].parameters.at("shared_memory_byte_size")), 12);
   EXPECT_EQ(response.outputs[1].data.size(), 12u);  // not in shared memory: untouched
+}
+
+TEST_F(TensorBindingTest, AnObjectShrunkAfterRegistrationIsAnErrorNotACrash) {
+  InferRequest request;
+  request.outputs.push_back({.name = "y",
+                             .parameters = {{"shared_memory_region", std::string("out")},
+                                            {"shared_memory_byte_size", int64_t{16}}}});
+  absl::StatusOr<OutputTargets> targets = FindOutputTargets(registry_, request);
+  ASSERT_TRUE(targets.ok()) << targets.status();
+  // The client truncates its object: the registered regions now lie past its end, where
+  // an access raises SIGBUS.
+  const int fd = shm_open(object_.key().c_str(), O_RDWR, 0);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(ftruncate(fd, 0), 0);
+  close(fd);
+
+  const absl::Status read = Bind({{"shared_memory_region", std::string("in")},
+                                  {"shared_memory_byte_size", int64_t{16}}});
+  EXPECT_EQ(read.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(Message(read)),
+              HasSubstr("input 'x': shared memory region 'in' could not be accessed: its object "
+                        "was shrunk"));
+
+  const float values[4] = {5, 6, 7, 8};
+  InferResponse response;
+  response.outputs.push_back({.name = "y",
+                              .datatype = DataType::kFp32,
+                              .shape = {4},
+                              .data = Buffer::Copy(std::as_bytes(std::span(values)))});
+  const absl::Status written = WriteOutputs(*targets, response);
+  EXPECT_EQ(written.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(Message(written)),
+              HasSubstr("output 'y': shared memory region 'out' could not be accessed"));
+  // And the process goes on: the next guarded copy of good memory works.
+  const absl::Status again = Bind({{"shared_memory_region", std::string("in")},
+                                   {"shared_memory_byte_size", int64_t{16}}});
+  EXPECT_EQ(again.code(), absl::StatusCode::kInvalidArgument);
 }
 
 TEST_F(TensorBindingTest, OutputTooLargeForItsTarget) {
