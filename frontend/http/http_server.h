@@ -27,6 +27,7 @@
 #include "core/inference_service.h"
 #include "frontend/http/request_handler.h"
 #include "frontend/http/tls_context.h"
+#include "frontend/request_limits.h"
 
 namespace tensord {
 class AccessLog;  // frontend/access_log.h
@@ -65,6 +66,8 @@ struct HttpOptions {
   // open. HttpServer::Start's routes check it; StartHttpServer's handler does its own.
   // Must outlive the server.
   auth::Authenticator* auth = nullptr;
+  // Tensors per request and elements per tensor (frontend/request_limits.h): 400 over them.
+  RequestLimits request_limits;
 };
 
 class HttpServer {

@@ -243,6 +243,10 @@ void RestHandler::Infer(const RestRequest& request, std::string model, std::stri
     std::move(reply)(ErrorResponse(decoded.status()));
     return;
   }
+  if (absl::Status within = CheckRequestLimits(**decoded, limits_); !within.ok()) {
+    std::move(reply)(ErrorResponse(within));
+    return;
+  }
   std::unique_ptr<InferRequest>& infer_request = *decoded;
   if (request_id) *request_id = infer_request->id;
   infer_request->model_name = model;

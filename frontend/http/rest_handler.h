@@ -25,6 +25,7 @@
 #include "frontend/http/inflight_counter.h"
 #include "frontend/http/padded_buffer.h"
 #include "frontend/http/rest_router.h"
+#include "frontend/request_limits.h"
 
 namespace tensord::http {
 
@@ -85,6 +86,7 @@ class RestHandler {
   std::shared_ptr<InflightCounter> inflight_;
   AccessLog* const access_log_;
   auth::Authenticator* const auth_;
+  const RequestLimits limits_;
 };
 
 // The REST reply to a failed auth check: 401 with WWW-Authenticate: Bearer, or 403.

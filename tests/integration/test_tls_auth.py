@@ -178,6 +178,7 @@ def handshake(port, ca, minimum, maximum):
             return tls.version(), tls.cipher()[0]
 
 
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")  # the TLS 1.0/1.1 client below
 def test_tls_1_2_and_1_3_only(tls_server, certs):
     ca = certs.path("ca.pem")
     assert handshake(tls_server.port, ca, ssl.TLSVersion.TLSv1_3,
@@ -470,7 +471,9 @@ def test_certificate_reload(models, certs, tmp_path, start_server, stubs):
 def test_bad_security_flags_fail_at_start(models, certs, tmp_path):
     with pytest.raises(StartError, match="--tls-cert and --tls-key go together"):
         TensordProcess.start(models, "--tls-cert", certs.path("server.pem"))
-    with pytest.raises(StartError, match="does not match the certificate"):
+    with pytest.raises(StartError,
+                       match=r"cannot load the TLS private key '\S*client.key' \(--tls-key\): "
+                             r"key values mismatch"):
         TensordProcess.start(models, "--tls-cert", certs.path("server.pem"), "--tls-key",
                              certs.path("client.key"))
     with pytest.raises(StartError, match=r"cannot load the TLS certificate '/nonexistent.pem'"):
@@ -494,3 +497,41 @@ def test_header_limits(models, start_server):
     # Within the limits all is well.
     assert requests.get(server.url + "/v2/health/live", headers={"X-Small": "x"},
                         timeout=TIMEOUT_S).status_code == 200
+
+
+def test_tensor_limits(models, start_server, stubs):
+    server = start_server(models, "--max-tensors-per-request", "2", "--max-elements-per-tensor",
+                          "4")
+    url = server.url + "/v2/models/add_sub/infer"
+    three = add_sub_inputs() + [tensor("EXTRA", "FP32", [1], [0])]
+    reply = requests.post(url, json={"inputs": three}, timeout=TIMEOUT_S)
+    assert error_message(reply, 400) == (
+        "request has 3 inputs, more than the limit of 2 (--max-tensors-per-request)")
+    big = [tensor("INPUT0", "FP32", [5], [1] * 5), tensor("INPUT1", "FP32", [5], [1] * 5)]
+    reply = requests.post(url, json={"inputs": big}, timeout=TIMEOUT_S)
+    assert error_message(reply, 400) == (
+        "input 'INPUT0' has 5 elements (shape [5]), more than the limit of 4 "
+        "(--max-elements-per-tensor)")
+    assert requests.post(url, json={"inputs": add_sub_inputs()},
+                         timeout=TIMEOUT_S).status_code == 200
+    pb2, pb2_grpc = stubs
+    with grpc.insecure_channel(grpc_address(server)) as channel:
+        stub = pb2_grpc.GRPCInferenceServiceStub(channel)
+        request = grpc_infer_request(pb2)
+        request.inputs.add(name="EXTRA", datatype="FP32", shape=[1]).contents.fp32_contents.append(0)
+        with pytest.raises(grpc.RpcError) as error:
+            stub.ModelInfer(request, timeout=TIMEOUT_S)
+        assert error.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+        assert "(--max-tensors-per-request)" in error.value.details()
+        assert stub.ModelInfer(grpc_infer_request(pb2), timeout=TIMEOUT_S).model_name == "add_sub"
+
+
+def test_grpc_max_concurrent_streams_is_accepted(models, start_server, stubs):
+    server = start_server(models, "--grpc-max-concurrent-streams", "1")
+    pb2, pb2_grpc = stubs
+    with grpc.insecure_channel(grpc_address(server)) as channel:
+        stub = pb2_grpc.GRPCInferenceServiceStub(channel)
+        futures = [stub.ModelInfer.future(grpc_infer_request(pb2), timeout=TIMEOUT_S)
+                   for _ in range(8)]
+        # Over the limit calls wait for a stream; none fails.
+        assert all(f.result().model_name == "add_sub" for f in futures)
