@@ -290,7 +290,8 @@ class RestServer final : public HttpServer {
 absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(InferenceService& service,
                                                               HttpOptions options) {
   auto inflight = std::make_shared<InflightCounter>();
-  auto routes = std::make_shared<RestHandler>(service, inflight, options.access_log, options.auth);
+  auto routes = std::make_shared<RestHandler>(service, inflight, options.access_log, options.auth,
+                                              options.request_limits);
   RequestHandler handler = [routes = std::move(routes)](const RestRequest& request,
                                                         const RestHandler::Post& post,
                                                         RestHandler::Reply reply) {
