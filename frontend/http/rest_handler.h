@@ -67,9 +67,15 @@ class RestHandler {
   // `service` (and `access_log` and `auth`, null for none) must outlive the handler;
   // `inflight` counts callbacks not yet run. With `auth`, every route is checked against
   // frontend/auth/auth_policy.h before it runs: 401 (with WWW-Authenticate: Bearer) or 403.
+  // `limits` apply to every decoded inference request (frontend/request_limits.h).
   RestHandler(InferenceService& service, std::shared_ptr<InflightCounter> inflight,
-              AccessLog* access_log = nullptr, auth::Authenticator* auth = nullptr)
-      : service_(service), inflight_(std::move(inflight)), access_log_(access_log), auth_(auth) {}
+              AccessLog* access_log = nullptr, auth::Authenticator* auth = nullptr,
+              RequestLimits limits = {})
+      : service_(service),
+        inflight_(std::move(inflight)),
+        access_log_(access_log),
+        auth_(auth),
+        limits_(limits) {}
 
   // Calls `reply` exactly once (see the file comment). `request` views need to live only
   // until Handle returns.
