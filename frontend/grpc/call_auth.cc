@@ -13,6 +13,10 @@ namespace tensord::grpc {
 absl::Status CheckCall(const CallEnv& env, const ::grpc::ServerContext& context,
                        auth::Action action, std::string_view rpc) {
   if (env.auth == nullptr) return absl::OkStatus();
+  // Unary calls pass their request message's name: "RepositoryIndexRequest" names the RPC
+  // "RepositoryIndex".
+  constexpr std::string_view kSuffix = "Request";
+  if (rpc.ends_with(kSuffix)) rpc.remove_suffix(kSuffix.size());
   auth::Credentials credentials;
   const auto& metadata = context.client_metadata();
   if (auto it = metadata.find("authorization"); it != metadata.end()) {

@@ -242,7 +242,7 @@ def test_mtls_client_certificate_accepted_and_its_cn_has_a_role(mtls_server, cer
             stub.RepositoryIndex(pb2.RepositoryIndexRequest(), timeout=TIMEOUT_S)
         assert error.value.code() == grpc.StatusCode.PERMISSION_DENIED
         assert error.value.details() == (
-            "'gRPC RepositoryIndexRequest' needs role 'admin'; the credentials presented have "
+            "'gRPC RepositoryIndex' needs role 'admin'; the credentials presented have "
             "role(s) infer")
 
 
