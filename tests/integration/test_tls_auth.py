@@ -167,8 +167,10 @@ def test_plain_http_and_untrusted_servers_are_refused(tls_server, certs):
                         timeout=TIMEOUT_S).status_code == 200
 
 
-def handshake(port, ca, minimum, maximum):
+def handshake(port, ca, minimum, maximum, alpn=None):
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    if alpn:
+        context.set_alpn_protocols(alpn)
     context.load_verify_locations(ca)
     context.minimum_version = minimum
     context.maximum_version = maximum
@@ -189,6 +191,15 @@ def test_tls_1_2_and_1_3_only(tls_server, certs):
         "GCM" in cipher or "CHACHA20" in cipher), cipher
     with pytest.raises((ssl.SSLError, ConnectionError)):
         handshake(tls_server.port, ca, ssl.TLSVersion.TLSv1, ssl.TLSVersion.TLSv1_1)
+    # gRPC's port (gRPC's own TLS stack) and the metrics port, likewise.
+    grpc_tls = int(grpc_port(tls_server))
+    assert handshake(grpc_tls, ca, ssl.TLSVersion.TLSv1_2, ssl.TLSVersion.TLSv1_2,
+                     alpn=["h2"])[0] == "TLSv1.2"
+    with pytest.raises((ssl.SSLError, ConnectionError)):
+        handshake(grpc_tls, ca, ssl.TLSVersion.TLSv1, ssl.TLSVersion.TLSv1_1, alpn=["h2"])
+    with pytest.raises((ssl.SSLError, ConnectionError)):
+        handshake(port_of(tls_server, "metrics"), ca, ssl.TLSVersion.TLSv1,
+                  ssl.TLSVersion.TLSv1_1)
 
 
 def test_grpc_over_tls(tls_server, certs, stubs):
