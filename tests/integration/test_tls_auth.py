@@ -5,6 +5,7 @@ and client certificate it signed, and a second CA for the refusals and the reloa
 """
 
 import os
+import re
 import shutil
 import socket
 import ssl
@@ -87,11 +88,15 @@ def stubs(tmp_path_factory):
     return generate_stubs(str(tmp_path_factory.mktemp("stubs")))
 
 
-def port_of(server, what):
-    import re
-    match = re.search(rf"serving {what} on \S+:(\d+)", server.log())
-    assert match, f"no 'serving {what}' line:\n{server.log()}"
-    return int(match.group(1))
+def port_of(server, what, timeout=15):
+    """The port of the "serving WHAT on HOST:PORT" line, waiting for it to be logged."""
+    deadline = time.monotonic() + timeout
+    while True:
+        match = re.search(rf"serving {what} on \S+:(\d+)", server.log())
+        if match:
+            return int(match.group(1))
+        assert time.monotonic() < deadline, f"no 'serving {what}' line:\n{server.log()}"
+        time.sleep(0.05)
 
 
 def https(server, path):
@@ -442,6 +447,9 @@ def test_certificate_reload(models, certs, tmp_path, start_server, stubs):
     shutil.copy(certs.path("server.pem"), cert)
     shutil.copy(certs.path("server.key"), key)
     server = start_server(models, "--tls-cert", str(cert), "--tls-key", str(key))
+    # Every port has loaded the files (the metrics port starts last) before they change: a
+    # port starting while a pair is half rotated would fail (see the README).
+    port_of(server, "metrics")
     assert requests.get(https(server, "/v2/health/live"), verify=certs.path("ca.pem"),
                         timeout=TIMEOUT_S).status_code == 200
     pb2, pb2_grpc = stubs
