@@ -16,10 +16,13 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "absl/status/statusor.h"
 #include "core/inference_service.h"
+#include "frontend/auth/authenticator.h"
+#include "frontend/http/tls_context.h"
 
 namespace tensord::metrics {
 
@@ -32,6 +35,12 @@ struct MetricsOptions {
   // after idle_timeout.
   std::chrono::milliseconds read_timeout{10'000};
   std::chrono::milliseconds idle_timeout{60'000};
+  // TLS as on the REST port (frontend/http/tls_context.h); nullopt: plain HTTP.
+  std::optional<http::TlsOptions> tls;
+  // With an authenticator, a scrape needs the `metrics` (or `admin`) role: 401/403
+  // otherwise. It also adds tensord_auth_failures_total{reason="missing"|"invalid"|
+  // "forbidden"}, the failed attempts on every port. Must outlive the server.
+  auth::Authenticator* auth = nullptr;
 };
 
 class MetricsServer {

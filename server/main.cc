@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <system_error>
 #include <thread>
@@ -13,6 +14,7 @@
 
 #include "CLI/CLI.hpp"
 #include "frontend/access_log.h"
+#include "frontend/auth/authenticator.h"
 #include "frontend/grpc/grpc_server.h"
 #include "frontend/http/connection_limits.h"
 #include "frontend/http/http_server.h"
@@ -53,6 +55,18 @@ struct Flags {
   bool log_access = false;
   bool allow_client_shm = true;
   int max_shm_regions = 256;
+  // Security (README "Security").
+  std::string tls_cert;
+  std::string tls_key;
+  std::string tls_client_ca;
+  int tls_reload_secs = 1;
+  std::string auth_tokens;
+  bool auth_open_health = true;
+  int http_max_header_kb = 64;
+  int http_max_header_fields = 100;
+  int grpc_max_concurrent_streams = 1024;
+  int max_tensors_per_request = 4096;
+  int64_t max_elements_per_tensor = int64_t{1} << 28;
 };
 
 int Fail(const std::string& message) {
@@ -128,6 +142,38 @@ int Serve(const Flags& flags) {
   const bool all_ready = (*server)->AllModelsReady();
   if (!all_ready && flags.exit_on_error) return Fail("a model failed to load (--exit-on-error)");
 
+  if (flags.tls_cert.empty() != flags.tls_key.empty()) {
+    return Fail("--tls-cert and --tls-key go together");
+  }
+  if (!flags.tls_client_ca.empty() && flags.tls_cert.empty()) {
+    return Fail("--tls-client-ca (mutual TLS) needs --tls-cert and --tls-key");
+  }
+  std::optional<tensord::http::TlsOptions> tls;
+  if (!flags.tls_cert.empty()) {
+    tls = tensord::http::TlsOptions{.cert_file = flags.tls_cert,
+                                    .key_file = flags.tls_key,
+                                    .client_ca_file = flags.tls_client_ca,
+                                    .reload_interval = std::chrono::seconds(flags.tls_reload_secs)};
+  }
+  const char* const tls_note = !tls ? ""
+                               : flags.tls_client_ca.empty()
+                                   ? " (TLS)"
+                                   : " (TLS, client certificates required)";
+  std::unique_ptr<tensord::auth::Authenticator> auth;
+  if (!flags.auth_tokens.empty()) {
+    absl::StatusOr<std::unique_ptr<tensord::auth::Authenticator>> created =
+        tensord::auth::Authenticator::Create(
+            {.tokens_file = flags.auth_tokens, .open_health = flags.auth_open_health});
+    if (!created.ok()) return Fail(std::string(created.status().message()));
+    auth = *std::move(created);
+    spdlog::info("auth: every port needs a bearer token{} (--auth-tokens '{}'){}",
+                 flags.tls_client_ca.empty() ? "" : " or a listed client certificate",
+                 flags.auth_tokens,
+                 flags.auth_open_health ? "; health endpoints stay open (--auth-open-health)" : "");
+  } else if (tls) {
+    spdlog::warn("TLS without --auth-tokens: anyone who can connect may call every endpoint");
+  }
+
   tensord::http::HttpOptions http_options;
   http_options.host = flags.host;
   http_options.port = static_cast<uint16_t>(flags.http_port);
@@ -142,10 +188,18 @@ int Serve(const Flags& flags) {
       std::chrono::milliseconds(static_cast<int64_t>(flags.http_idle_timeout_s * 1000));
   http_options.max_connections = static_cast<size_t>(flags.http_max_connections);
   http_options.access_log = access_log.get();
+  http_options.tls = tls;
+  http_options.auth = auth.get();
+  http_options.max_header_bytes = static_cast<uint32_t>(flags.http_max_header_kb) * 1024;
+  http_options.max_header_fields = static_cast<size_t>(flags.http_max_header_fields);
+  const tensord::RequestLimits request_limits{
+      .max_tensors = static_cast<size_t>(flags.max_tensors_per_request),
+      .max_elements = flags.max_elements_per_tensor};
+  http_options.request_limits = request_limits;
   absl::StatusOr<std::unique_ptr<tensord::http::HttpServer>> http =
       tensord::http::HttpServer::Start(**server, http_options);
   if (!http.ok()) return Fail(std::string(http.status().message()));
-  spdlog::info("serving HTTP on {}:{}", flags.host, (*http)->port());
+  spdlog::info("serving HTTP on {}:{}{}", flags.host, (*http)->port(), tls_note);
   spdlog::info("HTTP accepts at most {} connections (--http-max-connections)",
                flags.http_max_connections);
 
@@ -156,23 +210,36 @@ int Serve(const Flags& flags) {
   grpc_options.max_message_bytes = static_cast<size_t>(flags.grpc_max_message_mb * 1024 * 1024);
   grpc_options.shutdown_grace = exit_timeout;
   grpc_options.access_log = access_log.get();
+  grpc_options.auth = auth.get();
+  grpc_options.max_concurrent_streams = flags.grpc_max_concurrent_streams;
+  grpc_options.request_limits = request_limits;
+  if (tls) {
+    // The HTTP server has just loaded these files: they are valid.
+    grpc_options.tls = tensord::grpc::GrpcTlsOptions{.cert_file = flags.tls_cert,
+                                                     .key_file = flags.tls_key,
+                                                     .client_ca_file = flags.tls_client_ca,
+                                                     .reload_interval_s = flags.tls_reload_secs};
+  }
   absl::StatusOr<std::unique_ptr<tensord::grpc::GrpcServer>> grpc =
       tensord::grpc::GrpcServer::Start(**server, grpc_options);
   if (!grpc.ok()) {
     (*http)->Stop();
     return Fail(std::string(grpc.status().message()));
   }
-  spdlog::info("serving gRPC on {}:{}", flags.host, (*grpc)->port());
+  spdlog::info("serving gRPC on {}:{}{}", flags.host, (*grpc)->port(), tls_note);
 
   // Metrics matter less than serving: a busy default port is logged, a port the operator
   // chose must work.
   std::unique_ptr<tensord::metrics::MetricsServer> metrics;
   absl::StatusOr<std::unique_ptr<tensord::metrics::MetricsServer>> started =
-      tensord::metrics::MetricsServer::Start(
-          **server, {.host = flags.host, .port = static_cast<uint16_t>(flags.metrics_port)});
+      tensord::metrics::MetricsServer::Start(**server,
+                                             {.host = flags.host,
+                                              .port = static_cast<uint16_t>(flags.metrics_port),
+                                              .tls = tls,
+                                              .auth = auth.get()});
   if (started.ok()) {
     metrics = *std::move(started);
-    spdlog::info("serving metrics on {}:{}", flags.host, metrics->port());
+    spdlog::info("serving metrics on {}:{}{}", flags.host, metrics->port(), tls_note);
   } else if (flags.metrics_port_given) {
     (*grpc)->Stop();
     (*http)->Stop();
@@ -330,6 +397,62 @@ int main(int argc, char** argv) {
       ->add_option("--max-shm-regions", flags.max_shm_regions,
                    "most system shared-memory regions registered at once")
       ->check(CLI::Range(1, 65536))
+      ->capture_default_str();
+
+  // Security: TLS on every port, bearer-token / client-certificate auth, header limits.
+  serve
+      ->add_option("--tls-cert", flags.tls_cert,
+                   "PEM certificate chain: serve TLS (1.2+) on the HTTP, gRPC and metrics ports; "
+                   "reloaded when the file changes")
+      ->envname("TENSORD_TLS_CERT");
+  serve->add_option("--tls-key", flags.tls_key, "PEM private key of --tls-cert")
+      ->envname("TENSORD_TLS_KEY");
+  serve
+      ->add_option("--tls-client-ca", flags.tls_client_ca,
+                   "PEM CA bundle: mutual TLS, every client must present a certificate it signed")
+      ->envname("TENSORD_TLS_CLIENT_CA");
+  serve
+      ->add_option("--tls-reload-secs", flags.tls_reload_secs,
+                   "how often the TLS files are checked for changes, in seconds")
+      ->check(CLI::Range(1, 86400))
+      ->capture_default_str();
+  serve
+      ->add_option("--auth-tokens", flags.auth_tokens,
+                   "file of '<token> <role>[,<role>]' and 'cn:<client CN> <role>' lines (roles: "
+                   "infer, admin, metrics): every port then needs credentials; reloaded on change")
+      ->envname("TENSORD_AUTH_TOKENS");
+  serve
+      ->add_option("--auth-open-health", flags.auth_open_health,
+                   "with --auth-tokens, leave /v2/health/* and gRPC ServerLive/ServerReady open "
+                   "for probes")
+      ->capture_default_str();
+  serve
+      ->add_option("--http-max-header-kb", flags.http_max_header_kb,
+                   "largest HTTP request line and headers, in KiB (larger: 431)")
+      ->check(CLI::Range(1, 1024))
+      ->capture_default_str();
+  serve
+      ->add_option("--http-max-header-fields", flags.http_max_header_fields,
+                   "most HTTP header fields in a request (more: 431)")
+      ->check(CLI::Range(1, 10000))
+      ->capture_default_str();
+  serve
+      ->add_option("--grpc-max-concurrent-streams", flags.grpc_max_concurrent_streams,
+                   "gRPC calls at once per client connection (HTTP/2 streams; more wait); 0: no "
+                   "limit")
+      ->check(CLI::Range(0, 1'000'000))
+      ->capture_default_str();
+
+  serve
+      ->add_option("--max-tensors-per-request", flags.max_tensors_per_request,
+                   "most inputs (and requested outputs) in one inference request (more: 400 / "
+                   "INVALID_ARGUMENT)")
+      ->check(CLI::Range(1, 1'000'000))
+      ->capture_default_str();
+  serve
+      ->add_option("--max-elements-per-tensor", flags.max_elements_per_tensor,
+                   "most elements in one input tensor (more: 400 / INVALID_ARGUMENT)")
+      ->check(CLI::Range(int64_t{1}, int64_t{1} << 62))
       ->capture_default_str();
 
   try {

@@ -12,6 +12,8 @@
 
 #include "core/inference_service.h"
 #include "frontend/access_log.h"
+#include "frontend/auth/authenticator.h"
+#include "frontend/request_limits.h"
 #include "grpc_service.grpc.pb.h"
 #include "grpcpp/completion_queue.h"
 
@@ -47,6 +49,9 @@ struct CallEnv {
   ::grpc::ServerCompletionQueue* cq;
   LiveCalls* live;
   AccessLog* access_log;  // null: off
+  auth::Authenticator* auth = nullptr;
+  RequestLimits limits;  // applied to every decoded inference request  // null: every call is
+                         // allowed (frontend/grpc/call_auth.h)
 };
 
 // True on the thread that serves `cq` (GrpcServer's queue threads mark themselves), where a

@@ -15,6 +15,8 @@
 #include "frontend/grpc/unary_call.h"
 #include "frontend/grpc/unknown_method_call.h"
 #include "grpcpp/security/server_credentials.h"
+#include "grpcpp/security/tls_certificate_provider.h"
+#include "grpcpp/security/tls_credentials_options.h"
 #include "grpcpp/server.h"
 #include "grpcpp/server_builder.h"
 
@@ -28,21 +30,22 @@ using namespace inference;  // NOLINT: the generated message names, used only be
 // Posts one waiting call of every method on `env.cq`; each call re-arms itself.
 void SpawnCalls(const CallEnv& env) {
   UnaryCall<ServerLiveRequest, ServerLiveResponse>::Spawn(env, &Service::RequestServerLive,
-                                                          &HandleServerLive);
-  UnaryCall<ServerReadyRequest, ServerReadyResponse>::Spawn(env, &Service::RequestServerReady,
-                                                            &HandleServerReady);
-  UnaryCall<ModelReadyRequest, ModelReadyResponse>::Spawn(env, &Service::RequestModelReady,
-                                                          &HandleModelReady);
+                                                          &HandleServerLive, auth::Action::kHealth);
+  UnaryCall<ServerReadyRequest, ServerReadyResponse>::Spawn(
+      env, &Service::RequestServerReady, &HandleServerReady, auth::Action::kHealth);
+  UnaryCall<ModelReadyRequest, ModelReadyResponse>::Spawn(
+      env, &Service::RequestModelReady, &HandleModelReady, auth::Action::kMetadata);
   UnaryCall<ServerMetadataRequest, ServerMetadataResponse>::Spawn(
-      env, &Service::RequestServerMetadata, &HandleServerMetadata);
-  UnaryCall<ModelMetadataRequest, ModelMetadataResponse>::Spawn(env, &Service::RequestModelMetadata,
-                                                                &HandleModelMetadata);
-  UnaryCall<ModelConfigRequest, ModelConfigResponse>::Spawn(env, &Service::RequestModelConfig,
-                                                            &HandleModelConfig);
+      env, &Service::RequestServerMetadata, &HandleServerMetadata, auth::Action::kMetadata);
+  UnaryCall<ModelMetadataRequest, ModelMetadataResponse>::Spawn(
+      env, &Service::RequestModelMetadata, &HandleModelMetadata, auth::Action::kMetadata);
+  UnaryCall<ModelConfigRequest, ModelConfigResponse>::Spawn(
+      env, &Service::RequestModelConfig, &HandleModelConfig, auth::Action::kMetadata);
   UnaryCall<ModelStatisticsRequest, ModelStatisticsResponse>::Spawn(
-      env, &Service::RequestModelStatistics, &HandleModelStatistics);
+      env, &Service::RequestModelStatistics, &HandleModelStatistics, auth::Action::kStatistics);
   UnaryCall<RepositoryIndexRequest, RepositoryIndexResponse>::Spawn(
-      env, &Service::RequestRepositoryIndex, &HandleRepositoryIndex);
+      env, &Service::RequestRepositoryIndex, &HandleRepositoryIndex,
+      auth::Action::kRepositoryIndex);
   RepositoryCall<RepositoryModelLoadRequest, RepositoryModelLoadResponse>::Spawn(
       env, &Service::RequestRepositoryModelLoad, &StartRepositoryModelLoad);
   RepositoryCall<RepositoryModelUnloadRequest, RepositoryModelUnloadResponse>::Spawn(
@@ -75,6 +78,26 @@ std::string ListenAddress(const std::string& host, uint16_t port) {
   return fmt::format("{}:{}", host, port);
 }
 
+// TLS through gRPC's own certificate provider, which re-reads the files every
+// reload_interval_s and hands changed ones to new handshakes (rotation without a restart).
+// gRPC negotiates TLS 1.2 or 1.3 with its own list of AEAD ciphers.
+std::shared_ptr<::grpc::ServerCredentials> Credentials(const GrpcOptions& options) {
+  if (!options.tls) return ::grpc::InsecureServerCredentials();
+  const GrpcTlsOptions& tls = *options.tls;
+  auto provider = std::make_shared<::grpc::experimental::FileWatcherCertificateProvider>(
+      tls.key_file, tls.cert_file, tls.client_ca_file,
+      static_cast<unsigned int>(std::max(1, tls.reload_interval_s)));
+  ::grpc::experimental::TlsServerCredentialsOptions tls_options(provider);
+  tls_options.watch_identity_key_cert_pairs();
+  if (!tls.client_ca_file.empty()) {
+    tls_options.watch_root_certs();
+    tls_options.set_cert_request_type(GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
+  } else {
+    tls_options.set_cert_request_type(GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE);
+  }
+  return ::grpc::experimental::TlsServerCredentials(tls_options);
+}
+
 class GrpcServerImpl final : public GrpcServer {
  public:
   explicit GrpcServerImpl(InferenceService& core) : core_(core) {}
@@ -85,7 +108,7 @@ class GrpcServerImpl final : public GrpcServer {
     const std::string address = ListenAddress(options.host, options.port);
     int selected_port = 0;
     ::grpc::ServerBuilder builder;
-    builder.AddListeningPort(address, ::grpc::InsecureServerCredentials(), &selected_port);
+    builder.AddListeningPort(address, Credentials(options), &selected_port);
     builder.RegisterService(&service_);
     builder.RegisterAsyncGenericService(&unknown_methods_);
     builder.SetMaxReceiveMessageSize(max_bytes);
@@ -93,6 +116,9 @@ class GrpcServerImpl final : public GrpcServer {
     // gRPC binds with SO_REUSEPORT by default, so a leftover server on the same port would
     // silently take half the connections; a busy port must be an error instead.
     builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
+    if (options.max_concurrent_streams > 0) {
+      builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS, options.max_concurrent_streams);
+    }
     // Accept gzip (and deflate) compressed requests; gRPC decompresses before we parse.
     builder.SetCompressionAlgorithmSupportStatus(GRPC_COMPRESS_GZIP, true);
     builder.SetCompressionAlgorithmSupportStatus(GRPC_COMPRESS_DEFLATE, true);
@@ -116,7 +142,9 @@ class GrpcServerImpl final : public GrpcServer {
                         .service = &service_,
                         .cq = cq,
                         .live = &live_,
-                        .access_log = options.access_log};
+                        .access_log = options.access_log,
+                        .auth = options.auth,
+                        .limits = options.request_limits};
       SpawnCalls(env);
       UnknownMethodCall::Spawn(env, &unknown_methods_);
       threads_.emplace_back([cq] { Serve(*cq); });

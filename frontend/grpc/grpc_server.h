@@ -18,13 +18,26 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "absl/status/statusor.h"
 #include "core/inference_service.h"
 #include "frontend/access_log.h"
+#include "frontend/auth/authenticator.h"
+#include "frontend/request_limits.h"
 
 namespace tensord::grpc {
+
+// TLS files (PEM), as for the HTTP servers (frontend/http/tls_context.h). gRPC reloads them
+// itself, every reload_interval_s seconds. Start does not read them: check them first (main
+// builds the HTTP server's context from the same files, which fails with a clear message).
+struct GrpcTlsOptions {
+  std::string cert_file;
+  std::string key_file;
+  std::string client_ca_file;  // empty: no mutual TLS; else a client certificate is required
+  int reload_interval_s = 1;
+};
 
 struct GrpcOptions {
   std::string host = "0.0.0.0";
@@ -37,6 +50,15 @@ struct GrpcOptions {
   std::chrono::milliseconds shutdown_grace{5000};
   // One line per ModelInfer call (--log-access); null: off. Must outlive the server.
   AccessLog* access_log = nullptr;
+  std::optional<GrpcTlsOptions> tls;  // nullopt: plain (insecure) gRPC
+  // Bearer-token / mTLS authorisation of every RPC (frontend/grpc/call_auth.h); null: open.
+  // Must outlive the server.
+  auth::Authenticator* auth = nullptr;
+  // HTTP/2 streams (calls) at once per client connection; 0: gRPC's default (no limit).
+  // A client over it waits for a stream to free (HTTP/2 flow control), nothing fails.
+  int max_concurrent_streams = 0;
+  // Tensors per request and elements per tensor: INVALID_ARGUMENT over them.
+  RequestLimits request_limits;
 };
 
 class GrpcServer {

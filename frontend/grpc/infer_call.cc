@@ -5,6 +5,7 @@
 
 #include "absl/status/status.h"
 #include "frontend/access_log.h"
+#include "frontend/grpc/call_auth.h"
 #include "frontend/grpc/infer_codec.h"
 #include "frontend/grpc/status_code.h"
 
@@ -45,9 +46,18 @@ void InferCall::OnStart() {
   Spawn(env_);
   const auto arrival = std::chrono::steady_clock::now();
   arrival_ = arrival;
+  if (absl::Status allowed = CheckCall(env_, context_, auth::Action::kInfer, "ModelInfer");
+      !allowed.ok()) {
+    Reply(allowed);
+    return;
+  }
   absl::StatusOr<std::unique_ptr<InferRequest>> request = RequestFromProto(request_);
   if (!request.ok()) {
     Reply(request.status());
+    return;
+  }
+  if (absl::Status within = CheckRequestLimits(**request, env_.limits); !within.ok()) {
+    Reply(within);
     return;
   }
   (*request)->arrival = arrival;

@@ -14,7 +14,9 @@
 #include <utility>
 
 #include "frontend/grpc/call.h"
+#include "frontend/grpc/call_auth.h"
 #include "frontend/grpc/handlers.h"
+#include "frontend/grpc/status_code.h"
 #include "grpcpp/alarm.h"
 #include "grpcpp/support/async_unary_call.h"
 
@@ -41,6 +43,13 @@ class RepositoryCall final : public Call, public Tag {
           return;
         }
         Spawn(env_, method_, start_);
+        if (absl::Status allowed = CheckCall(env_, context_, auth::Action::kModelControl,
+                                             request_.GetDescriptor()->name());
+            !allowed.ok()) {
+          state_ = State::kFinishing;
+          responder_.FinishWithError(ToGrpcStatus(allowed), AsTag());
+          return;
+        }
         state_ = State::kWorking;
         start_(*env_.core, request_, [this](::grpc::Status status) {
           status_ = std::move(status);

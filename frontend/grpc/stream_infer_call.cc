@@ -5,7 +5,9 @@
 #include <utility>
 
 #include "core/status_util.h"
+#include "frontend/grpc/call_auth.h"
 #include "frontend/grpc/infer_codec.h"
+#include "frontend/grpc/status_code.h"
 
 namespace tensord::grpc {
 namespace {
@@ -36,6 +38,16 @@ void StreamInferCall::OnEvent(Op op, bool ok) {
         return;
       }
       Spawn(env_);
+      if (absl::Status allowed =
+              CheckCall(env_, context_, auth::Action::kInfer, "ModelStreamInfer");
+          !allowed.ok()) {
+        {
+          std::lock_guard<std::mutex> lock(mutex_);
+          finishing_ = true;
+        }
+        stream_.Finish(ToGrpcStatus(allowed), static_cast<Tag*>(&finish_tag_));
+        return;
+      }
       StartRead();
       return;
     case Op::kRead:
@@ -116,6 +128,10 @@ void StreamInferCall::OnRead() {
   absl::StatusOr<std::unique_ptr<InferRequest>> request = RequestFromProto(message);
   if (!request.ok()) {
     Complete(sequence, {.result = request.status(), .request = message});
+    return;
+  }
+  if (absl::Status within = CheckRequestLimits(**request, env_.limits); !within.ok()) {
+    Complete(sequence, {.result = within, .request = message});
     return;
   }
   (*request)->arrival = arrival;

@@ -2,7 +2,10 @@
 // metadata, config, and the not-yet-implemented methods).
 //
 //   UnaryCall<ServerLiveRequest, ServerLiveResponse>::Spawn(
-//       env, &Service::RequestServerLive, &HandleServerLive);
+//       env, &Service::RequestServerLive, &HandleServerLive, auth::Action::kHealth);
+//
+// `action` is what the call is checked against (frontend/grpc/call_auth.h) before the
+// handler runs.
 //
 // Lifecycle: Spawn posts the request for the next call; when one arrives a fresh call is
 // spawned to take the one after, the handler runs, Finish is sent, and the object deletes
@@ -10,6 +13,8 @@
 #pragma once
 
 #include "frontend/grpc/call.h"
+#include "frontend/grpc/call_auth.h"
+#include "frontend/grpc/status_code.h"
 #include "grpcpp/support/async_unary_call.h"
 
 namespace tensord::grpc {
@@ -24,8 +29,9 @@ class UnaryCall final : public Call, public Tag {
   using Handler = ::grpc::Status (*)(InferenceService& service, const Request& request,
                                      Response* response);
 
-  static void Spawn(const CallEnv& env, RequestMethod method, Handler handler) {
-    new UnaryCall(env, method, handler);
+  static void Spawn(const CallEnv& env, RequestMethod method, Handler handler,
+                    auth::Action action) {
+    new UnaryCall(env, method, handler, action);
   }
 
   void Proceed(bool ok) override {
@@ -33,20 +39,26 @@ class UnaryCall final : public Call, public Tag {
       delete this;
       return;
     }
-    Spawn(env_, method_, handler_);
+    Spawn(env_, method_, handler_, action_);
     finishing_ = true;
+    if (absl::Status allowed = CheckCall(env_, context_, action_, request_.GetDescriptor()->name());
+        !allowed.ok()) {
+      responder_.FinishWithError(ToGrpcStatus(allowed), AsTag());
+      return;
+    }
     const ::grpc::Status status = handler_(*env_.core, request_, &response_);
     responder_.Finish(response_, status, AsTag());
   }
 
  private:
-  UnaryCall(const CallEnv& env, RequestMethod method, Handler handler)
-      : Call(env), method_(method), handler_(handler) {
+  UnaryCall(const CallEnv& env, RequestMethod method, Handler handler, auth::Action action)
+      : Call(env), method_(method), handler_(handler), action_(action) {
     (env_.service->*method_)(&context_, &request_, &responder_, env_.cq, env_.cq, AsTag());
   }
 
   const RequestMethod method_;
   const Handler handler_;
+  const auth::Action action_;
   ::grpc::ServerContext context_;
   Request request_;
   Response response_;

@@ -4,11 +4,15 @@
 #include <utility>
 
 #include "boost/asio/dispatch.hpp"
+#include "boost/asio/ssl/error.hpp"
+#include "boost/asio/ssl/stream_base.hpp"
 #include "boost/beast/http/empty_body.hpp"
 #include "boost/beast/http/error.hpp"
 #include "boost/beast/http/read.hpp"
 #include "boost/beast/http/write.hpp"
 #include "fmt/format.h"
+#include "frontend/http/tls_context.h"
+#include "openssl/ssl.h"
 
 namespace tensord::http {
 namespace asio = boost::asio;
@@ -19,7 +23,6 @@ using tcp = boost::asio::ip::tcp;
 namespace {
 
 constexpr size_t kReadChunk = 16 * 1024;
-constexpr uint32_t kHeaderLimit = 64 * 1024;
 
 std::string_view View(beast::string_view text) { return {text.data(), text.size()}; }
 beast::string_view BeastView(std::string_view text) { return {text.data(), text.size()}; }
@@ -30,14 +33,23 @@ const std::shared_ptr<const PaddedBuffer>& EmptyBody() {
   return *empty;
 }
 
+template <typename Stream>
+Stream MakeStream(tcp::socket&& socket, asio::ssl::context* tls) {
+  if constexpr (std::is_same_v<Stream, beast::tcp_stream>) {
+    return beast::tcp_stream(std::move(socket));
+  } else {
+    return Stream(beast::tcp_stream(std::move(socket)), *tls);
+  }
+}
+
 }  // namespace
 
-void ConnectionSet::Add(HttpConnection* connection) {
+void ConnectionSet::Add(Connection* connection) {
   std::lock_guard lock(mutex_);
   connections_.insert(connection);
 }
 
-void ConnectionSet::Remove(HttpConnection* connection) {
+void ConnectionSet::Remove(Connection* connection) {
   std::lock_guard lock(mutex_);
   connections_.erase(connection);
   if (connections_.empty()) emptied_.notify_all();
@@ -45,7 +57,7 @@ void ConnectionSet::Remove(HttpConnection* connection) {
 
 void ConnectionSet::CloseWhenIdle() {
   std::lock_guard lock(mutex_);
-  for (HttpConnection* connection : connections_) connection->CloseWhenIdle();
+  for (Connection* connection : connections_) connection->CloseWhenIdle();
 }
 
 bool ConnectionSet::WaitForEmpty(std::chrono::milliseconds timeout) {
@@ -55,51 +67,84 @@ bool ConnectionSet::WaitForEmpty(std::chrono::milliseconds timeout) {
 
 void ConnectionSet::CloseAll() {
   std::lock_guard lock(mutex_);
-  for (HttpConnection* connection : connections_) connection->Close();
+  for (Connection* connection : connections_) connection->Close();
 }
 
-HttpConnection::HttpConnection(tcp::socket&& socket, const ConnectionOptions& options,
-                               const RequestHandler& handler, ConnectionSet& connections,
-                               ConnectionLimit* limit)
-    : stream_(std::move(socket)),
+template <typename Stream>
+HttpConnection<Stream>::HttpConnection(tcp::socket&& socket,
+                                       std::shared_ptr<asio::ssl::context> tls,
+                                       const ConnectionOptions& options,
+                                       const RequestHandler& handler, ConnectionSet& connections,
+                                       ConnectionLimit* limit)
+    : tls_(std::move(tls)),
+      stream_(MakeStream<Stream>(std::move(socket), tls_.get())),
       options_(options),
       handler_(handler),
       connections_(connections),
       limit_(limit) {}
 
-HttpConnection::~HttpConnection() {
+template <typename Stream>
+HttpConnection<Stream>::~HttpConnection() {
   connections_.Remove(this);
   if (limit_ != nullptr) limit_->Release();
 }
 
-void HttpConnection::Start() {
+template <typename Stream>
+void HttpConnection<Stream>::Start() {
   connections_.Add(this);
   beast::error_code ignored;
-  stream_.socket().set_option(tcp::no_delay(true), ignored);
+  Tcp().socket().set_option(tcp::no_delay(true), ignored);
+  if constexpr (kTls) {
+    // The handshake counts as reading a request: a client that stalls in it is dropped.
+    Tcp().expires_after(options_.read_timeout);
+    stream_.async_handshake(
+        asio::ssl::stream_base::server,
+        [self = this->shared_from_this()](beast::error_code error) { self->OnHandshake(error); });
+  } else {
+    WaitForRequest();
+  }
+}
+
+template <typename Stream>
+void HttpConnection<Stream>::OnHandshake(beast::error_code error) {
+  if (error) {
+    // A client that does not speak TLS, refused its certificate, or went away: no one to
+    // answer in HTTP.
+    Close();
+    return;
+  }
+  if constexpr (kTls) {
+    if (tls_ != nullptr && SSL_CTX_get_verify_mode(tls_->native_handle()) != SSL_VERIFY_NONE) {
+      peer_common_name_ = PeerCommonName(stream_.native_handle());
+    }
+  }
   WaitForRequest();
 }
 
-void HttpConnection::Close() {
+template <typename Stream>
+void HttpConnection<Stream>::Close() {
   beast::error_code ignored;
-  stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
-  stream_.close();
+  Tcp().socket().shutdown(tcp::socket::shutdown_both, ignored);
+  Tcp().close();
 }
 
-void HttpConnection::CloseWhenIdle() {
+template <typename Stream>
+void HttpConnection<Stream>::CloseWhenIdle() {
   closing_ = true;
   if (!answering_) Close();
 }
 
-void HttpConnection::WaitForRequest() {
+template <typename Stream>
+void HttpConnection<Stream>::WaitForRequest() {
   if (buffer_.size() > 0) {  // the next (pipelined) request has already arrived
     ReadHeader();
     return;
   }
   // Idle until the first byte: a separate read so that keep-alive idleness and a slow
   // request get their own timeouts.
-  stream_.expires_after(options_.idle_timeout);
+  Tcp().expires_after(options_.idle_timeout);
   stream_.async_read_some(buffer_.prepare(kReadChunk),
-                          [self = shared_from_this()](beast::error_code error, size_t size) {
+                          [self = this->shared_from_this()](beast::error_code error, size_t size) {
                             if (error) {
                               self->Close();
                               return;
@@ -109,50 +154,67 @@ void HttpConnection::WaitForRequest() {
                           });
 }
 
-void HttpConnection::ReadHeader() {
+template <typename Stream>
+void HttpConnection<Stream>::ReadHeader() {
   parser_.emplace();
   parser_->body_limit(options_.max_body_bytes);
-  parser_->header_limit(kHeaderLimit);
+  parser_->header_limit(options_.max_header_bytes);
   // One deadline for the whole request, header and body.
-  stream_.expires_after(options_.read_timeout);
-  bhttp::async_read_header(
-      stream_, buffer_, *parser_,
-      [self = shared_from_this()](beast::error_code error, size_t) { self->OnHeader(error); });
+  Tcp().expires_after(options_.read_timeout);
+  bhttp::async_read_header(stream_, buffer_, *parser_,
+                           [self = this->shared_from_this()](beast::error_code error, size_t) {
+                             self->OnHeader(error);
+                           });
 }
 
-void HttpConnection::OnHeader(beast::error_code error) {
+template <typename Stream>
+void HttpConnection<Stream>::OnHeader(beast::error_code error) {
   if (error) {
     OnReadError(error);
     return;
   }
   const auto& request = parser_->get();
   version_ = request.version();
+  if (options_.max_header_fields > 0) {
+    size_t fields = 0;
+    for (auto it = request.begin(); it != request.end(); ++it) ++fields;
+    if (fields > options_.max_header_fields) {
+      keep_alive_ = false;
+      linger_ = true;
+      Send(ErrorResponse(431, fmt::format("request has {} header fields, more than the limit of "
+                                          "{} (--http-max-header-fields)",
+                                          fields, options_.max_header_fields)));
+      return;
+    }
+  }
   auto expect = request.find(bhttp::field::expect);
   if (expect != request.end() && beast::iequals(expect->value(), "100-continue") &&
       !parser_->is_done()) {
     // curl sends this before large bodies and waits for the go-ahead.
     auto go_ahead = std::make_shared<bhttp::response<bhttp::empty_body>>(bhttp::status::continue_,
                                                                          request.version());
-    bhttp::async_write(stream_, *go_ahead,
-                       [self = shared_from_this(), go_ahead](beast::error_code error, size_t) {
-                         if (error) {
-                           self->Close();
-                           return;
-                         }
-                         self->ReadBody();
-                       });
+    bhttp::async_write(
+        stream_, *go_ahead,
+        [self = this->shared_from_this(), go_ahead](beast::error_code error, size_t) {
+          if (error) {
+            self->Close();
+            return;
+          }
+          self->ReadBody();
+        });
     return;
   }
   ReadBody();
 }
 
-void HttpConnection::ReadBody() {
+template <typename Stream>
+void HttpConnection<Stream>::ReadBody() {
   if (parser_->is_done()) {
     Dispatch();
     return;
   }
   bhttp::async_read(stream_, buffer_, *parser_,
-                    [self = shared_from_this()](beast::error_code error, size_t) {
+                    [self = this->shared_from_this()](beast::error_code error, size_t) {
                       if (error) {
                         self->OnReadError(error);
                         return;
@@ -161,7 +223,8 @@ void HttpConnection::ReadBody() {
                     });
 }
 
-void HttpConnection::OnReadError(beast::error_code error) {
+template <typename Stream>
+void HttpConnection<Stream>::OnReadError(beast::error_code error) {
   keep_alive_ = false;
   if (error == bhttp::error::body_limit) {
     linger_ = true;
@@ -169,8 +232,9 @@ void HttpConnection::OnReadError(beast::error_code error) {
                                         options_.max_body_bytes)));
   } else if (error == bhttp::error::header_limit) {
     linger_ = true;
-    Send(ErrorResponse(
-        431, fmt::format("request header is larger than the limit of {} bytes", kHeaderLimit)));
+    Send(ErrorResponse(431, fmt::format("request header is larger than the limit of {} bytes "
+                                        "(--http-max-header-kb)",
+                                        options_.max_header_bytes)));
   } else if (error.category() == bhttp::make_error_code(bhttp::error::bad_method).category() &&
              error != bhttp::error::end_of_stream && error != bhttp::error::partial_message) {
     linger_ = true;
@@ -181,7 +245,8 @@ void HttpConnection::OnReadError(beast::error_code error) {
   }
 }
 
-void HttpConnection::Dispatch() {
+template <typename Stream>
+void HttpConnection<Stream>::Dispatch() {
   auto& request = parser_->get();
   keep_alive_ = request.keep_alive();
   RestRequest rest{.method = View(request.method_string()),
@@ -209,17 +274,23 @@ void HttpConnection::Dispatch() {
   if (auto header = request.find("Inference-Header-Content-Length"); header != request.end()) {
     rest.inference_header_length = View(header->value());
   }
+  if (auto header = request.find(bhttp::field::authorization); header != request.end()) {
+    rest.authorization = View(header->value());
+  }
+  rest.peer_common_name = peer_common_name_;
   // No deadline while the inference runs; the reply's write sets one.
-  stream_.expires_never();
+  Tcp().expires_never();
   answering_ = true;
   RestHandler::Post post = [executor = stream_.get_executor()](absl::AnyInvocable<void() &&> task) {
     asio::dispatch(executor, [task = std::move(task)]() mutable { std::move(task)(); });
   };
-  handler_(rest, post,
-           [self = shared_from_this()](RestResponse response) { self->Send(std::move(response)); });
+  handler_(rest, post, [self = this->shared_from_this()](RestResponse response) {
+    self->Send(std::move(response));
+  });
 }
 
-void HttpConnection::Send(RestResponse reply) {
+template <typename Stream>
+void HttpConnection<Stream>::Send(RestResponse reply) {
   response_ = {};
   response_.version(version_ == 10 ? 10 : 11);
   response_.result(static_cast<unsigned>(reply.status));
@@ -235,6 +306,9 @@ void HttpConnection::Send(RestResponse reply) {
                   std::to_string(*reply.inference_header_length));
   }
   if (!reply.allow.empty()) response_.set(bhttp::field::allow, BeastView(reply.allow));
+  if (!reply.www_authenticate.empty()) {
+    response_.set(bhttp::field::www_authenticate, BeastView(reply.www_authenticate));
+  }
   // Small replies, and replies carrying binary tensor data (raw numbers barely compress;
   // 19 MB of them took seconds of the I/O thread), are sent as they are: Python's requests
   // asks for gzip on every call, and identity is always an acceptable answer.
@@ -248,13 +322,15 @@ void HttpConnection::Send(RestResponse reply) {
   response_.keep_alive(keep_alive_);
   response_.prepare_payload();
   // A client that does not read its reply is dropped like one that does not send.
-  stream_.expires_after(options_.read_timeout);
-  bhttp::async_write(
-      stream_, response_,
-      [self = shared_from_this()](beast::error_code error, size_t) { self->OnWritten(error); });
+  Tcp().expires_after(options_.read_timeout);
+  bhttp::async_write(stream_, response_,
+                     [self = this->shared_from_this()](beast::error_code error, size_t) {
+                       self->OnWritten(error);
+                     });
 }
 
-void HttpConnection::OnWritten(beast::error_code error) {
+template <typename Stream>
+void HttpConnection<Stream>::OnWritten(beast::error_code error) {
   answering_ = false;
   if (error) {
     Close();
@@ -273,18 +349,20 @@ void HttpConnection::OnWritten(beast::error_code error) {
   WaitForRequest();
 }
 
-void HttpConnection::LingeringClose() {
+template <typename Stream>
+void HttpConnection<Stream>::LingeringClose() {
   beast::error_code ignored;
-  stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  Tcp().socket().shutdown(tcp::socket::shutdown_send, ignored);
   buffer_.clear();
-  stream_.expires_after(options_.read_timeout);
+  Tcp().expires_after(options_.read_timeout);
   Drain();
 }
 
-void HttpConnection::Drain() {
+template <typename Stream>
+void HttpConnection<Stream>::Drain() {
   buffer_.clear();
   stream_.async_read_some(buffer_.prepare(kReadChunk),
-                          [self = shared_from_this()](beast::error_code error, size_t) {
+                          [self = this->shared_from_this()](beast::error_code error, size_t) {
                             if (error) {
                               self->Close();
                               return;
@@ -292,5 +370,8 @@ void HttpConnection::Drain() {
                             self->Drain();
                           });
 }
+
+template class HttpConnection<beast::tcp_stream>;
+template class HttpConnection<beast::ssl_stream<beast::tcp_stream>>;
 
 }  // namespace tensord::http

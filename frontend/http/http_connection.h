@@ -1,11 +1,17 @@
 // One HTTP/1.1 connection of the REST frontend (or the metrics port): reads requests one
 // after another (keep-alive, pipelining), hands each to the RequestHandler and writes its
-// reply.
+// reply. Plain TCP or TLS: the class is a template over the stream, so the plain path makes
+// no virtual call per read (PlainHttpConnection, TlsHttpConnection below).
 //
 //   if (!limit.TryAcquire()) refuse;   // --http-max-connections; the connection releases
-//   auto connection = std::make_shared<HttpConnection>(std::move(socket), options, handler,
-//                                                      connections, &limit);
+//   auto connection = std::make_shared<PlainHttpConnection>(std::move(socket), nullptr,
+//                                                           options, handler, connections,
+//                                                           &limit);
 //   connection->Start();   // on the socket's I/O thread
+//
+// A TLS connection (a context from frontend/http/tls_context.h instead of nullptr) first
+// completes the handshake within read_timeout; with mutual TLS the client certificate's
+// subject CN is handed to the handler with each request (RestRequest::peer_common_name).
 //
 // Timeouts: idle_timeout while waiting for the first byte of a request, read_timeout for
 // the rest of it to arrive (and for the client to read its reply). Nothing runs while an
@@ -20,28 +26,40 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <string>
+#include <type_traits>
 #include <unordered_set>
 
 #include "absl/base/thread_annotations.h"
 #include "boost/asio/ip/tcp.hpp"
+#include "boost/asio/ssl/context.hpp"
 #include "boost/beast/core/flat_buffer.hpp"
 #include "boost/beast/core/tcp_stream.hpp"
 #include "boost/beast/http/message.hpp"
 #include "boost/beast/http/parser.hpp"
 #include "boost/beast/http/string_body.hpp"
+#include "boost/beast/ssl/ssl_stream.hpp"
 #include "frontend/http/content_encoding.h"
 #include "frontend/http/padded_body.h"
 #include "frontend/http/request_handler.h"
 
 namespace tensord::http {
 
-class HttpConnection;
+// What ConnectionSet needs of a connection of either kind (shutdown only, never per read).
+class Connection {
+ public:
+  virtual ~Connection() = default;
+  // Closes the socket; pending operations end with operation_aborted.
+  virtual void Close() = 0;
+  // Closes now if no request is being answered, else right after its reply is written.
+  virtual void CloseWhenIdle() = 0;
+};
 
 // The live connections of one I/O thread, so that Stop can close them all.
 class ConnectionSet {
  public:
-  void Add(HttpConnection* connection);
-  void Remove(HttpConnection* connection);
+  void Add(Connection* connection);
+  void Remove(Connection* connection);
   // Closes every connection; call on the connections' I/O thread.
   void CloseAll();
   // Closes the idle connections now and the others once their reply is written (graceful
@@ -53,7 +71,7 @@ class ConnectionSet {
  private:
   std::mutex mutex_;
   std::condition_variable emptied_;
-  std::unordered_set<HttpConnection*> connections_ ABSL_GUARDED_BY(mutex_);
+  std::unordered_set<Connection*> connections_ ABSL_GUARDED_BY(mutex_);
 };
 
 // Counts the open connections of one server against its limit. Any thread.
@@ -79,28 +97,37 @@ class ConnectionLimit {
 
 struct ConnectionOptions {
   size_t max_body_bytes = 64u << 20;
+  uint32_t max_header_bytes = 64u << 10;  // request line and header fields; larger: 431
+  size_t max_header_fields = 100;         // more header fields: 431
   std::chrono::milliseconds read_timeout{30'000};
   std::chrono::milliseconds idle_timeout{60'000};
 };
 
-class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
+// Stream: boost::beast::tcp_stream or boost::beast::ssl_stream<boost::beast::tcp_stream>;
+// both are instantiated in http_connection.cc.
+template <typename Stream>
+class HttpConnection final : public Connection,
+                             public std::enable_shared_from_this<HttpConnection<Stream>> {
  public:
   // `handler`, `connections` and `limit` must outlive the connection. `limit`, when not
   // null, holds a place the caller took for this connection: the destructor releases it.
-  HttpConnection(boost::asio::ip::tcp::socket&& socket, const ConnectionOptions& options,
+  // `tls`: the TLS context (kept alive by the connection); null for a plain stream.
+  HttpConnection(boost::asio::ip::tcp::socket&& socket,
+                 std::shared_ptr<boost::asio::ssl::context> tls, const ConnectionOptions& options,
                  const RequestHandler& handler, ConnectionSet& connections,
                  ConnectionLimit* limit = nullptr);
-  ~HttpConnection();
+  ~HttpConnection() override;
   HttpConnection(const HttpConnection&) = delete;
   HttpConnection& operator=(const HttpConnection&) = delete;
 
   void Start();
-  // Closes the socket; pending operations end with operation_aborted.
-  void Close();
-  // Closes now if no request is being answered, else right after its reply is written.
-  void CloseWhenIdle();
+  void Close() override;
+  void CloseWhenIdle() override;
 
  private:
+  static constexpr bool kTls = !std::is_same_v<Stream, boost::beast::tcp_stream>;
+  boost::beast::tcp_stream& Tcp() { return boost::beast::get_lowest_layer(stream_); }
+  void OnHandshake(boost::beast::error_code error);
   void WaitForRequest();
   void ReadHeader();
   void OnHeader(boost::beast::error_code error);
@@ -113,7 +140,9 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
   void LingeringClose();
   void Drain();
 
-  boost::beast::tcp_stream stream_;
+  std::shared_ptr<boost::asio::ssl::context> tls_;  // before stream_: outlives it
+  Stream stream_;
+  std::string peer_common_name_;  // mutual TLS: the client certificate's subject CN
   const ConnectionOptions options_;
   const RequestHandler& handler_;
   ConnectionSet& connections_;
@@ -129,5 +158,10 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
   bool answering_ = false;  // a request was dispatched and its reply not yet written
   bool closing_ = false;    // CloseWhenIdle was called
 };
+
+using PlainHttpConnection = HttpConnection<boost::beast::tcp_stream>;
+using TlsHttpConnection = HttpConnection<boost::beast::ssl_stream<boost::beast::tcp_stream>>;
+extern template class HttpConnection<boost::beast::tcp_stream>;
+extern template class HttpConnection<boost::beast::ssl_stream<boost::beast::tcp_stream>>;
 
 }  // namespace tensord::http

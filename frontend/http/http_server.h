@@ -1,7 +1,8 @@
 // The REST frontend: the Open Inference Protocol's HTTP/1.1 routes on Boost.Beast.
 //
 //   absl::StatusOr<std::unique_ptr<HttpServer>> http =
-//       HttpServer::Start(service, {.host = "0.0.0.0", .port = 8000});   // core/inference_service.h
+//       HttpServer::Start(service, {.host = "0.0.0.0", .port = 8000});   //
+//       core/inference_service.h
 //   (*http)->port();   // the bound port (useful with port 0)
 //   (*http)->Stop();   // closes the listener and idle connections, lets the requests being
 //                      // answered finish (drain_timeout), closes the rest, joins the threads
@@ -19,15 +20,21 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "absl/status/statusor.h"
 #include "core/inference_service.h"
 #include "frontend/http/request_handler.h"
+#include "frontend/http/tls_context.h"
+#include "frontend/request_limits.h"
 
 namespace tensord {
 class AccessLog;  // frontend/access_log.h
+namespace auth {
+class Authenticator;  // frontend/auth/authenticator.h
 }
+}  // namespace tensord
 
 namespace tensord::http {
 
@@ -36,6 +43,8 @@ struct HttpOptions {
   uint16_t port = 8000;
   int io_threads = 1;
   size_t max_body_bytes = 64u << 20;               // larger bodies get 413
+  uint32_t max_header_bytes = 64u << 10;           // larger request headers get 431
+  size_t max_header_fields = 100;                  // more header fields get 431
   std::chrono::milliseconds read_timeout{30'000};  // a request must arrive within this
   std::chrono::milliseconds idle_timeout{60'000};  // keep-alive connections idle this long close
   // Stop: how long requests being answered get to finish before their connections close.
@@ -50,6 +59,15 @@ struct HttpOptions {
   std::string name = "http";
   // One line per inference request (--log-access); null: off. Must outlive the server.
   AccessLog* access_log = nullptr;
+  // Serve TLS (frontend/http/tls_context.h: certificates reloaded on change); nullopt:
+  // plain HTTP. Start fails (InvalidArgument) when the files do not load.
+  std::optional<TlsOptions> tls;
+  // Bearer-token / mTLS authorisation of every route (frontend/auth); null: every route is
+  // open. HttpServer::Start's routes check it; StartHttpServer's handler does its own.
+  // Must outlive the server.
+  auth::Authenticator* auth = nullptr;
+  // Tensors per request and elements per tensor (frontend/request_limits.h): 400 over them.
+  RequestLimits request_limits;
 };
 
 class HttpServer {

@@ -40,7 +40,38 @@ RestResponse ReadinessResponse(const absl::Status& status) {
   return ErrorResponse(status);
 }
 
+auth::Action ActionOf(RouteKind kind) {
+  switch (kind) {
+    case RouteKind::kHealthLive:
+    case RouteKind::kHealthReady:
+      return auth::Action::kHealth;
+    case RouteKind::kServerMetadata:
+    case RouteKind::kModelMetadata:
+    case RouteKind::kModelReady:
+    case RouteKind::kModelConfig:
+      return auth::Action::kMetadata;
+    case RouteKind::kModelInfer:
+      return auth::Action::kInfer;
+    case RouteKind::kModelStats:
+      return auth::Action::kStatistics;
+    case RouteKind::kRepositoryIndex:
+      return auth::Action::kRepositoryIndex;
+    case RouteKind::kModelLoad:
+    case RouteKind::kModelUnload:
+      return auth::Action::kModelControl;
+  }
+  return auth::Action::kModelControl;
+}
+
 }  // namespace
+
+RestResponse AuthErrorResponse(const absl::Status& status) {
+  RestResponse response = ErrorResponse(status);
+  if (status.code() == absl::StatusCode::kUnauthenticated) {
+    response.www_authenticate = "Bearer realm=\"tensord\"";
+  }
+  return response;
+}
 
 RestResponse ErrorResponse(const absl::Status& status) {
   return ErrorResponse(HttpStatusFor(status.code()), Message(status));
@@ -55,6 +86,17 @@ void RestHandler::Handle(const RestRequest& request, const Post& post, Reply rep
   if (!route.ok()) {
     std::move(reply)(ErrorResponse(route.status()));
     return;
+  }
+  if (auth_ != nullptr) {
+    const std::string what =
+        fmt::format("{} {}", request.method, request.target.substr(0, request.target.find('?')));
+    absl::Status allowed = auth_->Check(
+        ActionOf(route->kind),
+        {.authorization = request.authorization, .common_name = request.peer_common_name}, what);
+    if (!allowed.ok()) {
+      std::move(reply)(AuthErrorResponse(allowed));
+      return;
+    }
   }
   const std::string_view allowed = AllowedMethod(route->kind);
   if (!MethodAllowed(route->kind, request.method)) {
@@ -186,8 +228,8 @@ void RestHandler::LoadOrUnload(const RestRequest& request, RouteKind kind, std::
   // posted back to this connection's thread like an inference's. Stop waits for it
   // through the in-flight count.
   inflight_->Add();
-  StatusCallback done = [inflight = inflight_, post, reply = std::move(reply)](
-                            absl::Status status) mutable {
+  StatusCallback done = [inflight = inflight_, post,
+                         reply = std::move(reply)](absl::Status status) mutable {
     {
       Post post_to_io = std::move(post);
       post_to_io([status = std::move(status), reply = std::move(reply)]() mutable {
@@ -245,6 +287,10 @@ void RestHandler::Infer(const RestRequest& request, std::string model, std::stri
   }
   if (!decoded.ok()) {
     std::move(reply)(ErrorResponse(decoded.status()));
+    return;
+  }
+  if (absl::Status within = CheckRequestLimits(**decoded, limits_); !within.ok()) {
+    std::move(reply)(ErrorResponse(within));
     return;
   }
   std::unique_ptr<InferRequest>& infer_request = *decoded;

@@ -21,9 +21,11 @@
 #include "absl/functional/any_invocable.h"
 #include "core/inference_service.h"
 #include "frontend/access_log.h"
+#include "frontend/auth/authenticator.h"
 #include "frontend/http/inflight_counter.h"
 #include "frontend/http/padded_buffer.h"
 #include "frontend/http/rest_router.h"
+#include "frontend/request_limits.h"
 
 namespace tensord::http {
 
@@ -32,6 +34,10 @@ struct RestRequest {
   std::string_view target;  // "/v2/models/m/infer?x=1"
   // The Inference-Header-Content-Length header, when present.
   std::optional<std::string_view> inference_header_length;
+  // The Authorization header, when present; and with mutual TLS the subject CN of the
+  // client's verified certificate ("" otherwise). Read by the auth check only.
+  std::optional<std::string_view> authorization;
+  std::string_view peer_common_name;
   std::shared_ptr<const PaddedBuffer> body;  // never null
   std::chrono::steady_clock::time_point arrival = std::chrono::steady_clock::now();
 };
@@ -42,7 +48,8 @@ struct RestResponse {
   // Set when binary tensor data follows the JSON: sent as Inference-Header-Content-Length,
   // with Content-Type application/octet-stream instead of application/json.
   std::optional<size_t> inference_header_length;
-  std::string_view allow;  // the Allow header of a 405
+  std::string_view allow;             // the Allow header of a 405
+  std::string_view www_authenticate;  // the WWW-Authenticate header of a 401; a static string
   // Overrides the Content-Type above (the metrics page's text format); a static string.
   std::string_view content_type;
 };
@@ -58,11 +65,18 @@ class RestHandler {
   // inference that ran to completion there), queued to it otherwise.
   using Post = std::function<void(absl::AnyInvocable<void() &&>)>;
 
-  // `service` (and `access_log`, null for none) must outlive the handler; `inflight`
-  // counts callbacks not yet run.
+  // `service` (and `access_log` and `auth`, null for none) must outlive the handler;
+  // `inflight` counts callbacks not yet run. With `auth`, every route is checked against
+  // frontend/auth/auth_policy.h before it runs: 401 (with WWW-Authenticate: Bearer) or 403.
+  // `limits` apply to every decoded inference request (frontend/request_limits.h).
   RestHandler(InferenceService& service, std::shared_ptr<InflightCounter> inflight,
-              AccessLog* access_log = nullptr)
-      : service_(service), inflight_(std::move(inflight)), access_log_(access_log) {}
+              AccessLog* access_log = nullptr, auth::Authenticator* auth = nullptr,
+              RequestLimits limits = {})
+      : service_(service),
+        inflight_(std::move(inflight)),
+        access_log_(access_log),
+        auth_(auth),
+        limits_(limits) {}
 
   // Calls `reply` exactly once (see the file comment). `request` views need to live only
   // until Handle returns.
@@ -79,6 +93,11 @@ class RestHandler {
   InferenceService& service_;
   std::shared_ptr<InflightCounter> inflight_;
   AccessLog* const access_log_;
+  auth::Authenticator* const auth_;
+  const RequestLimits limits_;
 };
+
+// The REST reply to a failed auth check: 401 with WWW-Authenticate: Bearer, or 403.
+RestResponse AuthErrorResponse(const absl::Status& status);
 
 }  // namespace tensord::http

@@ -1,5 +1,5 @@
 // HttpServer::Start: the listener and the I/O threads of the REST frontend.
-#include "frontend/http/http_server.h"
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -19,6 +19,7 @@
 #include "fmt/format.h"
 #include "frontend/http/connection_limits.h"
 #include "frontend/http/http_connection.h"
+#include "frontend/http/http_server.h"
 #include "frontend/http/log_throttle.h"
 #include "frontend/http/request_handler.h"
 #include "frontend/http/rest_handler.h"
@@ -103,6 +104,12 @@ class RestServer final : public HttpServer {
     if (acceptor_->bind(endpoint, error)) return fail(error);
     if (acceptor_->listen(asio::socket_base::max_listen_connections, error)) return fail(error);
     port_ = acceptor_->local_endpoint(error).port();
+    if (options_.tls) {
+      absl::StatusOr<std::unique_ptr<TlsContextSource>> tls =
+          TlsContextSource::Create(*options_.tls);
+      if (!tls.ok()) return tls.status();
+      tls_ = *std::move(tls);
+    }
     accept_retry_.emplace(lanes_[0]->context);
 
     for (auto& lane : lanes_) {
@@ -177,35 +184,44 @@ class RestServer final : public HttpServer {
     next_lane_ = (next_lane_ + 1) % lanes_.size();
     // The new socket is bound to the lane's context: its handlers run on that thread.
     const asio::any_io_executor executor = lane.context.get_executor();
-    acceptor_->async_accept(
-        executor, [this, &lane](boost::system::error_code error, tcp::socket socket) {
-          if (error) {
-            if (error == asio::error::operation_aborted || stopped_) return;
-            OnAcceptError(error);
-            return;
-          }
-          if (!limit_.TryAcquire()) {
-            if (std::optional<uint64_t> skipped = limit_log_.Allow(LogThrottle::Clock::now())) {
-              spdlog::warn(
-                  "{}: connection limit reached ({} open): refusing new connections with 503 "
-                  "until some close{}",
-                  options_.name, limit_.max(), Skipped(*skipped));
-            }
-            boost::system::error_code released;
-            const int fd = socket.release(released);
-            if (!released) {
-              RefuseConnection(fd, fmt::format("too many connections: the server's limit of "
-                                               "{} open connections is reached; try again later",
-                                               limit_.max()));
-            }
-            Accept();
-            return;
-          }
-          auto connection = std::make_shared<HttpConnection>(
-              std::move(socket), connection_options(), handler_, lane.connections, &limit_);
-          asio::post(lane.context, [connection] { connection->Start(); });
-          Accept();
-        });
+    acceptor_->async_accept(executor, [this, &lane](boost::system::error_code error,
+                                                    tcp::socket socket) {
+      if (error) {
+        if (error == asio::error::operation_aborted || stopped_) return;
+        OnAcceptError(error);
+        return;
+      }
+      if (!limit_.TryAcquire()) {
+        if (std::optional<uint64_t> skipped = limit_log_.Allow(LogThrottle::Clock::now())) {
+          spdlog::warn(
+              "{}: connection limit reached ({} open): refusing new connections with 503 "
+              "until some close{}",
+              options_.name, limit_.max(), Skipped(*skipped));
+        }
+        boost::system::error_code released;
+        const int fd = socket.release(released);
+        if (!released && tls_ != nullptr) {
+          ::close(fd);  // a plain-text 503 would mean nothing to a TLS client
+        } else if (!released) {
+          RefuseConnection(fd, fmt::format("too many connections: the server's limit of "
+                                           "{} open connections is reached; try again later",
+                                           limit_.max()));
+        }
+        Accept();
+        return;
+      }
+      if (tls_ != nullptr) {
+        auto connection = std::make_shared<TlsHttpConnection>(std::move(socket), tls_->Current(),
+                                                              connection_options(), handler_,
+                                                              lane.connections, &limit_);
+        asio::post(lane.context, [connection] { connection->Start(); });
+      } else {
+        auto connection = std::make_shared<PlainHttpConnection>(
+            std::move(socket), nullptr, connection_options(), handler_, lane.connections, &limit_);
+        asio::post(lane.context, [connection] { connection->Start(); });
+      }
+      Accept();
+    });
   }
 
   // Runs on lane 0. Never spins and never leaves clients waiting in the backlog unanswered
@@ -242,6 +258,8 @@ class RestServer final : public HttpServer {
 
   ConnectionOptions connection_options() const {
     return {.max_body_bytes = options_.max_body_bytes,
+            .max_header_bytes = options_.max_header_bytes,
+            .max_header_fields = options_.max_header_fields,
             .read_timeout = options_.read_timeout,
             .idle_timeout = options_.idle_timeout};
   }
@@ -258,6 +276,7 @@ class RestServer final : public HttpServer {
   LogThrottle limit_log_{kLogInterval};
   LogThrottle fd_log_{kLogInterval};
   LogThrottle error_log_{kLogInterval};
+  std::unique_ptr<TlsContextSource> tls_;  // null: plain HTTP; used on lane 0 only
   std::vector<std::unique_ptr<Lane>> lanes_;
   std::optional<tcp::acceptor> acceptor_;
   std::optional<asio::steady_timer> accept_retry_;
@@ -271,7 +290,8 @@ class RestServer final : public HttpServer {
 absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(InferenceService& service,
                                                               HttpOptions options) {
   auto inflight = std::make_shared<InflightCounter>();
-  auto routes = std::make_shared<RestHandler>(service, inflight, options.access_log);
+  auto routes = std::make_shared<RestHandler>(service, inflight, options.access_log, options.auth,
+                                              options.request_limits);
   RequestHandler handler = [routes = std::move(routes)](const RestRequest& request,
                                                         const RestHandler::Post& post,
                                                         RestHandler::Reply reply) {
