@@ -1,5 +1,6 @@
 #include "shared_memory/guarded_copy.h"
 
+#include <atomic>
 #include <csetjmp>
 #include <csignal>
 #include <cstring>
@@ -8,7 +9,9 @@
 namespace tensord::shm {
 namespace {
 
-thread_local sigjmp_buf* t_armed = nullptr;
+// volatile: the compiler knows memmove reads nothing but its arguments, and would otherwise
+// drop the store that arms the guard as dead (it is overwritten right after the copy).
+thread_local sigjmp_buf* volatile t_armed = nullptr;
 struct sigaction g_previous {};
 
 void OnSigbus(int signal_number, siginfo_t* info, void* context) {
@@ -45,7 +48,9 @@ bool GuardedCopy(void* destination, const void* source, size_t size) {
   // savemask = 1: the jump restores the signal mask, so SIGBUS is not left blocked.
   if (sigsetjmp(jump, 1) != 0) return false;
   t_armed = &jump;
+  std::atomic_signal_fence(std::memory_order_seq_cst);
   std::memmove(destination, source, size);
+  std::atomic_signal_fence(std::memory_order_seq_cst);
   t_armed = nullptr;
   return true;
 }

@@ -13,6 +13,8 @@ Role RequiredRole(Action action) {
       return Role::kMetrics;
     case Action::kRepositoryIndex:
     case Action::kModelControl:
+    case Action::kSharedMemory:
+    case Action::kLogging:
       return Role::kAdmin;
   }
   return Role::kAdmin;

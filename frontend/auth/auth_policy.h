@@ -33,6 +33,8 @@ enum class Action {
   kStatistics,       // the statistics extension
   kRepositoryIndex,  // the repository extension's index
   kModelControl,     // model load and unload
+  kSharedMemory,     // system (and CUDA) shared-memory register, unregister and status
+  kLogging,          // the logging extension's settings (and trace settings)
   kMetrics,          // the metrics port
 };
 

@@ -51,21 +51,27 @@ void SpawnCalls(const CallEnv& env) {
   RepositoryCall<RepositoryModelUnloadRequest, RepositoryModelUnloadResponse>::Spawn(
       env, &Service::RequestRepositoryModelUnload, &StartRepositoryModelUnload);
   UnaryCall<SystemSharedMemoryStatusRequest, SystemSharedMemoryStatusResponse>::Spawn(
-      env, &Service::RequestSystemSharedMemoryStatus, &HandleSystemSharedMemoryStatus);
+      env, &Service::RequestSystemSharedMemoryStatus, &HandleSystemSharedMemoryStatus,
+      auth::Action::kSharedMemory);
   UnaryCall<SystemSharedMemoryRegisterRequest, SystemSharedMemoryRegisterResponse>::Spawn(
-      env, &Service::RequestSystemSharedMemoryRegister, &HandleSystemSharedMemoryRegister);
+      env, &Service::RequestSystemSharedMemoryRegister, &HandleSystemSharedMemoryRegister,
+      auth::Action::kSharedMemory);
   UnaryCall<SystemSharedMemoryUnregisterRequest, SystemSharedMemoryUnregisterResponse>::Spawn(
-      env, &Service::RequestSystemSharedMemoryUnregister, &HandleSystemSharedMemoryUnregister);
+      env, &Service::RequestSystemSharedMemoryUnregister, &HandleSystemSharedMemoryUnregister,
+      auth::Action::kSharedMemory);
   UnaryCall<CudaSharedMemoryStatusRequest, CudaSharedMemoryStatusResponse>::Spawn(
-      env, &Service::RequestCudaSharedMemoryStatus, &HandleCudaSharedMemory);
+      env, &Service::RequestCudaSharedMemoryStatus, &HandleCudaSharedMemory,
+      auth::Action::kSharedMemory);
   UnaryCall<CudaSharedMemoryRegisterRequest, CudaSharedMemoryRegisterResponse>::Spawn(
-      env, &Service::RequestCudaSharedMemoryRegister, &HandleCudaSharedMemory);
+      env, &Service::RequestCudaSharedMemoryRegister, &HandleCudaSharedMemory,
+      auth::Action::kSharedMemory);
   UnaryCall<CudaSharedMemoryUnregisterRequest, CudaSharedMemoryUnregisterResponse>::Spawn(
-      env, &Service::RequestCudaSharedMemoryUnregister, &HandleCudaSharedMemory);
-  UnaryCall<TraceSettingRequest, TraceSettingResponse>::Spawn(env, &Service::RequestTraceSetting,
-                                                              &HandleUnimplemented);
-  UnaryCall<LogSettingsRequest, LogSettingsResponse>::Spawn(env, &Service::RequestLogSettings,
-                                                            &HandleLogSettings);
+      env, &Service::RequestCudaSharedMemoryUnregister, &HandleCudaSharedMemory,
+      auth::Action::kSharedMemory);
+  UnaryCall<TraceSettingRequest, TraceSettingResponse>::Spawn(
+      env, &Service::RequestTraceSetting, &HandleUnimplemented, auth::Action::kLogging);
+  UnaryCall<LogSettingsRequest, LogSettingsResponse>::Spawn(
+      env, &Service::RequestLogSettings, &HandleLogSettings, auth::Action::kLogging);
   InferCall::Spawn(env);
   StreamInferCall::Spawn(env);
 }

@@ -59,6 +59,14 @@ auth::Action ActionOf(RouteKind kind) {
     case RouteKind::kModelLoad:
     case RouteKind::kModelUnload:
       return auth::Action::kModelControl;
+    case RouteKind::kSharedMemoryStatus:
+    case RouteKind::kSharedMemoryRegister:
+    case RouteKind::kSharedMemoryUnregister:
+    case RouteKind::kCudaSharedMemoryStatus:
+    case RouteKind::kCudaSharedMemoryChange:
+      return auth::Action::kSharedMemory;
+    case RouteKind::kLogging:
+      return auth::Action::kLogging;
   }
   return auth::Action::kModelControl;
 }
