@@ -180,6 +180,28 @@ def test_inputs_and_outputs_in_shared_memory(base_url, regions):
                                                "shared_memory_byte_size": 16}
 
 
+def test_an_object_shrunk_after_registration_is_a_400_not_a_crash(base_url, regions):
+    region = regions(4096)
+    region.write(0, fp32([1, 2, 3, 4, 10, 20, 30, 40]))
+    assert register(base_url, "in", region.key, 32).status_code == 200
+    assert register(base_url, "out", region.key, 1024, offset=1024).status_code == 200
+    # The client shrinks its object: every registered byte now lies past its end, where a
+    # read or write raises SIGBUS in whoever touches it (Triton's server dies of it).
+    os.ftruncate(region.shm._fd, 0)
+    body = {"inputs": [shm_input("INPUT0", [4], "in", 16),
+                       shm_input("INPUT1", [4], "in", 16, offset=16)]}
+    message = error_message(post_infer(base_url, "add_sub", body), 400)
+    assert message.startswith("input 'INPUT0': shared memory region 'in' could not be accessed: "
+                              "its object was shrunk"), message
+    body = {"inputs": [tensor("INPUT0", "FP32", [4], [1, 2, 3, 4]),
+                       tensor("INPUT1", "FP32", [4], [1, 1, 1, 1])],
+            "outputs": [{"name": "OUTPUT0", "parameters": shm_params("out", 16)}]}
+    message = error_message(post_infer(base_url, "add_sub", body), 400)
+    assert message.startswith("output 'OUTPUT0': shared memory region 'out' could not be "
+                              "accessed"), message
+    assert requests.get(base_url + "/v2/health/live", timeout=TIMEOUT_S).status_code == 200
+
+
 def test_mixed_with_json_and_binary_outputs(base_url, regions):
     region = regions(64)
     region.write(8, fp32([5, 6]))
@@ -280,13 +302,16 @@ def test_region_unregistered_while_a_request_uses_it(start_server, tmp_path):
             assert requests.post(server.url + SHM + "/unregister",
                                  timeout=TIMEOUT_S).status_code == 200
             assert ok_json(requests.get(server.url + SHM + "/status", timeout=TIMEOUT_S)) == []
-            region.write(0, bytes(24))  # the server reads the region, not a copy made earlier
+            # Inputs were copied out of the region when the request arrived (a client that
+            # shrank the object could otherwise crash the server): rewriting it now changes
+            # nothing for this request.
+            region.write(0, bytes(24))
             fill = post_infer(server.url, "held",
                               {"inputs": [tensor("x", "FP32", [1, 2], [7, 7])]})
             assert outputs_by_name(fill)["y"]["data"] == [8, 8]
             outputs = outputs_by_name(held.result())
         assert outputs["n"]["data"] == [4, 4, 4]
-        assert np.frombuffer(region.read(64, 24), np.float32).tolist() == [1] * 6
+        assert np.frombuffer(region.read(64, 24), np.float32).tolist() == [1, 2, 3, 4, 5, 6]
         # A new request naming the old region is refused.
         error = error_message(post_infer(server.url, "held", body), 404)
         assert error == "input 'x': Unable to find system shared memory region: 'in'"

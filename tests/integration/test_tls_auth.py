@@ -324,10 +324,17 @@ def test_rest_roles(auth_server):
     assert error_message(forbidden, 403) == (
         "'POST /v2/models/add_sub/infer' needs role 'infer' (or 'admin'); the credentials "
         "presented have role(s) metrics")
-    for path in ("/v2/repository/index", "/v2/repository/models/add_sub/unload"):
+    for path in ("/v2/repository/index", "/v2/repository/models/add_sub/unload",
+                 "/v2/systemsharedmemory/region/r/register", "/v2/systemsharedmemory/unregister",
+                 "/v2/logging"):
         denied = requests.post(url + path, json={}, headers=bearer(INFER_TOKEN),
                                timeout=TIMEOUT_S)
         assert f"'POST {path}' needs role 'admin'" in error_message(denied, 403)
+    for path in ("/v2/systemsharedmemory/status", "/v2/logging"):
+        denied = requests.get(url + path, headers=bearer(INFER_TOKEN), timeout=TIMEOUT_S)
+        assert f"'GET {path}' needs role 'admin'" in error_message(denied, 403)
+        assert requests.get(url + path, headers=bearer(ADMIN_TOKEN),
+                            timeout=TIMEOUT_S).status_code == 200
     assert requests.post(url + "/v2/repository/index", json={}, headers=bearer(ADMIN_TOKEN),
                          timeout=TIMEOUT_S).status_code == 200
     # Health stays open for probes (--auth-open-health defaults to true).
@@ -381,7 +388,12 @@ def test_grpc_roles(auth_server, stubs):
                                   metadata=infer).name == "add_sub"
         for call, request in ((stub.RepositoryIndex, pb2.RepositoryIndexRequest()),
                               (stub.RepositoryModelUnload,
-                               pb2.RepositoryModelUnloadRequest(model_name="add_sub"))):
+                               pb2.RepositoryModelUnloadRequest(model_name="add_sub")),
+                              (stub.SystemSharedMemoryStatus,
+                               pb2.SystemSharedMemoryStatusRequest()),
+                              (stub.SystemSharedMemoryUnregister,
+                               pb2.SystemSharedMemoryUnregisterRequest()),
+                              (stub.LogSettings, pb2.LogSettingsRequest())):
             with pytest.raises(grpc.RpcError) as error:
                 call(request, timeout=TIMEOUT_S, metadata=infer)
             assert error.value.code() == grpc.StatusCode.PERMISSION_DENIED
