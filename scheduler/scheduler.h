@@ -44,11 +44,12 @@ struct SchedulerOptions {
   // Run to completion: a request that can be dispatched at once, while an instance is idle,
   // executes on the thread that enqueued it (no hand-off to a worker and back) when the
   // model's recent batches took at most this long. Longer models keep the hand-off, so the
-  // caller (an I/O thread) stays free and instances run in parallel: past ~50 us the
-  // hand-off (two thread wake-ups, ~10 us of CPU here) is a small share of the request,
-  // while executing inline would serialize the instances behind one I/O thread. 0: never.
+  // caller (an I/O thread) stays free and instances run in parallel. The hand-off costs
+  // two thread wake-ups (~10 us of CPU here); a model slower than that gains more from
+  // running beside the I/O thread than inline saves: at 50 us (tried first) an MLP lost 20%
+  // of its unbatched req/s behind one I/O thread (docs/bench/overhead.md). 0: never.
   static constexpr std::chrono::nanoseconds kDefaultInlineExecutionLimit =
-      std::chrono::microseconds(50);
+      std::chrono::microseconds(20);
   std::chrono::nanoseconds inline_execution_limit = kDefaultInlineExecutionLimit;
 };
 
