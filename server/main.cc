@@ -319,12 +319,12 @@ int main(int argc, char** argv) {
   serve
       ->add_option("--http-read-timeout-s", flags.http_read_timeout_s,
                    "a started request must fully arrive (and its reply be read) within this")
-      ->check(CLI::PositiveNumber)
+      ->check(CLI::Range(0.001, 86400.0))
       ->capture_default_str();
   serve
       ->add_option("--http-idle-timeout-s", flags.http_idle_timeout_s,
                    "keep-alive connections idle this long are closed")
-      ->check(CLI::PositiveNumber)
+      ->check(CLI::Range(0.001, 86400.0))
       ->capture_default_str();
   flags.http_max_connections = static_cast<int>(tensord::http::DefaultMaxConnections());
   serve

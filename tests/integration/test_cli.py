@@ -74,6 +74,17 @@ def test_invalid_port(tmp_path, port):
     assert "--http-port" in result.stderr or port in result.stderr, result.stderr
 
 
+@pytest.mark.parametrize("flag,value", [("--http-read-timeout-s", "1e300"),
+                                        ("--http-idle-timeout-s", "inf"),
+                                        ("--http-read-timeout-s", "0")])
+def test_timeouts_out_of_range_are_refused(tmp_path, flag, value):
+    # 1e300 seconds used to be accepted and overflowed the conversion to a clock duration
+    # (undefined behaviour); a day is the bound.
+    result = run_cli("serve", "--model-repository", str(tmp_path), flag, value)
+    assert result.returncode != 0
+    assert flag in result.stderr and "86400" in result.stderr, result.stderr
+
+
 def test_port_in_use(tmp_path):
     repository = make_test_repository.build_small(str(tmp_path), broken=False)
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as occupier:
