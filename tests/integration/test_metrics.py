@@ -3,6 +3,7 @@ metrics, and the port flag's behaviour."""
 
 import re
 import socket
+import time
 
 import requests
 
@@ -13,9 +14,13 @@ from tensord_process import run_cli
 METRICS_LINE = re.compile(r"serving metrics on (\S+):(\d+)")
 
 
-def metrics_url(server):
-    match = METRICS_LINE.search(server.log())
-    assert match, f"no 'serving metrics on' line; output:\n{server.log()}"
+def metrics_url(server, timeout=15):
+    # The metrics port starts after the HTTP one (which the fixture waits for) and gRPC:
+    # its line may not be logged yet.
+    deadline = time.monotonic() + timeout
+    while not (match := METRICS_LINE.search(server.log())):
+        assert time.monotonic() < deadline, f"no 'serving metrics on' line; output:\n{server.log()}"
+        time.sleep(0.02)
     return f"http://127.0.0.1:{match.group(2)}/metrics"
 
 
