@@ -1,6 +1,7 @@
 #include "shared_memory/tensor_binding.h"
 
 #include <cstring>
+#include <optional>
 #include <vector>
 
 #include "core/status_util.h"
@@ -31,40 +32,62 @@ absl::StatusOr<std::span<std::byte>> Slice(const MappedRegion& region, uint64_t 
   return region.bytes().subspan(static_cast<size_t>(offset), static_cast<size_t>(size));
 }
 
+namespace {
+
+// A tensor's shared-memory reference resolved: its parameters parsed, its region found and
+// the bytes it names checked to lie inside it. nullopt when the tensor names no region.
+struct Resolved {
+  SharedMemoryRef ref;
+  std::shared_ptr<MappedRegion> region;
+  std::span<std::byte> bytes;
+};
+
+absl::StatusOr<std::optional<Resolved>> Resolve(const RegionRegistry& registry,
+                                                const Parameters& parameters,
+                                                std::string_view context) {
+  absl::StatusOr<std::optional<SharedMemoryRef>> ref = SharedMemoryRefFrom(parameters, context);
+  if (!ref.ok()) return ref.status();
+  if (!ref->has_value()) return std::nullopt;
+  absl::StatusOr<std::shared_ptr<MappedRegion>> region = registry.Find((*ref)->region);
+  if (!region.ok()) return Annotate(region.status(), context);
+  absl::StatusOr<std::span<std::byte>> bytes =
+      Slice(**region, (*ref)->offset, (*ref)->byte_size, context);
+  if (!bytes.ok()) return bytes.status();
+  return Resolved{.ref = **std::move(ref), .region = *std::move(region), .bytes = *bytes};
+}
+
+}  // namespace
+
 absl::Status BindInputs(const RegionRegistry& registry, InferRequest& request) {
   for (Tensor& input : request.inputs) {
     if (input.parameters.empty()) continue;  // the common case, without a formatted context
     const std::string context = fmt::format("input '{}'", input.name);
-    absl::StatusOr<std::optional<SharedMemoryRef>> ref =
-        SharedMemoryRefFrom(input.parameters, context);
-    if (!ref.ok()) return ref.status();
-    if (!ref->has_value()) continue;
-    absl::StatusOr<std::shared_ptr<MappedRegion>> region = registry.Find((*ref)->region);
-    if (!region.ok()) return Annotate(region.status(), context);
-    absl::StatusOr<std::span<std::byte>> bytes =
-        Slice(**region, (*ref)->offset, (*ref)->byte_size, context);
-    if (!bytes.ok()) return bytes.status();
+    absl::StatusOr<std::optional<Resolved>> resolved = Resolve(registry, input.parameters, context);
+    if (!resolved.ok()) return resolved.status();
+    if (!resolved->has_value()) continue;
+    const SharedMemoryRef& ref = (*resolved)->ref;
+    const std::span<const std::byte> bytes = (*resolved)->bytes;
     if (input.datatype != DataType::kBytes) {
       absl::StatusOr<int64_t> count = ElementCount(input.shape);
       if (!count.ok()) return Annotate(count.status(), context);
       const uint64_t needed = static_cast<uint64_t>(*count) * DataTypeByteSize(input.datatype);
-      if (needed != (*ref)->byte_size) {
+      if (needed != ref.byte_size) {
         return absl::InvalidArgumentError(fmt::format(
             "{}: shared_memory_byte_size is {} but shape {} of {} needs {} bytes (region '{}')",
-            context, (*ref)->byte_size, ShapeToString(input.shape), DataTypeName(input.datatype),
-            needed, (*ref)->region));
+            context, ref.byte_size, ShapeToString(input.shape), DataTypeName(input.datatype),
+            needed, ref.region));
       }
     }
     // A copy, not a view: the client could shrink the object while the model reads it,
     // and a fault inside the runtime would end the server (shared_memory/guarded_copy.h).
-    std::vector<std::byte> copy(bytes->size());
-    if (!GuardedCopy(copy.data(), bytes->data(), bytes->size())) {
-      return ShrankError(context, (*ref)->region);
+    std::vector<std::byte> copy(bytes.size());
+    if (!GuardedCopy(copy.data(), bytes.data(), bytes.size())) {
+      return ShrankError(context, ref.region);
     }
     input.data = Buffer::FromVector(std::move(copy));
     if (absl::Status valid = CheckTensorData(input, "input"); !valid.ok()) {
       return absl::InvalidArgumentError(
-          fmt::format("{} (read from shared memory region '{}')", Message(valid), (*ref)->region));
+          fmt::format("{} (read from shared memory region '{}')", Message(valid), ref.region));
     }
   }
   return absl::OkStatus();
@@ -76,19 +99,15 @@ absl::StatusOr<OutputTargets> FindOutputTargets(const RegionRegistry& registry,
   for (const RequestedOutput& output : request.outputs) {
     if (output.parameters.empty()) continue;
     const std::string context = fmt::format("output '{}'", output.name);
-    absl::StatusOr<std::optional<SharedMemoryRef>> ref =
-        SharedMemoryRefFrom(output.parameters, context);
-    if (!ref.ok()) return ref.status();
-    if (!ref->has_value()) continue;
-    absl::StatusOr<std::shared_ptr<MappedRegion>> region = registry.Find((*ref)->region);
-    if (!region.ok()) return Annotate(region.status(), context);
-    absl::StatusOr<std::span<std::byte>> bytes =
-        Slice(**region, (*ref)->offset, (*ref)->byte_size, context);
-    if (!bytes.ok()) return bytes.status();
+    absl::StatusOr<std::optional<Resolved>> resolved =
+        Resolve(registry, output.parameters, context);
+    if (!resolved.ok()) return resolved.status();
+    if (!resolved->has_value()) continue;
+    Resolved& target = **resolved;
     targets.push_back({.output = output.name,
-                       .ref = **std::move(ref),
-                       .region = *std::move(region),
-                       .bytes = *bytes});
+                       .ref = std::move(target.ref),
+                       .region = std::move(target.region),
+                       .bytes = target.bytes});
   }
   return targets;
 }
