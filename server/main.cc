@@ -54,6 +54,7 @@ struct Flags {
   std::string log_format = "text";
   bool log_access = false;
   bool allow_client_shm = true;
+  bool console = true;
   int max_shm_regions = 256;
   // Security (README "Security").
   std::string tls_cert;
@@ -196,10 +197,12 @@ int Serve(const Flags& flags) {
       .max_tensors = static_cast<size_t>(flags.max_tensors_per_request),
       .max_elements = flags.max_elements_per_tensor};
   http_options.request_limits = request_limits;
+  http_options.console = {.enabled = flags.console, .model_control_mode = flags.model_control_mode};
   absl::StatusOr<std::unique_ptr<tensord::http::HttpServer>> http =
       tensord::http::HttpServer::Start(**server, http_options);
   if (!http.ok()) return Fail(std::string(http.status().message()));
   spdlog::info("serving HTTP on {}:{}{}", flags.host, (*http)->port(), tls_note);
+  if (flags.console) spdlog::info("live console at / on the HTTP port (--console=false: off)");
   spdlog::info("HTTP accepts at most {} connections (--http-max-connections)",
                flags.http_max_connections);
 
@@ -387,6 +390,11 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   serve->add_flag("--log-access", flags.log_access,
                   "log one line per inference request (REST and gRPC): model, status, latency");
+  serve
+      ->add_option("--console", flags.console,
+                   "serve the live console on the HTTP port (GET /, /console; its data: GET "
+                   "/v2/console/state); it does nothing while no page is open")
+      ->capture_default_str();
   serve
       ->add_option("--allow-client-shm", flags.allow_client_shm,
                    "let clients register system shared-memory regions (Triton's flag; any "

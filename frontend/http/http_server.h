@@ -68,6 +68,9 @@ struct HttpOptions {
   auth::Authenticator* auth = nullptr;
   // Tensors per request and elements per tensor (frontend/request_limits.h): 400 over them.
   RequestLimits request_limits;
+  // The live console on this port (GET /, /console, /v2/console/state); HttpServer::Start
+  // only.
+  ConsoleOptions console;
 };
 
 class HttpServer {

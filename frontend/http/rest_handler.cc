@@ -6,6 +6,9 @@
 #include "core/status_util.h"
 #include "fmt/format.h"
 #include "frontend/http/config_codec.h"
+#include "frontend/http/console/console_assets.h"
+#include "frontend/http/console/console_state.h"
+#include "frontend/http/console/process_usage.h"
 #include "frontend/http/json_request_codec.h"
 #include "frontend/http/json_response_codec.h"
 #include "frontend/http/log_settings_codec.h"
@@ -53,7 +56,11 @@ auth::Action ActionOf(RouteKind kind) {
     case RouteKind::kModelInfer:
       return auth::Action::kInfer;
     case RouteKind::kModelStats:
+    case RouteKind::kConsoleState:
       return auth::Action::kStatistics;
+    case RouteKind::kConsolePage:  // never checked (see RestHandler's constructor)
+    case RouteKind::kConsoleAsset:
+      return auth::Action::kMetadata;
     case RouteKind::kRepositoryIndex:
       return auth::Action::kRepositoryIndex;
     case RouteKind::kModelLoad:
@@ -69,6 +76,11 @@ auth::Action ActionOf(RouteKind kind) {
       return auth::Action::kLogging;
   }
   return auth::Action::kModelControl;
+}
+
+bool IsConsoleRoute(RouteKind kind) {
+  return kind == RouteKind::kConsolePage || kind == RouteKind::kConsoleAsset ||
+         kind == RouteKind::kConsoleState;
 }
 
 }  // namespace
@@ -95,7 +107,15 @@ void RestHandler::Handle(const RestRequest& request, const Post& post, Reply rep
     std::move(reply)(ErrorResponse(route.status()));
     return;
   }
-  if (auth_ != nullptr) {
+  const bool console_file =
+      route->kind == RouteKind::kConsolePage || route->kind == RouteKind::kConsoleAsset;
+  if (IsConsoleRoute(route->kind) && !console_.enabled) {
+    std::move(reply)(
+        ErrorResponse(404, fmt::format("no route for '{}': the console is off (--console=false)",
+                                       request.target.substr(0, request.target.find('?')))));
+    return;
+  }
+  if (auth_ != nullptr && !console_file) {
     const std::string what =
         fmt::format("{} {}", request.method, request.target.substr(0, request.target.find('?')));
     absl::Status allowed = auth_->Check(
@@ -186,7 +206,40 @@ void RestHandler::Handle(const RestRequest& request, const Post& post, Reply rep
                                      : ErrorResponse(settings.status()));
       return;
     }
+    case RouteKind::kConsolePage:
+    case RouteKind::kConsoleAsset:
+    case RouteKind::kConsoleState:
+      std::move(reply)(ConsoleResponse(*route));
+      return;
   }
+}
+
+RestResponse RestHandler::ConsoleResponse(const Route& route) {
+  if (route.kind == RouteKind::kConsoleState) {
+    // Read on demand only: nothing is sampled while nobody looks.
+    absl::StatusOr<ProcessUsage> usage = ReadProcessUsage();
+    if (!usage.ok()) return ErrorResponse(usage.status());
+    absl::StatusOr<std::vector<ModelStats>> stats = service_.GetModelStats("", "");
+    if (!stats.ok()) return ErrorResponse(stats.status());
+    return JsonResponse(EncodeConsoleState({.server = service_.Metadata(),
+                                            .usage = *usage,
+                                            .model_control_mode = console_.model_control_mode,
+                                            .models = *std::move(stats)}));
+  }
+  const std::string_view name =
+      route.kind == RouteKind::kConsolePage ? std::string_view("console.html") : route.asset;
+  std::optional<ConsoleAsset> asset = FindConsoleAsset(name);
+  if (!asset) {
+    std::string names;
+    for (std::string_view known : ConsoleAssetNames()) {
+      names += names.empty() ? "" : ", ";
+      names += known;
+    }
+    return ErrorResponse(404, fmt::format("no console file '{}' (the console serves /console and "
+                                          "/console/<file> for the files {})",
+                                          name, names));
+  }
+  return {.status = 200, .body = std::string(asset->body), .content_type = asset->content_type};
 }
 
 RestResponse RestHandler::SharedMemoryResponse(const RestRequest& request, const Route& route) {

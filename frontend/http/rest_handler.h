@@ -54,6 +54,14 @@ struct RestResponse {
   std::string_view content_type;
 };
 
+// The live console (frontend/http/console/): GET /, /console[/file] and /v2/console/state.
+struct ConsoleOptions {
+  bool enabled = true;  // off: those routes answer 404 ("the console is off")
+  // The server's --model-control-mode, as the page shows it: "explicit" gives it the load,
+  // unload and reload buttons.
+  std::string model_control_mode = "none";
+};
+
 // An error reply: HttpStatusFor(status) (frontend/wire_status.h) and {"error": message}.
 RestResponse ErrorResponse(const absl::Status& status);
 RestResponse ErrorResponse(int http_status, std::string_view message);
@@ -69,14 +77,18 @@ class RestHandler {
   // `inflight` counts callbacks not yet run. With `auth`, every route is checked against
   // frontend/auth/auth_policy.h before it runs: 401 (with WWW-Authenticate: Bearer) or 403.
   // `limits` apply to every decoded inference request (frontend/request_limits.h).
+  // The console's page and files are served without the auth check (they are the same
+  // static bytes for everyone and hold no data; the page sends the token the user types
+  // with its API calls); its JSON needs the statistics role like GET .../stats.
   RestHandler(InferenceService& service, std::shared_ptr<InflightCounter> inflight,
               AccessLog* access_log = nullptr, auth::Authenticator* auth = nullptr,
-              RequestLimits limits = {})
+              RequestLimits limits = {}, ConsoleOptions console = {})
       : service_(service),
         inflight_(std::move(inflight)),
         access_log_(access_log),
         auth_(auth),
-        limits_(limits) {}
+        limits_(limits),
+        console_(std::move(console)) {}
 
   // Calls `reply` exactly once (see the file comment). `request` views need to live only
   // until Handle returns.
@@ -87,6 +99,7 @@ class RestHandler {
              Reply reply);
   RestResponse ConfigResponse(const std::string& model, const std::string& version);
   RestResponse SharedMemoryResponse(const RestRequest& request, const Route& route);
+  RestResponse ConsoleResponse(const Route& route);
   void LoadOrUnload(const RestRequest& request, RouteKind kind, std::string model, const Post& post,
                     Reply reply);
 
@@ -95,6 +108,7 @@ class RestHandler {
   AccessLog* const access_log_;
   auth::Authenticator* const auth_;
   const RequestLimits limits_;
+  const ConsoleOptions console_;
 };
 
 // The REST reply to a failed auth check: 401 with WWW-Authenticate: Bearer, or 403.

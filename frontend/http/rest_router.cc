@@ -93,6 +93,21 @@ absl::StatusOr<std::string> PercentDecode(std::string_view segment) {
   return decoded;
 }
 
+namespace {
+
+// "", console, console/, console/{asset}: the console's page and its files.
+absl::StatusOr<Route> MatchConsoleRoute(const std::vector<std::string_view>& segments,
+                                        std::string_view path) {
+  if (segments.size() == 1) return Route{.kind = RouteKind::kConsolePage};  // "/", "/console"
+  if (segments.size() != 2) return NoRoute(path);
+  if (segments[1].empty()) return Route{.kind = RouteKind::kConsolePage};  // "/console/"
+  absl::StatusOr<std::string> asset = PercentDecode(segments[1]);
+  if (!asset.ok()) return asset.status();
+  return Route{.kind = RouteKind::kConsoleAsset, .asset = *std::move(asset)};
+}
+
+}  // namespace
+
 absl::StatusOr<Route> MatchRoute(std::string_view target) {
   const std::string_view path = target.substr(0, target.find_first_of("?#"));
   if (!path.starts_with("/")) return NoRoute(path);
@@ -106,8 +121,13 @@ absl::StatusOr<Route> MatchRoute(std::string_view target) {
   const auto is = [&](size_t i, std::string_view text) {
     return i < segments.size() && segments[i] == text;
   };
+  if (segments.size() == 1 && segments[0].empty()) return Route{.kind = RouteKind::kConsolePage};
+  if (is(0, "console")) return MatchConsoleRoute(segments, path);
   if (!is(0, "v2")) return NoRoute(path);
   if (segments.size() == 1) return Route{.kind = RouteKind::kServerMetadata};
+  if (segments.size() == 3 && is(1, "console") && is(2, "state")) {
+    return Route{.kind = RouteKind::kConsoleState};
+  }
   if (is(1, "health") && segments.size() == 3) {
     if (is(2, "live")) return Route{.kind = RouteKind::kHealthLive};
     if (is(2, "ready")) return Route{.kind = RouteKind::kHealthReady};

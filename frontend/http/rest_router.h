@@ -37,6 +37,10 @@ enum class RouteKind {
   kCudaSharedMemoryStatus,  // GET  /v2/cudasharedmemory[/region/{r}]/status
   kCudaSharedMemoryChange,  // POST /v2/cudasharedmemory[/region/{r}]/register|unregister
   kLogging,                 // GET (read) and POST (change) /v2/logging   (logging extension)
+  // The live console (frontend/http/console/): its page, its static files, its JSON.
+  kConsolePage,   // GET  /, /console, /console/
+  kConsoleAsset,  // GET  /console/{asset}   (asset: the file name, e.g. "console.js")
+  kConsoleState,  // GET  /v2/console/state
 };
 
 struct Route {
@@ -44,6 +48,7 @@ struct Route {
   std::string model;    // decoded; empty for server routes (and for all models' stats)
   std::string version;  // decoded; empty when the path names none
   std::string region;   // decoded; shared-memory routes only
+  std::string asset;    // decoded; kConsoleAsset only
 };
 
 absl::StatusOr<Route> MatchRoute(std::string_view target);

@@ -98,16 +98,33 @@ TEST(RestRouter, SharedMemoryRoutes) {
   EXPECT_EQ(AllowedMethod(RouteKind::kSharedMemoryUnregister), "POST");
 }
 
+TEST(RestRouter, MatchesConsoleRoutes) {
+  EXPECT_EQ(Match("/").kind, RouteKind::kConsolePage);
+  EXPECT_EQ(Match("/?refresh=1").kind, RouteKind::kConsolePage);
+  EXPECT_EQ(Match("/console").kind, RouteKind::kConsolePage);
+  EXPECT_EQ(Match("/console/").kind, RouteKind::kConsolePage);
+  Route asset = Match("/console/console.js?v=2");
+  EXPECT_EQ(asset.kind, RouteKind::kConsoleAsset);
+  EXPECT_EQ(asset.asset, "console.js");
+  EXPECT_EQ(Match("/console/no%20such.css").asset, "no such.css");  // the handler says 404
+  EXPECT_EQ(Match("/v2/console/state").kind, RouteKind::kConsoleState);
+  EXPECT_EQ(AllowedMethod(RouteKind::kConsolePage), "GET");
+  EXPECT_EQ(AllowedMethod(RouteKind::kConsoleAsset), "GET");
+  EXPECT_EQ(AllowedMethod(RouteKind::kConsoleState), "GET");
+  EXPECT_FALSE(MethodAllowed(RouteKind::kConsolePage, "POST"));
+}
+
 TEST(RestRouter, UnknownPathsAreNotFound) {
   for (std::string_view target :
-       {"/", "", "/v1", "/v2/", "/v2/health", "/v2/health/alive", "/v2/models", "/v2/models/",
+       {"", "/v1", "/v2/", "/v2/health", "/v2/health/alive", "/v2/models", "/v2/models/",
         "/v2/models//ready", "/v2/models/m/versions", "/v2/models/m/versions/",
         "/v2/models/m/versions/1/2", "/v2/models/m/infer/x", "/v2/models/m/stats/x", "v2",
         "/v2/repository", "/v2/repository/index/x", "/v2/repository/models/m",
         "/v2/repository/models//load", "/v2/repository/models/m/reload",
         "/v2/systemsharedmemory", "/v2/systemsharedmemory/register",
         "/v2/systemsharedmemory/region//status", "/v2/systemsharedmemory/region/r",
-        "/v2/systemsharedmemory/region/r/delete"}) {
+        "/v2/systemsharedmemory/region/r/delete", "//", "/consoles", "/console/a/b",
+        "/console//", "/v2/console", "/v2/console/state/x", "/v2/console/page"}) {
     absl::StatusOr<Route> route = MatchRoute(target);
     ASSERT_FALSE(route.ok()) << target;
     EXPECT_EQ(route.status().code(), absl::StatusCode::kNotFound) << target;

@@ -291,7 +291,7 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(InferenceService& 
                                                               HttpOptions options) {
   auto inflight = std::make_shared<InflightCounter>();
   auto routes = std::make_shared<RestHandler>(service, inflight, options.access_log, options.auth,
-                                              options.request_limits);
+                                              options.request_limits, options.console);
   RequestHandler handler = [routes = std::move(routes)](const RestRequest& request,
                                                         const RestHandler::Post& post,
                                                         RestHandler::Reply reply) {
