@@ -228,11 +228,12 @@ absl::StatusOr<ModelConfig> ParseModelSettings(std::string_view json_text,
                                                std::string_view source_path) {
   // Bounded before nlohmann sees it: parameters.extra values are dump()ed, recursively.
   if (absl::Status s = CheckNestingDepth(json_text, Syntax::kJson, source_path); !s.ok()) return s;
-  // nlohmann reports syntax errors as exceptions; they stop here.
+  // nlohmann reports syntax errors as exceptions; they stop here. Not only parse_error: a
+  // number too large for a double ("1e999") is out_of_range (found by fuzz/, issue 17).
   json settings;
   try {
     settings = json::parse(json_text.begin(), json_text.end());
-  } catch (const json::parse_error& error) {
+  } catch (const json::exception& error) {
     return absl::InvalidArgumentError(
         fmt::format("{}: not valid JSON: {}", source_path, error.what()));
   }

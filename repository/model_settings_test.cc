@@ -119,6 +119,18 @@ TEST(ParseModelSettings, NotJson) {
   EXPECT_THAT(Message(config.status()), HasSubstr("line 1"));
 }
 
+// fuzz/regressions/model_settings: nlohmann throws out_of_range, not parse_error, for a
+// number past a double's range; it used to escape and end the server.
+TEST(ParseModelSettings, NumberOutOfRangeIsNotValidJson) {
+  absl::StatusOr<ModelConfig> config =
+      ParseModelSettings(R"({"max_batch_time": 11.2e000000010282})", kSource);
+  ASSERT_FALSE(config.ok());
+  EXPECT_EQ(config.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(Message(config.status()),
+              HasSubstr("models/m/model-settings.json: not valid JSON: "));
+  EXPECT_THAT(Message(config.status()), HasSubstr("number overflow"));
+}
+
 TEST(ParseModelSettings, FieldErrors) {
   const auto kInvalid = absl::StatusCode::kInvalidArgument;
   ExpectError("[]", kInvalid, "models/m/model-settings.json: expected a JSON object");
