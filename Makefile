@@ -53,6 +53,17 @@ integration-test: build
 bench: build
 	@scripts/run-benchmarks
 
+# libFuzzer fuzzers of the decoders (fuzz/, clang, build/fuzz): replays the corpus and every
+# crash regression, then runs each fuzzer FUZZ_SECONDS; grown corpora and crashes go to
+# build/fuzz/work, never into the repository. `make test` runs them for seconds only.
+FUZZ_SECONDS ?= 300
+.PHONY: fuzz
+fuzz: deps
+	@cmake --preset fuzz >/dev/null
+	@cmake --build --preset fuzz -j $(JOBS)
+	@fuzz/run-fuzzers --replay
+	@fuzz/run-fuzzers --seconds $(FUZZ_SECONDS)
+
 # The OCI image (deploy/image/build: Debian 12 packages and the release binaries, no base
 # image) in build/image. Not part of `make test`, which checks the image only once built.
 .PHONY: image

@@ -51,17 +51,19 @@ std::optional<size_t> ParseOne(std::string_view input,
     const size_t n =
         parser.put(boost::asio::buffer(input.data() + used, input.size() - used), error);
     used += n;
-    if (error == bhttp::error::need_more) {
-      if (n > 0 && used < input.size()) continue;
-      parser.put_eof(error);  // the client closed: partial_message, unanswered
-      return std::nullopt;
-    }
+    if (error == bhttp::error::need_more) error = {};
     if (error) return std::nullopt;  // 400 / 413 / 431 and close (HttpConnection::OnReadError)
     if (parser.is_header_done() && !header_checked) {
       header_checked = true;
       size_t fields = 0;
       for (auto it = parser.get().begin(); it != parser.get().end(); ++it) ++fields;
       if (fields > tensord::fuzz::kMaxHeaderFields) return std::nullopt;  // 431 and close
+    }
+    if (!parser.is_done() && n == 0) {
+      // Everything received is parsed and the message is not complete: the client closed
+      // (a read would see EOF), which is partial_message, unanswered.
+      parser.put_eof(error);
+      return std::nullopt;
     }
   }
   return used;
