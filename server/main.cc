@@ -1,13 +1,20 @@
 // tensord: wiring only. Parses flags, builds the runtimes, the server and its frontends,
 // and waits for SIGINT/SIGTERM.
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <filesystem>
+#include <initializer_list>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <system_error>
 #include <thread>
 #include <vector>
@@ -271,6 +278,44 @@ int Serve(const Flags& flags) {
   return 0;
 }
 
+// `tensord optimize ARGS...`: the passes are Python (tools/optimize/README.md says why), so
+// this execs /usr/bin/python3 on tools/optimize/optimize.py with the paths of the C++ tools
+// it drives. Each is looked up beside the installed binary, then in the build tree
+// (build/<preset>/server/tensord); TENSORD_OPTIMIZE_DIR overrides the script's folder.
+int ExecOptimize(int argc, char** argv) {
+  std::error_code error;
+  const std::filesystem::path exe = std::filesystem::read_symlink("/proc/self/exe", error);
+  const std::filesystem::path bin = exe.parent_path();
+  auto first_existing = [&](std::initializer_list<std::filesystem::path> paths) {
+    for (const std::filesystem::path& p : paths) {
+      if (std::filesystem::exists(p, error)) return p.lexically_normal();
+    }
+    return std::filesystem::path();
+  };
+  const char* dir_override = std::getenv("TENSORD_OPTIMIZE_DIR");
+  const std::filesystem::path script =
+      dir_override != nullptr ? std::filesystem::path(dir_override) / "optimize.py"
+                              : first_existing({bin / "../share/tensord/optimize/optimize.py",
+                                                bin / "../../../tools/optimize/optimize.py"});
+  const std::filesystem::path helper = first_existing(
+      {bin / "tensord-optimize-helper", bin / "../tools/optimize/tensord-optimize-helper"});
+  const std::filesystem::path bench =
+      first_existing({bin / "tensord-bench", bin / "../tools/bench/tensord-bench"});
+  if (script.empty() || !std::filesystem::exists(script, error)) {
+    return Fail("optimize: tools/optimize/optimize.py not found beside " + bin.string() +
+                " (set TENSORD_OPTIMIZE_DIR to its folder)");
+  }
+  std::vector<std::string> args = {"/usr/bin/python3", script.string(),
+                                   "--helper-bin=" + helper.string(),
+                                   "--bench-bin=" + bench.string()};
+  for (int i = 2; i < argc; ++i) args.emplace_back(argv[i]);
+  std::vector<char*> c_args;
+  for (std::string& a : args) c_args.push_back(a.data());
+  c_args.push_back(nullptr);
+  execv(c_args[0], c_args.data());
+  return Fail("optimize: cannot run /usr/bin/python3: " + std::string(std::strerror(errno)));
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -281,12 +326,21 @@ int main(int argc, char** argv) {
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
+  if (argc >= 2 && std::string_view(argv[1]) == "optimize") {
+    pthread_sigmask(SIG_UNBLOCK, &signals, nullptr);  // Ctrl-C must reach Python
+    return ExecOptimize(argc, argv);
+  }
 
   CLI::App app{"tensord: a model-inference server for the Open Inference Protocol"};
   app.set_version_flag("--version", std::string(tensord::TensordVersion()));
   app.require_subcommand(1);
   Flags flags;
   CLI::App* serve = app.add_subcommand("serve", "serve the models of a repository");
+  // Listed for --help only: main() hands `optimize` to ExecOptimize before parsing.
+  app.add_subcommand("optimize",
+                     "make a model faster (quantize, prune, fp16, graph), measure it, write it "
+                     "as a new version; tensord optimize --help")
+      ->allow_extras();
   // Container platforms (KServe, Seldon Core 2) configure a server through its environment, so
   // the repository, ports and workers can come from TENSORD_* variables; a flag given wins.
   serve->add_option("--model-repository", flags.model_repository, "folder of model folders")
