@@ -244,9 +244,13 @@ def test_console_shows_models_states_rates_and_a_failed_models_reason(start_serv
                          "mlp's configuration")
         browser.wait_for("document.getElementById('model-metadata').textContent.includes('\"inputs\"')",
                          "mlp's metadata")
-        assert browser.evaluate("document.getElementById('model-actions').hidden") is True
+        # No load/unload buttons outside explicit mode.
+        assert browser.evaluate(
+            "getComputedStyle(document.getElementById('model-actions')).display") == "none"
         browser.wait_for("document.querySelectorAll('#chart-rate polyline').length > 0",
                          "the request-rate chart")
+        # A few more seconds of traffic, so that the screenshot's charts have a history.
+        browser.wait_for("(+document.body.dataset.updates || 0) >= 10", "ten updates")
         browser.screenshot(SCREENSHOT)
     finally:
         traffic.stop()
@@ -312,8 +316,9 @@ def test_buttons_unload_and_load_in_explicit_mode(start_server, repository, brow
     server = start_server(repository, "--model-control-mode", "explicit",
                           "--load-model", "add_sub", "--load-model", "mlp")
     browser.open(server.url + "/#model/add_sub/1")
-    browser.wait_for("!document.getElementById('model-actions').hidden", "the model buttons")
-    browser.wait_for("document.querySelector('#models tr[data-model=\"text_upper\"]')",
+    browser.wait_for("getComputedStyle(document.getElementById('model-actions')).display !== 'none'",
+                     "the model buttons")
+    browser.wait_for("!!document.querySelector('#models tr[data-model=\"text_upper\"]')",
                      "the unloaded text_upper listed")
     browser.evaluate("document.querySelector('#model-actions [data-action=unload]').click()")
     browser.wait_for("document.getElementById('model-action-result').textContent === 'unload: done'",
@@ -331,16 +336,24 @@ def test_buttons_unload_and_load_in_explicit_mode(start_server, repository, brow
 
 def test_token_field_sends_the_bearer_token(start_server, repository, browser, tmp_path):
     tokens = tmp_path / "tokens"
-    tokens.write_text("admin-token-0123456789 admin\n")
+    tokens.write_text("admin-token-0123456789 admin\ninfer-token-0123456789 infer\n")
     server = start_server(repository, "--auth-tokens", str(tokens))
     browser.open(server.url + "/")
     browser.wait_for("document.getElementById('status').textContent.includes('enter a token')",
                      "the request for a token")
     browser.evaluate("document.getElementById('token').value = 'admin-token-0123456789';"
                      "document.querySelector('#token-form button').click()")
-    browser.wait_for("document.querySelector('#models tr[data-model=\"broken\"]')",
+    browser.wait_for("!!document.querySelector('#models tr[data-model=\"broken\"]')",
                      "the models, with the token")
     assert "enter a token" not in browser.evaluate("document.getElementById('status').textContent")
+    # An infer token reads the statistics but not the repository index: ready versions only.
+    browser.evaluate("document.getElementById('token').value = 'infer-token-0123456789';"
+                     "document.querySelector('#token-form button').click()")
+    browser.wait_for("document.getElementById('models-note').textContent.includes("
+                     "'ready versions only: the repository index answered 403')", "the note")
+    browser.wait_for("!document.querySelector('#models tr[data-model=\"broken\"]')",
+                     "broken gone from the list")
+    assert "add_sub" in rows_by_model(browser)
 
 
 def test_console_routes_bad_inputs(start_server, repository):

@@ -36,6 +36,7 @@
   let samples = [];          // [{uptime, cpu, models: Map key -> model}], oldest first
   let index = null;          // the repository index, or null when not allowed
   let indexNote = "";
+  let indexRefusedFor = null; // the token the index was refused to
   let controlMode = "none";
   let bucketsNs = [];
   const modelHistory = new Map(); // key -> [{t, rate, queueP99, computeP99}]
@@ -259,7 +260,8 @@
   const niceMax = (value) => {
     if (!(value > 0)) return 1;
     const power = Math.pow(10, Math.floor(Math.log10(value)));
-    for (const step of [1, 2, 3, 4, 5, 6, 8, 10]) if (step * power >= value * (1 - 1e-9)) return step * power;
+    // Quarters of these are round numbers: the grid has four steps.
+    for (const step of [1, 2, 4, 6, 8, 10]) if (step * power >= value * (1 - 1e-9)) return step * power;
     return 10 * power;
   };
   const shortNumber = (v) =>
@@ -447,8 +449,11 @@
     if (polling) return;
     polling = true;
     try {
+      // A token without the admin role is refused the index: ask again only with a new token
+      // (each refusal is counted and logged by the server).
       const [stateReply, indexReply] = await Promise.all([
-        call("GET", "/v2/console/state"), call("POST", "/v2/repository/index", {})]);
+        call("GET", "/v2/console/state"),
+        indexRefusedFor === token ? Promise.resolve(null) : call("POST", "/v2/repository/index", {})]);
       if (!stateReply.ok) {
         setStatus(stateReply.status === 401 || stateReply.status === 403
           ? `${errorText(stateReply)} — enter a token above` : errorText(stateReply), true);
@@ -457,12 +462,13 @@
       const state = stateReply.json;
       bucketsNs = state.duration_buckets_ns;
       controlMode = state.server.model_control_mode;
-      if (indexReply.ok) {
+      if (indexReply && indexReply.ok) {
         index = indexReply.json;
         indexNote = "";
-      } else {
+      } else if (indexReply) {
         index = null;
-        indexNote = `(ready versions only: the repository index answered ${indexReply.status})`;
+        indexNote = `(ready versions only: the repository index answered ${indexReply.status}: ${errorText(indexReply)})`;
+        if (indexReply.status === 401 || indexReply.status === 403) indexRefusedFor = token;
       }
       const models = new Map(state.models.map((m) => [keyOf(m.name, m.version), m]));
       if (samples.length && state.server.uptime_s < samples[samples.length - 1].uptime) {
