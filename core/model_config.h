@@ -39,6 +39,10 @@ struct TensorConfig {
   // `labels` is what the repository read from it when the model was loaded.
   std::string label_filename;
   std::shared_ptr<const std::vector<std::string>> labels;
+  // Triton's reshape: the shape the model itself has for this tensor (without the batch
+  // dimension when the model batches), while `dims` is what clients send and receive. The
+  // data is the same; only the shape changes on the way in and out (runtime/reshape.h).
+  std::optional<Shape> reshape;
 };
 
 // Adaptive batching (Triton's dynamic_batching, MLServer's max_batch_time). Present only
@@ -80,6 +84,11 @@ struct ModelConfig {
   // MLServer's parameters.version: the version label a single-file model is served under.
   std::string version_label;
   VersionPolicy version_policy;
+  // The Triton configuration as its file (or a load's JSON override) gave it: a serialized
+  // inference.ModelConfig (proto/model_config.proto), empty for other formats. Fields tensord
+  // does not act on (format, optimization, model_warmup, ...) live only here and are
+  // returned as given by the configuration extension (repository/config_export.h).
+  std::string triton_fields;
 };
 
 // Metadata as the protocol reports it (batch dimension shown as -1 when batched).

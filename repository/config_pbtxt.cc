@@ -4,6 +4,7 @@
 #include <google/protobuf/text_format.h>
 #include <google/protobuf/util/json_util.h>
 
+#include <algorithm>
 #include <limits>
 #include <set>
 #include <string>
@@ -110,6 +111,8 @@ class Converter {
     if (!proto.model_warmup().empty()) {
       spdlog::warn("{}: model_warmup is not supported; the model is not warmed up", source_);
     }
+    // Everything the file said, for the configuration extension to return as given.
+    config.triton_fields = proto.SerializeAsString();
     return config;
   }
 
@@ -149,6 +152,40 @@ class Converter {
     return absl::OkStatus();
   }
 
+  // reshape { shape [...] }: the model's own shape of the tensor. Its dimensions follow the
+  // rules of dims; when neither has a -1 both must hold the same number of elements
+  // (Triton's check, an empty shape counting as one element). With -1s the sizes are
+  // matched per request (runtime/reshape.h).
+  absl::Status ConvertReshape(std::string_view role, const inference::ModelTensorReshape& reshape,
+                              TensorConfig& tensor) const {
+    const std::string what = fmt::format("{} '{}': reshape", role, tensor.name);
+    Shape shape(reshape.shape().begin(), reshape.shape().end());
+    for (size_t i = 0; i < shape.size(); ++i) {
+      if (shape[i] < -1) {
+        return Invalid(fmt::format("{}: shape[{}] is {}; a dimension is -1 (any size) or >= 0",
+                                   what, i, shape[i]));
+      }
+    }
+    const auto known = [](const Shape& s) {
+      return std::none_of(s.begin(), s.end(), [](int64_t d) { return d < 0; });
+    };
+    if (known(shape) && known(tensor.dims)) {
+      absl::StatusOr<int64_t> reshaped = ElementCount(shape);
+      absl::StatusOr<int64_t> declared = ElementCount(tensor.dims);
+      if (!reshaped.ok() || !declared.ok()) {
+        return Invalid(fmt::format("{}: shape {} or dims {} holds too many elements", what,
+                                   ShapeToString(shape), ShapeToString(tensor.dims)));
+      }
+      if (*reshaped != *declared) {
+        return Invalid(fmt::format(
+            "{}: shape {} holds {} elements but dims {} hold {}; a reshape keeps the data",
+            what, ShapeToString(shape), *reshaped, ShapeToString(tensor.dims), *declared));
+      }
+    }
+    tensor.reshape = std::move(shape);
+    return absl::OkStatus();
+  }
+
   absl::StatusOr<TensorConfig> ConvertTensor(std::string_view role, int index,
                                              const std::string& name, inference::DataType type,
                                              const google::protobuf::RepeatedField<int64_t>& dims,
@@ -179,9 +216,17 @@ class Converter {
           ConvertTensor("input", i, input.name(), input.data_type(), input.dims(), seen);
       if (!tensor.ok()) return tensor.status();
       tensor->optional = input.optional();
+      // Triton's rule: an image format names three dimensions (CHW or HWC), batch excluded.
+      if ((input.format() == inference::ModelInput::FORMAT_NCHW ||
+           input.format() == inference::ModelInput::FORMAT_NHWC) &&
+          input.dims_size() != 3) {
+        return Invalid(fmt::format("input '{}': format {} requires 3 dims, got {}", input.name(),
+                                   inference::ModelInput::Format_Name(input.format()),
+                                   ShapeToString(tensor->dims)));
+      }
       if (input.has_reshape()) {
-        spdlog::warn("{}: input '{}': reshape is not applied; the model receives dims as sent",
-                     source_, input.name());
+        absl::Status s = ConvertReshape("input", input.reshape(), *tensor);
+        if (!s.ok()) return s;
       }
       config.inputs.push_back(*std::move(tensor));
     }
@@ -204,10 +249,8 @@ class Converter {
         tensor->label_filename = output.label_filename();
       }
       if (output.has_reshape()) {
-        spdlog::warn(
-            "{}: output '{}': reshape is not applied; the client receives the shape "
-            "the model produces",
-            source_, output.name());
+        absl::Status s = ConvertReshape("output", output.reshape(), *tensor);
+        if (!s.ok()) return s;
       }
       config.outputs.push_back(*std::move(tensor));
     }

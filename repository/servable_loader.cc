@@ -5,6 +5,7 @@
 #include "core/status_util.h"
 #include "fmt/format.h"
 #include "repository/thread_plan.h"
+#include "runtime/reshape.h"
 #include "scheduler/scheduler.h"
 #include "spdlog/spdlog.h"
 
@@ -22,7 +23,7 @@ absl::StatusOr<ModelHandle> LoadServable(const runtime::RuntimeRegistry& registr
   }
   ModelConfig config = model_config;
   config.platform = version.platform;
-  absl::StatusOr<runtime::ModelPtr> loaded = runtime->Load(config, version.model_path);
+  absl::StatusOr<runtime::ModelPtr> loaded = runtime::LoadReshaped(*runtime, config, version.model_path);
   if (!loaded.ok()) return Annotate(loaded.status(), where);
 
   auto servable = std::make_unique<ServableModel>(version.version, *std::move(loaded));

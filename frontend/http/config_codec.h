@@ -1,4 +1,5 @@
-// JSON of Triton's model configuration extension (GET v2/models/<m>[/versions/<v>]/config):
+// JSON of Triton's model configuration extension (GET v2/models/<m>[/versions/<v>]/config),
+// built by frontend/config_export.h over every field the model's config.pbtxt gave:
 // the completed configuration with Triton's field names, as `tritonserver` writes it.
 //
 //   std::string json = EncodeModelConfig(config);

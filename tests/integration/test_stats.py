@@ -81,10 +81,15 @@ def test_config_has_tritons_field_names(base_url):
     assert config["name"] == "mlp_test"
     assert config["platform"] == "onnxruntime_onnx"
     assert config["max_batch_size"] == repo.MLP_MAX_BATCH
+    # Every field of Triton's ModelInput/ModelInstanceGroup is printed, defaults included,
+    # as Triton prints them (test_triton_config.py checks the rest).
     assert config["input"] == [{"name": "input", "data_type": "TYPE_FP32",
-                                "dims": [repo.MLP_SIZES[0]], "optional": False}]
+                                "format": "FORMAT_NONE", "dims": [repo.MLP_SIZES[0]],
+                                "is_shape_tensor": False, "allow_ragged_batch": False,
+                                "optional": False}]
     assert [o["name"] for o in config["output"]] == ["logits", "probabilities"]
-    assert config["instance_group"] == [{"name": "mlp_test", "count": 1, "kind": "KIND_CPU"}]
+    [group] = config["instance_group"]
+    assert (group["name"], group["count"], group["kind"]) == ("mlp_test", 1, "KIND_CPU")
     assert config["version_policy"] == {"all": {}}
 
 
