@@ -105,7 +105,8 @@ def quantize(model, form="dqmatmul"):
     set_nodes(graph, new_nodes)
     remove_unused_initializers(graph)
     if done == 0:
-        return PassResult(None, ["no MatMul/Gemm with a constant float 2-D weight"] + left_float)
+        return PassResult(None, ["no MatMul/Gemm with a constant float 2-D weight"] +
+                          [f"left float: {x}" for x in left_float])
     if form == "dqmatmul":
         ensure_opset(out, "com.microsoft", 1)
     notes.append(f"{done} MatMul/Gemm quantized (int8 weights per channel, uint8 activations)")

@@ -198,6 +198,8 @@ def quantize(model, ranges):
                              name=base + "_YQ"),
             helper.make_node("DequantizeLinear", [base + "_Yq", base + "_Ys", base + "_Yzp"],
                              [out_name], name=base + "_YDQ")]))
+        # The next quantized op reading this output reads the DQ directly (no second Q/DQ).
+        qdq_of[out_name] = (out_name, scale)
         if fold is not None:
             removed.add(fold)
         done += 1

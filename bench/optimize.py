@@ -1,0 +1,114 @@
+#!/usr/bin/python3
+"""tensord optimize on the models of issue 14, in process (tensord-bench --backend inprocess
+underneath), each ratio against the float original measured in the same run.
+
+    /usr/bin/python3 bench/optimize.py [--seconds 1] [--only mlp,mlp768,conv] [--json out.json]
+
+Models, generated here with Debian's python3-onnx (fixed seeds, random weights):
+  mlp     256 -> 1024 -> 1024 -> 10 (the MLP bench/batching.py builds), 1,000 random samples
+  mlp768  768 -> 3072 -> 3072 -> 10, 1,000 random samples
+  conv    a 6-conv network on 3x64x64 (Conv+Relu blocks, strides 2, global pool, Gemm to
+          10 classes), 256 random samples; int8 static calibrated on them
+Targets (issue 14): int8 dynamic >= 2.5x at batch 32 and >= 2x at batch 1 on mlp with top-1
+agreement >= 0.99; conv int8 static >= 1.8x with agreement >= 0.95; prune 50% >= 1.7x.
+Prints the tool's table for each model and a summary. Run it on a quiet machine.
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+import onnx
+from onnx import TensorProto, helper, numpy_helper
+
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(REPO_ROOT, "scripts"))
+from make_models import onnx_models as m  # noqa: E402
+
+
+def conv_net(seed=3, size=64):
+    """Conv(3x3)+Relu blocks 3->32->32(s2)->64->64(s2)->128->128(s2), GlobalAveragePool,
+    Flatten, Gemm 128->10. He-initialised random weights."""
+    rng = np.random.default_rng(seed)
+    nodes, inits = [], []
+    current, channels = "image", 3
+    for i, (out_ch, stride) in enumerate([(32, 1), (32, 2), (64, 1), (64, 2), (128, 1), (128, 2)]):
+        w = (rng.standard_normal((out_ch, channels, 3, 3)) * np.sqrt(2 / (channels * 9)))
+        b = rng.standard_normal(out_ch) * 0.05
+        inits += [numpy_helper.from_array(w.astype(np.float32), f"conv{i}.w"),
+                  numpy_helper.from_array(b.astype(np.float32), f"conv{i}.b")]
+        nodes += [helper.make_node("Conv", [current, f"conv{i}.w", f"conv{i}.b"], [f"c{i}"],
+                                   kernel_shape=[3, 3], pads=[1, 1, 1, 1], strides=[stride, stride]),
+                  helper.make_node("Relu", [f"c{i}"], [f"r{i}"])]
+        current, channels = f"r{i}", out_ch
+    w = rng.standard_normal((10, channels)) * np.sqrt(1 / channels)
+    inits += [numpy_helper.from_array(w.astype(np.float32), "fc.w"),
+              numpy_helper.from_array(np.zeros(10, np.float32), "fc.b")]
+    nodes += [helper.make_node("GlobalAveragePool", [current], ["pooled"]),
+              helper.make_node("Flatten", ["pooled"], ["flat"]),
+              helper.make_node("Gemm", ["flat", "fc.w", "fc.b"], ["logits"], transB=1)]
+    graph = helper.make_graph(
+        nodes, "conv", [helper.make_tensor_value_info("image", TensorProto.FLOAT, ["n", 3, size, size])],
+        [helper.make_tensor_value_info("logits", TensorProto.FLOAT, ["n", 10])], inits)
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+
+
+def build(root):
+    """{name: (model folder, samples path)} in a repository under root."""
+    rng = np.random.default_rng(11)
+    models = {
+        "mlp": (m.mlp("mlp", [256, 1024, 1024, 10], seed=7), rng.random((1000, 256), np.float32)),
+        "mlp768": (m.mlp("mlp768", [768, 3072, 3072, 10], seed=7),
+                   rng.random((1000, 768), np.float32)),
+        "conv": (conv_net(), rng.random((256, 3, 64, 64), np.float32)),
+    }
+    out = {}
+    for name, (model, samples) in models.items():
+        os.makedirs(os.path.join(root, "repo", name, "1"))
+        onnx.save(model, os.path.join(root, "repo", name, "1", "model.onnx"))
+        path = os.path.join(root, f"{name}-samples.npy")
+        np.save(path, samples)
+        out[name] = path
+    return out
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--seconds", type=float, default=1.0)
+    p.add_argument("--only", default="mlp,mlp768,conv")
+    p.add_argument("--json", help="all results in one file")
+    p.add_argument("--tensord", default=os.environ.get("TENSORD_BIN") or
+                   os.path.join(REPO_ROOT, "build", "release", "server", "tensord"))
+    a = p.parse_args()
+    passes = {"mlp": "int8-dynamic,prune,fp16,graph", "mlp768": "int8-dynamic,prune",
+              "conv": "int8-static,graph"}
+    results = {}
+    with tempfile.TemporaryDirectory() as root:
+        samples = build(root)
+        for name in a.only.split(","):
+            report = os.path.join(root, f"{name}.json")
+            cmd = [a.tensord, "optimize", "--model-repository", os.path.join(root, "repo"),
+                   "-m", name, "--samples", samples[name], "--passes", passes[name],
+                   "--seconds", str(a.seconds), "--json", report]
+            print("$", " ".join(cmd[1:]).replace(root, "$TMP"), flush=True)
+            subprocess.run(cmd, check=True)
+            with open(report) as f:
+                results[name] = json.load(f)
+    print("\nsummary (x = original median latency / candidate's, same run):")
+    for name, doc in results.items():
+        for c in doc["candidates"][1:]:
+            if c["status"] != "ok":
+                continue
+            print(f"  {name:<7} {c['name']:<27} batch 1 {c['speedup_batch1']:5.2f}x   batch "
+                  f"{doc['batch_sizes'][1]} {c['speedup_batched']:5.2f}x   agreement "
+                  f"{c['accuracy']['agreement']:.4f}   {c['size_mb']:.2f} MB")
+    if a.json:
+        with open(a.json, "w") as f:
+            json.dump(results, f, indent=2)
+
+
+if __name__ == "__main__":
+    main()
