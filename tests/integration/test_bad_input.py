@@ -261,7 +261,9 @@ def test_wrong_method_is_405(base_url, method, path):
     assert response.headers.get("Allow"), response.headers
 
 
-@pytest.mark.parametrize("path", ["/", "/v2/nonexistent", "/v3/health/live", "/v2/health/alive",
+# ("/" is the live console: tests/integration/test_console.py.)
+@pytest.mark.parametrize("path", ["/nonexistent", "/v2/nonexistent", "/v3/health/live",
+                                  "/v2/health/alive",
                                   "/v2/models/identity_fp32/versions/1/nonsense",
                                   "/v2/models/identity_fp32/infer/extra"])
 def test_unknown_path_is_404(base_url, path):
