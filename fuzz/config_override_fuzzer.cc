@@ -11,6 +11,7 @@
 #include <string>
 #include <string_view>
 
+#include "core/inference_service.h"
 #include "frontend/http/repository_codec.h"
 #include "fuzz/fuzz_models.h"
 #include "repository/config_override.h"
@@ -28,6 +29,13 @@ void Override(std::string_view json) {
   }
 }
 
+// DecodeLoadRequest's result: the override JSON, alone or in the load options (with the
+// "file:" parameters' files).
+[[maybe_unused]] std::string_view ConfigOf(const std::string& config) { return config; }
+[[maybe_unused]] std::string_view ConfigOf(const tensord::ModelLoadOptions& load) {
+  return load.config_json;
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
@@ -38,8 +46,8 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view text(reinterpret_cast<const char*>(data), size);
   const tensord::http::PaddedBuffer body(text);
-  absl::StatusOr<std::string> config = tensord::http::DecodeLoadRequest(body);
-  if (config.ok() && !config->empty()) Override(*config);
+  const auto load = tensord::http::DecodeLoadRequest(body);
+  if (load.ok() && !ConfigOf(*load).empty()) Override(ConfigOf(*load));
   Override(text);  // the gRPC parameter: the override JSON itself
   return 0;
 }
