@@ -1,0 +1,184 @@
+"""`tensord optimize` end to end: optimize -> written as a new version -> served by tensord
+-> REST outputs equal the candidate's in-process outputs; and every bad input is a non-zero
+exit with a message naming the problem, no stack trace, and the repository byte-for-byte
+untouched."""
+import json
+import os
+import subprocess
+
+import numpy as np
+import onnx
+import pytest
+import requests
+
+from optimize_support import helper_bin, mlp, tree_digest
+from tensord_process import run_cli
+
+FAST = ["--seconds", "0.1", "--rounds", "1"]
+
+
+def write_mlp_repository(root, opset=13):
+    folder = os.path.join(root, "mlp")
+    os.makedirs(os.path.join(folder, "1"))
+    onnx.save(mlp([16, 64, 4], seed=9, opset=opset), os.path.join(folder, "1", "model.onnx"))
+    with open(os.path.join(folder, "config.pbtxt"), "w") as f:
+        f.write('name: "mlp"\nplatform: "onnxruntime_onnx"\nmax_batch_size: 32\n'
+                'input [ { name: "x" data_type: TYPE_FP32 dims: [ 16 ] } ]\n'
+                'output [ { name: "y" data_type: TYPE_FP32 dims: [ 4 ] } ]\n')
+    return str(root)
+
+
+@pytest.fixture
+def repo(tmp_path):
+    return write_mlp_repository(tmp_path / "repo")
+
+
+@pytest.fixture
+def samples(tmp_path):
+    path = str(tmp_path / "samples.npy")
+    np.save(path, np.random.default_rng(1).random((200, 16), np.float32))
+    return path
+
+
+def optimize(*args):
+    return run_cli("optimize", *args, timeout=180)
+
+
+def assert_refused(result, message):
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert message in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def rest_infer(url, version, x):
+    body = {"inputs": [{"name": "x", "shape": list(x.shape), "datatype": "FP32",
+                        "data": x.reshape(-1).tolist()}]}
+    r = requests.post(f"{url}/v2/models/mlp/versions/{version}/infer", json=body, timeout=10)
+    assert r.status_code == 200, r.text
+    out = r.json()["outputs"][0]
+    return np.array(out["data"], np.float32).reshape(out["shape"])
+
+
+def test_optimize_writes_a_version_that_tensord_serves_as_measured(repo, samples, tmp_path,
+                                                                   start_server):
+    report = str(tmp_path / "report.json")
+    result = optimize("--model-repository", repo, "-m", "mlp", "--samples", samples,
+                      "--passes", "int8-dynamic", "--write", "int8-dynamic-dqmatmul",
+                      "--min-agreement", "0.9", "--json", report, *FAST)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "wrote int8-dynamic-dqmatmul as version 2" in result.stdout
+    assert "/v2/repository/models/mlp/load" in result.stdout
+    assert "tensord-bench saturate -m mlp -x 2" in result.stdout
+    with open(report) as f:
+        doc = json.load(f)
+    assert doc["written"] == [{"version": "2", "candidate": "int8-dynamic-dqmatmul"}]
+    names = [c["name"] for c in doc["candidates"]]
+    assert names == ["original", "int8-dynamic-matmulinteger", "int8-dynamic-dqmatmul"]
+    chosen = doc["candidates"][2]
+    assert chosen["status"] == "ok" and chosen["accuracy"]["agreement"] >= 0.9
+    assert chosen["speed_batched"]["p50_us"] > 0 and chosen["size_mb"] > 0
+    written = onnx.load(os.path.join(repo, "mlp", "2", "model.onnx"))
+    assert "DynamicQuantizeMatMul" in [n.op_type for n in written.graph.node]
+
+    # The candidate's in-process outputs (tensord's core, no transport) ...
+    x = np.load(samples)[:8]
+    inputs = tmp_path / "in"
+    inputs.mkdir()
+    np.save(inputs / "x.npy", x)
+    subprocess.run([helper_bin(), "run", "--model-repository", repo, "-m", "mlp", "-x", "2",
+                    "--inputs", str(inputs), "--outputs", str(tmp_path / "out"), "--batch", "8"],
+                   check=True)
+    in_process = np.load(tmp_path / "out" / "y.npy")
+    # ... are what the server answers over REST for version 2, while version 1 is the original.
+    server = start_server(repo)
+    np.testing.assert_array_equal(rest_infer(server.url, 2, x), in_process)
+    original = rest_infer(server.url, 1, x)
+    assert np.max(np.abs(original - in_process)) > 0  # really the quantized model
+    assert np.max(np.abs(original - in_process)) < 0.1 * np.max(np.abs(original))
+
+
+def test_a_file_that_is_not_onnx_is_refused(tmp_path, samples):
+    folder = tmp_path / "repo" / "junk" / "1"
+    folder.mkdir(parents=True)
+    (folder / "model.onnx").write_bytes(b"this is not a protobuf \xff\xfe")
+    before = tree_digest(tmp_path / "repo")
+    result = optimize("--model-repository", str(tmp_path / "repo"), "-m", "junk", "--samples",
+                      samples, "--write", "best", *FAST)
+    assert_refused(result, "model.onnx: not an ONNX model")
+    assert tree_digest(tmp_path / "repo") == before
+
+
+def test_a_model_that_is_not_onnx_is_unsupported(tmp_path, samples):
+    folder = tmp_path / "repo" / "trees" / "1"
+    folder.mkdir(parents=True)
+    (folder / "model.bst").write_bytes(b"\0" * 16)
+    before = tree_digest(tmp_path / "repo")
+    result = optimize("--model-repository", str(tmp_path / "repo"), "-m", "trees", "--samples",
+                      samples, *FAST)
+    assert_refused(result, "model 'trees' version 1 is a xgboost model")
+    assert "handles ONNX models only" in result.stderr
+    assert tree_digest(tmp_path / "repo") == before
+
+
+def test_an_unknown_model_is_refused(repo, samples):
+    before = tree_digest(repo)
+    result = optimize("--model-repository", repo, "-m", "nope", "--samples", samples, *FAST)
+    assert_refused(result, "model 'nope': no folder")
+    assert tree_digest(repo) == before
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda x: x.astype(np.float64), "input 'x' is FP64 (float64) in"),
+    (lambda x: x[:, :8], "input 'x' has shape [200, 8] in"),
+])
+def test_samples_that_do_not_match_the_model_are_refused(repo, tmp_path, samples, make, message):
+    bad = str(tmp_path / "bad.npy")
+    np.save(bad, make(np.load(samples)))
+    before = tree_digest(repo)
+    result = optimize("--model-repository", repo, "-m", "mlp", "--samples", bad, "--write",
+                      "best", *FAST)
+    assert_refused(result, message)
+    assert tree_digest(repo) == before
+
+
+def test_samples_naming_an_unknown_input_are_refused(repo, tmp_path):
+    (tmp_path / "s").mkdir()
+    np.save(tmp_path / "s" / "image.npy", np.zeros((4, 16), np.float32))
+    result = optimize("--model-repository", repo, "-m", "mlp", "--samples", str(tmp_path / "s"),
+                      *FAST)
+    assert_refused(result, "image.npy names no input of the model (inputs: x)")
+
+
+def test_an_existing_target_version_is_refused(repo, samples):
+    before = tree_digest(repo)
+    result = optimize("--model-repository", repo, "-m", "mlp", "--samples", samples,
+                      "--passes", "int8-dynamic", "--write", "int8-dynamic-dqmatmul",
+                      "--min-agreement", "0", "--as-version", "1", *FAST)
+    assert_refused(result, "version 1 already exists")
+    assert "never overwrites a version" in result.stderr
+    assert tree_digest(repo) == before
+
+
+def test_a_candidate_onnx_runtime_refuses_is_reported_and_not_written(tmp_path, samples):
+    # Opset 10 has MatMulInteger but not DynamicQuantizeLinear (11): ONNX Runtime refuses
+    # the MatMulInteger form at load.
+    repo = write_mlp_repository(tmp_path / "repo", opset=10)
+    before = tree_digest(repo)
+    result = optimize("--model-repository", repo, "-m", "mlp", "--samples", samples,
+                      "--passes", "int8-dynamic", "--write", "int8-dynamic-matmulinteger",
+                      "--min-agreement", "0", *FAST)
+    assert_refused(result, "--write int8-dynamic-matmulinteger: the candidate is not usable "
+                           "(refused by ONNX Runtime")
+    assert "DynamicQuantizeLinear" in result.stderr
+    assert "refused by ONNX Runtime" in result.stdout  # in the table too
+    assert tree_digest(repo) == before
+
+
+def test_nothing_meets_min_agreement_so_nothing_is_written(repo, samples):
+    before = tree_digest(repo)
+    result = optimize("--model-repository", repo, "-m", "mlp", "--samples", samples,
+                      "--passes", "prune", "--prune", "0.9", "--write", "best",
+                      "--min-agreement", "1", *FAST)
+    assert_refused(result, "--write best: no candidate reaches --min-agreement 1.0; nothing written")
+    assert "prune-90" in result.stdout  # the table was printed first
+    assert tree_digest(repo) == before
