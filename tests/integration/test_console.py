@@ -244,7 +244,7 @@ def test_console_shows_models_states_rates_and_a_failed_models_reason(start_serv
         assert browser.evaluate("document.body.innerText.length") > 200, "blank page"
 
         # The per-model view: configuration and metadata from the server.
-        browser.evaluate("window.tensordConsole.openModel('mlp', '1')")
+        browser.evaluate("document.querySelector('#models tr[data-model=\"mlp\"] a').click()")
         browser.wait_for("document.getElementById('model-config').textContent.includes('max_batch_size')",
                          "mlp's configuration")
         browser.wait_for("document.getElementById('model-metadata').textContent.includes('\"inputs\"')",

@@ -204,18 +204,31 @@
       a[1].name.localeCompare(b[1].name) || a[1].version.localeCompare(b[1].version, undefined, { numeric: true }));
   };
 
+  // Rows are kept across updates, and their first cell (the link) never leaves the page, so a
+  // click on a model's name is not lost to the redraw that happens every second.
+  const rowElements = new Map(); // key -> <tr>
   const renderTable = () => {
     const body = document.querySelector("#models tbody");
     const all = rows();
-    body.replaceChildren();
-    for (const [key, row] of all) {
+    const keys = new Set(all.map(([key]) => key));
+    for (const [key, tr] of rowElements) {
+      if (!keys.has(key)) { tr.remove(); rowElements.delete(key); }
+    }
+    all.forEach(([key, row], position) => {
+      let tr = rowElements.get(key);
+      if (!tr) {
+        tr = el("tr", { "data-model": row.name, "data-version": row.version });
+        const link = el("a", { href: "#", text: row.name });
+        link.addEventListener("click", (event) => { event.preventDefault(); openModel(row.name, row.version); });
+        tr.append(el("td", {}, link));
+        rowElements.set(key, tr);
+      }
+      tr.dataset.state = row.state;
+      tr.classList.toggle("selected", !!selected && keyOf(selected.name, selected.version) === key);
+      while (tr.children.length > 1) tr.lastChild.remove();
       const d = samples.length ? derive(key) : null;
       const m = d ? d.model : null;
-      const tr = el("tr", { "data-model": row.name, "data-version": row.version, "data-state": row.state });
-      if (selected && keyOf(selected.name, selected.version) === key) tr.classList.add("selected");
-      const link = el("a", { href: "#", text: row.name });
-      link.addEventListener("click", (event) => { event.preventDefault(); openModel(row.name, row.version); });
-      tr.append(el("td", {}, link), el("td", { text: row.version || "–" }), stateCell(row.state, row.reason));
+      tr.append(el("td", { text: row.version || "–" }), stateCell(row.state, row.reason));
       const num = (value, cls) => el("td", { class: `num ${cls || ""}`, text: value });
       if (m) {
         tr.append(
@@ -231,8 +244,8 @@
       } else {
         for (let i = 0; i < 9; i++) tr.append(el("td", { class: "num dim", text: "–" }));
       }
-      body.append(tr);
-    }
+      if (body.children[position] !== tr) body.insertBefore(tr, body.children[position] || null);
+    });
     $("models-empty").hidden = all.length > 0;
     $("models-note").textContent = indexNote;
   };
