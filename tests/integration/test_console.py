@@ -126,6 +126,12 @@ class Browser:
         with open(path, "wb") as f:
             f.write(base64.b64decode(data["data"]))
 
+    def drop_files(self, paths, x=400, y=300):
+        """Drags files from outside the browser and drops them at (x, y)."""
+        data = {"items": [], "files": paths, "dragOperationsMask": 1}
+        for kind in ("dragEnter", "dragOver", "drop"):
+            self.send("Input.dispatchDragEvent", type=kind, x=x, y=y, data=data)
+
     def choose_files(self, selector, paths):
         root = self.send("DOM.getDocument")["root"]["nodeId"]
         node = self.send("DOM.querySelector", nodeId=root, selector=selector)["nodeId"]
@@ -300,7 +306,8 @@ def test_dropped_bench_and_saturate_reports_draw_curves(start_server, repository
                                       "max_batch_time_ms": 0.25, "reasoning": []}}, f)
     browser.open(server.url + "/console")
     browser.wait_for("(+document.body.dataset.updates || 0) >= 1", "the first update")
-    browser.choose_files("#bench-file", [bench_json, saturate_json])
+    browser.drop_files([saturate_json])  # dropped onto the page
+    browser.choose_files("#bench-file", [bench_json])  # or chosen with the link
     cards = browser.wait_for(
         "(() => { const c = [...document.querySelectorAll('.bench-card')];"
         " return c.length === 2 ? c.map(x => ({title: x.querySelector('h3').textContent,"
