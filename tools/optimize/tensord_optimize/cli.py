@@ -333,6 +333,11 @@ def run(args):
     workdir = tempfile.mkdtemp(prefix="tensord-optimize-")
     try:
         session = Session(args, workdir)
+        if args.write and args.as_version is not None:  # fail before minutes of measuring
+            target = os.path.join(session.plan["folder"], str(args.as_version))
+            if os.path.exists(target):
+                raise OptimizeError(f"version {args.as_version} already exists ({target}); "
+                                    "tensord optimize never overwrites a version")
         n = next(iter(session.samples.values())).shape[0]
         print(f"model '{session.plan['name']}' version {session.version['version']} "
               f"({session.model_path}), {n} samples; speed in process at batch 1 and "
