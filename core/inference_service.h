@@ -39,9 +39,21 @@ struct ServerMetadata {
   std::vector<std::string> extensions;
 };
 
+// A model file a load request carries (Triton's "load from memory": the "file:<path>"
+// parameters, e.g. "file:1/model.onnx"): its path inside the model's folder and its bytes.
+inline constexpr std::string_view kFileParameterPrefix = "file:";
+struct ModelFile {
+  std::string path;
+  std::string content;
+};
+
 struct ModelLoadOptions {
   // A JSON configuration override (repository/config_override.h); empty: the folder's.
+  // With `files`, the model's whole configuration.
   std::string config_json;
+  // When given, the model is loaded from these files (and config_json) instead of its
+  // repository folder (repository/request_files.h).
+  std::vector<ModelFile> files;
 };
 
 // A system shared-memory region as clients register it and the status lists it.

@@ -7,6 +7,7 @@
 
 #include "core/status_util.h"
 #include "fmt/format.h"
+#include "model_config.pb.h"
 #include "nlohmann/json.hpp"
 #include "repository/config_pbtxt.h"
 #include "repository/instance_limit.h"
@@ -16,6 +17,22 @@
 
 namespace tensord {
 namespace {
+
+// The Triton fields the configuration extension returns after the override: the base's,
+// with each top-level field the override gives replaced (parameters merged, as applied).
+std::string MergeTritonFields(const std::string& base, const std::string& given) {
+  inference::ModelConfig merged;
+  inference::ModelConfig over;
+  if (!merged.ParseFromString(base)) merged.Clear();
+  if (!over.ParseFromString(given)) return merged.SerializeAsString();
+  std::vector<const google::protobuf::FieldDescriptor*> fields;
+  over.GetReflection()->ListFields(over, &fields);
+  for (const google::protobuf::FieldDescriptor* field : fields) {
+    if (field->name() != "parameters") merged.GetReflection()->ClearField(&merged, field);
+  }
+  merged.MergeFrom(over);
+  return merged.SerializeAsString();
+}
 
 constexpr std::string_view kSource = "config override";
 
@@ -149,6 +166,7 @@ absl::StatusOr<ModelConfig> ApplyConfigOverride(const ModelConfig& base, std::st
   if (doc.contains("parameters")) {
     for (const auto& [key, value] : given->parameters) config.parameters[key] = value;
   }
+  config.triton_fields = MergeTritonFields(base.triton_fields, given->triton_fields);
   if (max_batch_time.has_value()) {
     if (*max_batch_time > 0) {
       if (!config.batching.has_value()) config.batching.emplace();

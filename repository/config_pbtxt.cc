@@ -381,7 +381,10 @@ absl::StatusOr<ModelConfig> ParseTritonConfig(std::string_view text, std::string
   return Converter(source_path).Convert(proto);
 }
 
-absl::StatusOr<ModelConfig> ParseTritonConfigJson(std::string_view json, std::string_view source) {
+namespace {
+
+absl::StatusOr<inference::ModelConfig> ConfigFromJson(std::string_view json,
+                                                      std::string_view source) {
   if (absl::Status s = CheckNestingDepth(json, Syntax::kJson, source); !s.ok()) return s;
   inference::ModelConfig proto;
   google::protobuf::util::JsonParseOptions options;
@@ -391,7 +394,32 @@ absl::StatusOr<ModelConfig> ParseTritonConfigJson(std::string_view json, std::st
   if (!status.ok()) {
     return absl::InvalidArgumentError(fmt::format("{}: {}", source, std::string(status.message())));
   }
-  return Converter(source).Convert(proto);
+  return proto;
+}
+
+}  // namespace
+
+absl::StatusOr<ModelConfig> ParseTritonConfigJson(std::string_view json, std::string_view source) {
+  absl::StatusOr<inference::ModelConfig> proto = ConfigFromJson(json, source);
+  if (!proto.ok()) return proto.status();
+  return Converter(source).Convert(*proto);
+}
+
+absl::StatusOr<std::string> TritonConfigJsonToText(std::string_view json, std::string_view name,
+                                                   std::string_view source) {
+  absl::StatusOr<inference::ModelConfig> proto = ConfigFromJson(json, source);
+  if (!proto.ok()) return proto.status();
+  if (proto->name().empty()) proto->set_name(std::string(name));
+  if (proto->name() != name) {
+    return absl::InvalidArgumentError(
+        fmt::format("{}: name '{}' does not match the model being loaded, '{}'", source,
+                    proto->name(), name));
+  }
+  std::string text;
+  if (!google::protobuf::TextFormat::PrintToString(*proto, &text)) {
+    return absl::InternalError(fmt::format("{}: cannot write it as config.pbtxt", source));
+  }
+  return text;
 }
 
 }  // namespace tensord

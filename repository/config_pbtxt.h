@@ -41,4 +41,10 @@ absl::StatusOr<ModelConfig> ParseTritonConfig(std::string_view text, std::string
 // InvalidArgument naming them; `source` prefixes messages.
 absl::StatusOr<ModelConfig> ParseTritonConfigJson(std::string_view json, std::string_view source);
 
+// That JSON as config.pbtxt text, with `name` filled in when the JSON leaves it out
+// (a load from memory writes it into the model's staged folder). InvalidArgument for JSON
+// that is not a model configuration, or that names another model.
+absl::StatusOr<std::string> TritonConfigJsonToText(std::string_view json, std::string_view name,
+                                                   std::string_view source);
+
 }  // namespace tensord

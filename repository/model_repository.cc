@@ -17,6 +17,7 @@
 #include "repository/instance_limit.h"
 #include "repository/model_folder.h"
 #include "repository/model_name.h"
+#include "repository/request_files.h"
 #include "repository/servable_loader.h"
 #include "repository/thread_plan.h"
 #include "spdlog/spdlog.h"
@@ -191,6 +192,8 @@ absl::Status ModelRepository::Load(std::string_view name, const ModelLoadOptions
   std::lock_guard lock(*model_lock);
 
   // The folder named like the model, else the one folder whose config names it.
+  if (!options.files.empty()) return LoadFromRequestFiles(model, options);
+
   std::optional<ModelFolderPlan> plan;
   std::error_code ec;
   const fs::path folder = options_.root / model;
@@ -238,6 +241,25 @@ absl::Status ModelRepository::Load(std::string_view name, const ModelLoadOptions
     config = *std::move(overridden);
   }
   return LoadPlanned(*plan, config, FolderFingerprint(plan->folder));
+}
+
+absl::Status ModelRepository::LoadFromRequestFiles(const std::string& model,
+                                                   const ModelLoadOptions& options) {
+  if (!options_.allow_request_files) {
+    return absl::PermissionDeniedError(fmt::format(
+        "failed to load model '{}': loading model files sent with the request ('{}' parameters) "
+        "is turned off on this server (--allow-load-files=false)",
+        model, kFileParameterPrefix));
+  }
+  absl::StatusOr<std::unique_ptr<StagedModelFolder>> staged =
+      StageModelFiles(model, options.config_json, options.files);
+  // Triton's clients look for "failed to load" in a refused load.
+  if (!staged.ok()) return Annotate(staged.status(), fmt::format("failed to load model '{}'", model));
+  const ModelFolderPlan plan = ScanModelFolder((*staged)->folder(), registry_);
+  spdlog::info("model '{}': loading from the {} file{} of a load request", model,
+               options.files.size(), options.files.size() == 1 ? "" : "s");
+  // Loaded models hold what they need in memory; the staging folder goes with `staged`.
+  return LoadPlanned(plan, plan.config, "request:" + FolderFingerprint(plan.folder));
 }
 
 absl::Status ModelRepository::Unload(std::string_view name) {

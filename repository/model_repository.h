@@ -68,6 +68,9 @@ class ModelRepository {
     // The timer every version's scheduler shares (nullptr: each runs its own). Must
     // outlive the repository.
     scheduler::DeadlineTimer* deadline_timer = nullptr;
+    // Whether a load request may carry the model's files (Triton's load from memory,
+    // repository/request_files.h); false: such a load is PermissionDenied.
+    bool allow_request_files = true;
   };
 
   // Checks that `root` is a readable folder; loads nothing yet. InvalidArgument when
@@ -135,6 +138,9 @@ class ModelRepository {
   // Loads the versions of `plan` (with `config` in place of plan.config) and swaps them in.
   absl::Status LoadPlanned(const ModelFolderPlan& plan, const ModelConfig& config,
                            const std::string& fingerprint);
+  // A load whose files and configuration came with the request (called under the model's
+  // lock).
+  absl::Status LoadFromRequestFiles(const std::string& model, const ModelLoadOptions& options);
   // Records a model-level failure (versions already serving keep serving) and returns the
   // load error for the caller.
   absl::Status FailModel(const std::string& name, const std::string& reason);

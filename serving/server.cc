@@ -41,7 +41,8 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Create(Options options,
                              .default_instance_count = options.default_instance_count,
                              .default_intra_op_threads = options.default_intra_op_threads,
                              .max_instances_per_model = options.max_instances_per_model,
-                             .deadline_timer = timer.get()},
+                             .deadline_timer = timer.get(),
+                             .allow_request_files = options.allow_load_files},
                             registry);
   if (!repository.ok()) return repository.status();
   ModelRepository& repo = **repository;

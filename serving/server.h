@@ -60,6 +60,8 @@ class Server final : public InferenceService {
     int default_intra_op_threads = 0;  // 0: share the usable cores between instances
     // The most instances one model version may ask for (0: 4 per usable CPU, at least 16);
     // ModelRepository::Options::max_instances_per_model.
+    // ModelRepository::Options::allow_request_files (--allow-load-files).
+    bool allow_load_files = true;
     int max_instances_per_model = 0;
     // Extensions the frontends implement, reported by Metadata().
     std::vector<std::string> extensions;

@@ -112,13 +112,17 @@ void StartRepositoryModelLoad(InferenceService& service,
                               const inference::RepositoryModelLoadRequest& request, GrpcDone done) {
   ModelLoadOptions options;
   for (const auto& [key, value] : request.parameters()) {
-    if (key.starts_with("file:")) {
-      std::move(done)(::grpc::Status(
-          ::grpc::StatusCode::INVALID_ARGUMENT,
-          fmt::format("parameter '{}' is not supported: tensord loads model files only from "
-                      "its repository folder",
-                      key)));
-      return;
+    if (key.starts_with(kFileParameterPrefix)) {
+      // Triton's load from memory: the file's bytes (bytes_param).
+      if (value.parameter_choice_case() != inference::ModelRepositoryParameter::kBytesParam) {
+        std::move(done)(::grpc::Status(
+            ::grpc::StatusCode::INVALID_ARGUMENT,
+            fmt::format("parameter '{}' must be a bytes_param holding the file's content", key)));
+        return;
+      }
+      options.files.push_back({.path = key.substr(kFileParameterPrefix.size()),
+                               .content = value.bytes_param()});
+      continue;
     }
     if (key != "config") continue;
     if (value.parameter_choice_case() != inference::ModelRepositoryParameter::kStringParam) {

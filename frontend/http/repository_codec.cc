@@ -2,6 +2,7 @@
 
 #include <string_view>
 
+#include "absl/strings/escaping.h"
 #include "fmt/format.h"
 #include "frontend/json_writer.h"
 #include "simdjson.h"
@@ -81,37 +82,46 @@ std::string EncodeRepositoryIndex(const std::vector<ModelVersionStatus>& rows) {
   return out;
 }
 
-absl::StatusOr<std::string> DecodeLoadRequest(const PaddedBuffer& body) {
-  if (IsBlank(body)) return std::string();
+absl::StatusOr<ModelLoadOptions> DecodeLoadRequest(const PaddedBuffer& body) {
+  ModelLoadOptions options;
+  if (IsBlank(body)) return options;
   simdjson::dom::parser parser;
   absl::StatusOr<simdjson::dom::object> object = ParseObject(parser, body, "model load");
   if (!object.ok()) return object.status();
   absl::StatusOr<std::optional<simdjson::dom::object>> parameters =
       Parameters(*object, "model load");
   if (!parameters.ok()) return parameters.status();
-  if (!parameters->has_value()) return std::string();
-  std::string config;
+  if (!parameters->has_value()) return options;
   for (simdjson::dom::key_value_pair field : **parameters) {
     const std::string_view key = field.key;
-    if (key.starts_with("file:")) {
-      return absl::InvalidArgumentError(fmt::format(
-          "model load request: parameter '{}' is not supported: tensord loads model files "
-          "only from its repository folder",
-          key));
+    if (key.starts_with(kFileParameterPrefix)) {
+      // Triton's load from memory: the file's bytes, base64-encoded.
+      std::string_view text;
+      std::string content;
+      if (field.value.get_string().get(text) ||
+          !absl::Base64Unescape(absl::string_view(text.data(), text.size()), &content)) {
+        return absl::InvalidArgumentError(fmt::format(
+            "model load request: parameter '{}' must be a string holding the file's content "
+            "in base64",
+            key));
+      }
+      options.files.push_back(
+          {.path = std::string(key.substr(kFileParameterPrefix.size())), .content = std::move(content)});
+      continue;
     }
     if (key != "config") continue;  // others (Triton's) do not apply here
     std::string_view text;
     if (!field.value.get_string().get(text)) {
-      config = std::string(text);
+      options.config_json = std::string(text);
     } else if (field.value.is_object()) {
-      config = simdjson::minify(field.value);
+      options.config_json = simdjson::minify(field.value);
     } else {
       return absl::InvalidArgumentError(
           "model load request: parameter 'config' must be a string holding the JSON model "
           "configuration");
     }
   }
-  return config;
+  return options;
 }
 
 absl::Status DecodeUnloadRequest(const PaddedBuffer& body) {

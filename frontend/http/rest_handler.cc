@@ -273,14 +273,14 @@ RestResponse RestHandler::ConfigResponse(const std::string& model, const std::st
 
 void RestHandler::LoadOrUnload(const RestRequest& request, RouteKind kind, std::string model,
                                const Post& post, Reply reply) {
-  std::string config;
+  ModelLoadOptions load;
   if (kind == RouteKind::kModelLoad) {
-    absl::StatusOr<std::string> decoded = DecodeLoadRequest(*request.body);
+    absl::StatusOr<ModelLoadOptions> decoded = DecodeLoadRequest(*request.body);
     if (!decoded.ok()) {
       std::move(reply)(ErrorResponse(decoded.status()));
       return;
     }
-    config = *std::move(decoded);
+    load = *std::move(decoded);
   } else if (absl::Status valid = DecodeUnloadRequest(*request.body); !valid.ok()) {
     std::move(reply)(ErrorResponse(valid));
     return;
@@ -300,7 +300,7 @@ void RestHandler::LoadOrUnload(const RestRequest& request, RouteKind kind, std::
     inflight->Done();  // last: Stop may then destroy what `post` targets
   };
   if (kind == RouteKind::kModelLoad) {
-    service_.LoadModelAsync(model, {.config_json = std::move(config)}, std::move(done));
+    service_.LoadModelAsync(model, std::move(load), std::move(done));
   } else {
     service_.UnloadModelAsync(model, std::move(done));
   }

@@ -182,8 +182,11 @@ def test_load_unload_bad_inputs(start_server, staging):
         (load(url, "mlp_test", {"parameters": {"config": '{"max_batch_sizes": 4}'}}), 400,
          "failed to load model 'mlp_test': config override: max_batch_sizes: Cannot find field."),
         (load(url, "mlp_test", {"parameters": {"file:1/model.onnx": "AAAA"}}), 400,
-         "model load request: parameter 'file:1/model.onnx' is not supported: tensord loads "
-         "model files only from its repository folder"),
+         "failed to load model 'mlp_test': a load request with 'file:' parameters must also "
+         "carry the model's whole configuration as the 'config' parameter (JSON)"),
+        (load(url, "mlp_test", {"parameters": {"file:1/model.onnx": "not base64!"}}), 400,
+         "model load request: parameter 'file:1/model.onnx' must be a string holding the "
+         "file's content in base64"),
         (load(url, "mlp_test", {"parameters": []}), 400,
          "model load request: 'parameters' must be a JSON object"),
         (load(url, "mlp_test", data="{"), 400,

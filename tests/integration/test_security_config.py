@@ -391,15 +391,24 @@ def test_a_symlink_placed_in_the_model_folder_is_still_followed(server, models, 
     assert "probabilities" in outputs_by_name(infer(server.url, "linked", mlp_inputs()))
 
 
-def test_file_parameters_of_the_load_api_are_refused(server, pb):
-    # Triton's "file:<version>/<name>" uploads: tensord loads only from its repository.
-    response = requests.post(f"{server.url}/v2/repository/models/mlp_test/load",
-                             json={"parameters": {"file:1/model.onnx": "AAAA"}},
-                             timeout=TIMEOUT_S)
-    assert error_message(response, 400) == (
-        "model load request: parameter 'file:1/model.onnx' is not supported: tensord loads "
-        "model files only from its repository folder")
-    error = grpc_load(pb, server, "mlp_test", **{"file:../../etc/model.onnx": b"AAAA"})
-    expect_grpc_invalid(error, "parameter 'file:../../etc/model.onnx' is not supported: "
-                        "tensord loads model files only from its repository folder")
+def test_file_parameters_of_the_load_api_stay_in_the_models_folder(server, pb, tmp_path):
+    # Triton's "file:<version>/<name>" uploads (load from memory) are written only inside a
+    # private staging folder: a path that leaves it is refused before anything is written.
+    target = tmp_path / "planted.onnx"
+    config = json.dumps({"platform": "onnxruntime_onnx"})
+    for path in (f"../../{target}", str(target), "1/../../planted.onnx"):
+        response = requests.post(
+            f"{server.url}/v2/repository/models/mlp_test/load",
+            json={"parameters": {"config": config, f"file:{path}": "AAAA"}}, timeout=TIMEOUT_S)
+        message = error_message(response, 400)
+        assert message.startswith(f"failed to load model 'mlp_test': parameter 'file:{path}': "), (
+            message)
+        assert "inside the model's folder" in message, message
+    error = grpc_load(pb, server, "mlp_test", config=config,
+                      **{"file:../../etc/model.onnx": b"AAAA"})
+    expect_grpc_invalid(error, "failed to load model 'mlp_test': parameter "
+                        "'file:../../etc/model.onnx': path '../../etc/model.onnx' has a '..' "
+                        "segment; a path in a model's config must stay inside the model's "
+                        "folder (relative, without '..')")
+    assert not target.exists()
     assert_serves_mlp(server.url)
