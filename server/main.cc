@@ -61,6 +61,7 @@ struct Flags {
   std::string log_format = "text";
   bool log_access = false;
   bool allow_client_shm = true;
+  bool allow_load_files = true;
   bool console = true;
   int max_shm_regions = 256;
   // Security (README "Security").
@@ -119,6 +120,7 @@ int Serve(const Flags& flags) {
   options.model_repository = root;
   options.strict_readiness = flags.strict_readiness;
   options.allow_client_shm = flags.allow_client_shm;
+  options.allow_load_files = flags.allow_load_files;
   options.log_verbose_level = static_cast<uint32_t>(std::max(flags.log_verbose, 0));
   options.log_format = flags.log_format;
   options.max_shm_regions = static_cast<size_t>(flags.max_shm_regions);
@@ -448,6 +450,12 @@ int main(int argc, char** argv) {
       ->add_option("--console", flags.console,
                    "serve the live console on the HTTP port (GET /, /console; its data: GET "
                    "/v2/console/state); it does nothing while no page is open")
+      ->capture_default_str();
+  serve
+      ->add_option("--allow-load-files", flags.allow_load_files,
+                   "let a load request (admin role) carry the model's files as Triton's "
+                   "'file:<path>' parameters; they are written only to a private staging "
+                   "folder")
       ->capture_default_str();
   serve
       ->add_option("--allow-client-shm", flags.allow_client_shm,
