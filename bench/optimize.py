@@ -2,7 +2,8 @@
 """tensord optimize on the models of issue 14, in process (tensord-bench --backend inprocess
 underneath), each ratio against the float original measured in the same run.
 
-    /usr/bin/python3 bench/optimize.py [--seconds 1] [--only mlp,mlp768,conv] [--json out.json]
+    /usr/bin/python3 bench/optimize.py [--seconds 1] [--only mlp,mlp768,conv] [--rest]
+                                       [--json out.json]
 
 Models, generated here with Debian's python3-onnx (fixed seeds, random weights):
   mlp     256 -> 1024 -> 1024 -> 10 (the MLP bench/batching.py builds), 1,000 random samples
@@ -11,6 +12,9 @@ Models, generated here with Debian's python3-onnx (fixed seeds, random weights):
           10 classes), 256 random samples; int8 static calibrated on them
 Targets (issue 14): int8 dynamic >= 2.5x at batch 32 and >= 2x at batch 1 on mlp with top-1
 agreement >= 0.99; conv int8 static >= 1.8x with agreement >= 0.95; prune 50% >= 1.7x.
+--rest: the MLP with batching on (max_batch_size 32, max_batch_time 2 ms) gets its best int8
+dynamic candidate written as version 2 and both versions are served by tensord and driven
+over REST (tensord-bench rest-binary, concurrency 16): target >= 2x the float throughput.
 Prints the tool's table for each model and a summary. Run it on a quiet machine.
 """
 import argparse
@@ -75,11 +79,58 @@ def build(root):
     return out
 
 
+def rest_part(a, root, samples):
+    """Writes the fastest int8 dynamic MLP as version 2 of a batching MLP (max_batch_size
+    32, max_batch_time 2 ms), serves both versions with tensord, and drives each over REST
+    (binary tensors) with tensord-bench at concurrency 16: max throughput, v2 / v1."""
+    import re
+    import time
+    repo = os.path.join(root, "rest")
+    folder = os.path.join(repo, "mlp")
+    os.makedirs(os.path.join(folder, "1"))
+    m.save(m.mlp("mlp", [256, 1024, 1024, 10], seed=7), os.path.join(folder, "1", "model.onnx"))
+    m.write_model_settings(folder, {"name": "mlp", "max_batch_size": 32, "max_batch_time": 0.002,
+                                    "inputs": [{"name": "input", "datatype": "FP32",
+                                                "shape": [-1, 256]}]})
+    subprocess.run([a.tensord, "optimize", "--model-repository", repo, "-m", "mlp", "--samples",
+                    samples, "--passes", "int8-dynamic", "--seconds", str(a.seconds),
+                    "--write", "best"], check=True)
+    server = subprocess.Popen([a.tensord, "serve", "--model-repository", repo, "--http-port", "0",
+                               "--grpc-port", "0", "--metrics-port", "0"],
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        port = None
+        deadline = time.time() + 30
+        while port is None and time.time() < deadline:
+            line = server.stdout.readline()
+            found = re.search(r"serving HTTP on \S+:(\d+)", line)
+            port = found and found.group(1)
+        bench = os.path.join(os.path.dirname(os.path.dirname(a.tensord)), "tools", "bench",
+                             "tensord-bench")
+        rates = {}
+        for version in ("1", "2"):
+            report = os.path.join(root, f"rest-v{version}.json")
+            subprocess.run([bench, "-m", "mlp", "-x", version, "-u", f"127.0.0.1:{port}",
+                            "--backend", "rest-binary", "--concurrency-range", "16",
+                            "-p", str(int(a.seconds * 1000)), "-r", "3", "--json", report,
+                            "--no-progress"], check=True)
+            with open(report) as f:
+                rates[version] = json.load(f)["points"][0]["inferences_per_sec"]
+        print(f"\nREST, batching on, concurrency 16: float {rates['1']:.0f} inferences/s, "
+              f"int8 dynamic {rates['2']:.0f} inferences/s: {rates['2'] / rates['1']:.2f}x")
+        return rates
+    finally:
+        server.terminate()
+        server.wait()
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--seconds", type=float, default=1.0)
     p.add_argument("--only", default="mlp,mlp768,conv")
     p.add_argument("--json", help="all results in one file")
+    p.add_argument("--rest", action="store_true",
+                   help="also: float vs int8 dynamic MLP served by tensord over REST")
     p.add_argument("--tensord", default=os.environ.get("TENSORD_BIN") or
                    os.path.join(REPO_ROOT, "build", "release", "server", "tensord"))
     a = p.parse_args()
@@ -88,7 +139,7 @@ def main():
     results = {}
     with tempfile.TemporaryDirectory() as root:
         samples = build(root)
-        for name in a.only.split(","):
+        for name in [x for x in a.only.split(",") if x]:
             report = os.path.join(root, f"{name}.json")
             cmd = [a.tensord, "optimize", "--model-repository", os.path.join(root, "repo"),
                    "-m", name, "--samples", samples[name], "--passes", passes[name],
@@ -97,8 +148,12 @@ def main():
             subprocess.run(cmd, check=True)
             with open(report) as f:
                 results[name] = json.load(f)
+        if a.rest:
+            results["rest"] = rest_part(a, root, samples["mlp"])
     print("\nsummary (x = original median latency / candidate's, same run):")
     for name, doc in results.items():
+        if name == "rest":
+            continue
         for c in doc["candidates"][1:]:
             if c["status"] != "ok":
                 continue
