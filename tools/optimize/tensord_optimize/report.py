@@ -28,6 +28,12 @@ def table(rows, batch):
             f"{_fmt(s1.get('p50_us'), '10.1f')} {_fmt(r.get('speedup_batch1'), '6.2f')} "
             f"{_fmt(sb.get('p50_us'), '11.1f')} {_fmt(r.get('speedup_batched'), '7.2f')}  "
             f"{r['status']}")
+    labelled = [(r["name"], o["label_accuracy"]) for r in rows
+                for o in (r.get("accuracy") or {}).get("outputs", {}).values()
+                if "label_accuracy" in o]
+    if labelled:
+        lines.append("accuracy on --labels: " +
+                     ", ".join(f"{name} {value:.4f}" for name, value in labelled))
     return "\n".join(lines)
 
 
@@ -51,6 +57,7 @@ def plot(path, rows, batch):
     script = (f"set terminal {term}\nset output '{path}'\n"
               f"set xlabel 'speed-up at batch {batch} (x the original, in process)'\n"
               "set ylabel 'agreement with the original'\nset grid\nunset key\n"
+              "set offsets graph 0.1, graph 0.1, graph 0.15, graph 0.1\n"
               f"plot '{dat}' using 1:2 with points pt 7 ps 1.5, "
               f"'{dat}' using 1:2:3 with labels offset 0,1 font ',9'\n")
     p = subprocess.run([gnuplot], input=script, capture_output=True, text=True)
