@@ -182,3 +182,24 @@ def test_nothing_meets_min_agreement_so_nothing_is_written(repo, samples):
     assert_refused(result, "--write best: no candidate reaches --min-agreement 1.0; nothing written")
     assert "prune-90" in result.stdout  # the table was printed first
     assert tree_digest(repo) == before
+
+
+def test_a_single_top_level_file_cannot_get_versions(tmp_path, samples):
+    folder = tmp_path / "repo" / "flat"
+    folder.mkdir(parents=True)
+    onnx.save(mlp([16, 8, 4]), str(folder / "model.onnx"))
+    before = tree_digest(tmp_path / "repo")
+    result = optimize("--model-repository", str(tmp_path / "repo"), "-m", "flat", "--samples",
+                      samples, "--write", "best", *FAST)
+    assert_refused(result, "model 'flat' is a single file at the top of")
+    assert "move it into 1/ first" in result.stderr
+    assert tree_digest(tmp_path / "repo") == before
+
+
+def test_bad_flags_are_refused_by_name(repo, samples):
+    for flags, message in [(["--prune", "1.5"], "--prune 1.5: expected a fraction"),
+                           (["--passes", "int4"], "--passes: unknown pass 'int4'"),
+                           (["--as-version", "7"], "--as-version names the one version"),
+                           (["--plot", "x.jpg"], "--plot x.jpg: the file name must end in")]:
+        result = optimize("--model-repository", repo, "-m", "mlp", "--samples", samples, *flags)
+        assert_refused(result, message)

@@ -81,6 +81,8 @@ def parse_args(argv):
         raise OptimizeError(f"--plot {a.plot}: the file name must end in .png or .svg")
     if a.as_version is not None and a.as_version < 1:
         raise OptimizeError(f"--as-version {a.as_version}: expected a positive integer")
+    if a.as_version is not None and a.write in (None, "all"):
+        raise OptimizeError("--as-version names the one version --write best|NAME writes")
     return a
 
 
@@ -292,14 +294,26 @@ def choose(rows, which, min_agreement):
     return [r]
 
 
+def check_writable(session):
+    """What --write would refuse anyway, checked before minutes of measuring."""
+    a = session.args
+    folder = session.plan["folder"]
+    if os.path.dirname(os.path.relpath(session.model_path, folder)) == "":
+        raise OptimizeError(f"model '{session.plan['name']}' is a single file at the top of "
+                            f"{folder}: tensord serves that file alone there, and a new version "
+                            "folder would hide it; move it into 1/ first. Nothing written")
+    if a.as_version is not None:
+        target = os.path.join(folder, str(a.as_version))
+        if os.path.exists(target):
+            raise OptimizeError(f"version {a.as_version} already exists ({target}); tensord "
+                                "optimize never overwrites a version")
+
+
 def write(session, chosen):
     a = session.args
     folder = session.plan["folder"]
     model_name = session.plan["name"]
-    if os.path.dirname(os.path.relpath(session.model_path, folder)) == "":
-        raise OptimizeError(f"model '{model_name}' is a single file at the top of {folder}: "
-                            "tensord serves that file alone there, and a new version folder "
-                            "would hide it; move it into 1/ first. Nothing written")
+    check_writable(session)
     if a.as_version is not None:
         if len(chosen) > 1:
             raise OptimizeError("--as-version names one version; --write all chose "
@@ -333,11 +347,8 @@ def run(args):
     workdir = tempfile.mkdtemp(prefix="tensord-optimize-")
     try:
         session = Session(args, workdir)
-        if args.write and args.as_version is not None:  # fail before minutes of measuring
-            target = os.path.join(session.plan["folder"], str(args.as_version))
-            if os.path.exists(target):
-                raise OptimizeError(f"version {args.as_version} already exists ({target}); "
-                                    "tensord optimize never overwrites a version")
+        if args.write:
+            check_writable(session)
         n = next(iter(session.samples.values())).shape[0]
         print(f"model '{session.plan['name']}' version {session.version['version']} "
               f"({session.model_path}), {n} samples; speed in process at batch 1 and "

@@ -11,7 +11,7 @@ from .errors import OptimizeError
 
 
 def _fmt(x, spec):
-    return "-" if x is None else format(x, spec)
+    return "-".rjust(int(spec.split(".")[0])) if x is None else format(x, spec)
 
 
 def table(rows, batch):
