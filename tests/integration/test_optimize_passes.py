@@ -176,3 +176,39 @@ def test_samples_folder_with_an_unknown_input_is_refused(tmp_path):
     np.save(tmp_path / "z.npy", np.zeros((2, 3), np.float32))
     with pytest.raises(OptimizeError, match=r"z.npy names no input of the model \(inputs: x\)"):
         load_samples(str(tmp_path), model_inputs(mlp([3, 2])))
+
+
+def test_agreement_is_top1_for_scores_and_range_tolerance_otherwise():
+    from tensord_optimize import accuracy
+    ref = {"scores": np.array([[0.1, 0.9], [0.8, 0.2], [0.4, 0.6], [0.3, 0.7]], np.float32),
+           "value": np.array([[0.0], [1.0], [2.0], [10.0]], np.float32)}
+    got = {"scores": np.array([[0.2, 0.8], [0.1, 0.9], [0.4, 0.6], [0.3, 0.7]], np.float32),
+           "value": np.array([[0.05], [1.0], [2.5], [10.0]], np.float32)}
+    acc = accuracy.compare(ref, got, {"scores": np.array([1, 0, 0, 1])})
+    assert acc["outputs"]["scores"]["top1_agreement"] == 0.75
+    assert acc["outputs"]["scores"]["label_accuracy"] == 0.5
+    # within 1% of the range (10): 0.05 and 0 and 0 yes, 0.5 no
+    assert acc["outputs"]["value"]["within_1pct_of_range"] == 0.75
+    assert acc["agreement"] == 0.75
+    assert acc["outputs"]["value"]["max_abs"] == pytest.approx(0.5)
+
+
+def test_write_choice_follows_min_agreement():
+    from tensord_optimize.cli import choose
+
+    def row(name, agreement, speedup, status="ok"):
+        return {"name": name, "status": status, "accuracy": {"agreement": agreement},
+                "speedup_batched": speedup}
+    rows = [row("original", 1, 1), row("a", 0.999, 2.0), row("b", 0.995, 3.0),
+            row("c", 0.90, 5.0), row("d", 0, 0, status="refused by ONNX Runtime: x")]
+    assert [r["name"] for r in choose(rows, "best", 0.99)] == ["b"]
+    assert [r["name"] for r in choose(rows, "all", 0.99)] == ["a", "b"]
+    assert [r["name"] for r in choose(rows, "c", 0.5)] == ["c"]
+    with pytest.raises(OptimizeError, match="agreement 0.9000 is below --min-agreement 0.99"):
+        choose(rows, "c", 0.99)
+    with pytest.raises(OptimizeError, match="no candidate reaches --min-agreement 0.9999"):
+        choose(rows, "best", 0.9999)
+    with pytest.raises(OptimizeError, match="no such candidate"):
+        choose(rows, "zzz", 0.99)
+    with pytest.raises(OptimizeError, match="not usable"):
+        choose(rows, "d", 0)
