@@ -45,7 +45,8 @@ def conv_net(seed=3, size=64):
         inits += [numpy_helper.from_array(w.astype(np.float32), f"conv{i}.w"),
                   numpy_helper.from_array(b.astype(np.float32), f"conv{i}.b")]
         nodes += [helper.make_node("Conv", [current, f"conv{i}.w", f"conv{i}.b"], [f"c{i}"],
-                                   kernel_shape=[3, 3], pads=[1, 1, 1, 1], strides=[stride, stride]),
+                                   kernel_shape=[3, 3], pads=[1, 1, 1, 1],
+                                   strides=[stride, stride]),
                   helper.make_node("Relu", [f"c{i}"], [f"r{i}"])]
         current, channels = f"r{i}", out_ch
     w = rng.standard_normal((10, channels)) * np.sqrt(1 / channels)
@@ -55,7 +56,8 @@ def conv_net(seed=3, size=64):
               helper.make_node("Flatten", ["pooled"], ["flat"]),
               helper.make_node("Gemm", ["flat", "fc.w", "fc.b"], ["logits"], transB=1)]
     graph = helper.make_graph(
-        nodes, "conv", [helper.make_tensor_value_info("image", TensorProto.FLOAT, ["n", 3, size, size])],
+        nodes, "conv",
+        [helper.make_tensor_value_info("image", TensorProto.FLOAT, ["n", 3, size, size])],
         [helper.make_tensor_value_info("logits", TensorProto.FLOAT, ["n", 10])], inits)
     return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
 

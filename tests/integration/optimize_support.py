@@ -85,21 +85,25 @@ def mlp_reference(model, x):
 def conv_net(seed=0, size=8):
     """Conv(3->8)+Relu, Conv(8->8, stride 2)+Relu, GlobalAveragePool, Flatten, Gemm(8->5)."""
     rng = np.random.default_rng(seed)
-    inits = [numpy_helper.from_array((rng.standard_normal((8, 3, 3, 3)) * 0.3).astype(np.float32), "c0w"),
-             numpy_helper.from_array((rng.standard_normal(8) * 0.1).astype(np.float32), "c0b"),
-             numpy_helper.from_array((rng.standard_normal((8, 8, 3, 3)) * 0.2).astype(np.float32), "c1w"),
-             numpy_helper.from_array((rng.standard_normal(8) * 0.1).astype(np.float32), "c1b"),
-             numpy_helper.from_array(rng.standard_normal((5, 8)).astype(np.float32), "fw"),
+    def normal(shape, scale):
+        return (rng.standard_normal(shape) * scale).astype(np.float32)
+    inits = [numpy_helper.from_array(normal((8, 3, 3, 3), 0.3), "c0w"),
+             numpy_helper.from_array(normal(8, 0.1), "c0b"),
+             numpy_helper.from_array(normal((8, 8, 3, 3), 0.2), "c1w"),
+             numpy_helper.from_array(normal(8, 0.1), "c1b"),
+             numpy_helper.from_array(normal((5, 8), 1.0), "fw"),
              numpy_helper.from_array(np.zeros(5, np.float32), "fb")]
     nodes = [helper.make_node("Conv", ["img", "c0w", "c0b"], ["c0"], pads=[1, 1, 1, 1]),
              helper.make_node("Relu", ["c0"], ["r0"]),
-             helper.make_node("Conv", ["r0", "c1w", "c1b"], ["c1"], pads=[1, 1, 1, 1], strides=[2, 2]),
+             helper.make_node("Conv", ["r0", "c1w", "c1b"], ["c1"], pads=[1, 1, 1, 1],
+                              strides=[2, 2]),
              helper.make_node("Relu", ["c1"], ["r1"]),
              helper.make_node("GlobalAveragePool", ["r1"], ["p"]),
              helper.make_node("Flatten", ["p"], ["f"]),
              helper.make_node("Gemm", ["f", "fw", "fb"], ["scores"], transB=1)]
     graph = helper.make_graph(
-        nodes, "conv", [helper.make_tensor_value_info("img", TensorProto.FLOAT, ["n", 3, size, size])],
+        nodes, "conv",
+        [helper.make_tensor_value_info("img", TensorProto.FLOAT, ["n", 3, size, size])],
         [helper.make_tensor_value_info("scores", TensorProto.FLOAT, ["n", 5])], inits)
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
     model.ir_version = 8

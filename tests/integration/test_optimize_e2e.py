@@ -179,7 +179,8 @@ def test_nothing_meets_min_agreement_so_nothing_is_written(repo, samples):
     result = optimize("--model-repository", repo, "-m", "mlp", "--samples", samples,
                       "--passes", "prune", "--prune", "0.9", "--write", "best",
                       "--min-agreement", "1", *FAST)
-    assert_refused(result, "--write best: no candidate reaches --min-agreement 1.0; nothing written")
+    assert_refused(result,
+                   "--write best: no candidate reaches --min-agreement 1.0; nothing written")
     assert "prune-90" in result.stdout  # the table was printed first
     assert tree_digest(repo) == before
 

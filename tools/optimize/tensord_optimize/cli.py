@@ -66,7 +66,8 @@ def parse_args(argv):
     a.passes = [x.strip() for x in a.passes.split(",") if x.strip()]
     for name in a.passes:
         if name not in PASS_NAMES:
-            raise OptimizeError(f"--passes: unknown pass '{name}' (expected {', '.join(PASS_NAMES)})")
+            raise OptimizeError(f"--passes: unknown pass '{name}' "
+                                f"(expected {', '.join(PASS_NAMES)})")
     if not 0 < a.prune < 1:
         raise OptimizeError(f"--prune {a.prune}: expected a fraction between 0 and 1")
     if not 0 <= a.min_agreement <= 1:
@@ -329,7 +330,8 @@ def write(session, chosen):
         versions.write_version(folder, v, file_name, r["model"])
         written.append((str(v), r["name"]))
         print(f"wrote {r['name']} as version {v}: {os.path.join(folder, str(v), file_name)}")
-    served = {v["version"] for v in session.tools.plan(a.model_repository, a.model_name)["versions"]}
+    after = session.tools.plan(a.model_repository, a.model_name)
+    served = {v["version"] for v in after["versions"]}
     for v, _ in written:
         if v not in served:
             print(f"note: the model's version_policy does not select version {v}: tensord will "

@@ -32,7 +32,8 @@ def load_model(path):
 
 def _spec(value_info):
     t = value_info.type.tensor_type
-    if not value_info.type.HasField("tensor_type") or t.elem_type not in mapping.TENSOR_TYPE_TO_NP_TYPE:
+    if (not value_info.type.HasField("tensor_type")
+            or t.elem_type not in mapping.TENSOR_TYPE_TO_NP_TYPE):
         raise OptimizeError(f"tensor '{value_info.name}' is not a numeric tensor; "
                             "tensord optimize handles numeric tensors only")
     dims = [d.dim_value if d.HasField("dim_value") else -1 for d in t.shape.dim]

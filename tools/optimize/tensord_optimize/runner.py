@@ -31,7 +31,8 @@ class Tools:
         for what, path in (("tensord-optimize-helper", helper_bin), ("tensord-bench", bench_bin)):
             if not path or not os.access(path, os.X_OK):
                 raise OptimizeError(f"{what} not found at '{path}': build it (cmake --build "
-                                    f"--preset release --target {what}) or pass --{what.split('-')[-1]}-bin")
+                                    f"--preset release --target {what}) or pass "
+                                    f"--{what.split('-')[-1]}-bin")
         self.helper_bin, self.bench_bin, self.workdir = helper_bin, bench_bin, workdir
         self._count = 0
 

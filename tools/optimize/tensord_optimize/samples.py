@@ -55,8 +55,8 @@ def _from_json(path, specs):
             try:
                 array = np.array(value, dtype=spec.dtype)
             except (TypeError, ValueError) as e:
-                raise OptimizeError(f"samples: {path}: data[{i}].{name}: not {_type_name(spec.dtype)} "
-                                    f"values ({e})") from None
+                raise OptimizeError(f"samples: {path}: data[{i}].{name}: not "
+                                    f"{_type_name(spec.dtype)} values ({e})") from None
             if shape is None and array.ndim == 1 and len(spec.dims) != 1:
                 shape = [1 if d == -1 and k == 0 else d for k, d in enumerate(spec.dims)]
             if shape is not None:
@@ -113,19 +113,20 @@ def check_samples(arrays, specs, source):
     for spec in specs:
         a = arrays[spec.name]
         if a.dtype != spec.dtype:
-            raise OptimizeError(f"samples: input '{spec.name}' is {_type_name(a.dtype)} in {source}; "
-                                f"the model expects {_type_name(spec.dtype)}")
+            raise OptimizeError(f"samples: input '{spec.name}' is {_type_name(a.dtype)} in "
+                                f"{source}; the model expects {_type_name(spec.dtype)}")
         if a.ndim != len(spec.dims) or a.ndim == 0:
-            raise OptimizeError(f"samples: input '{spec.name}' has shape {list(a.shape)} in {source}; "
-                                f"the model expects {spec.dims} (first axis = sample)")
+            raise OptimizeError(f"samples: input '{spec.name}' has shape {list(a.shape)} in "
+                                f"{source}; the model expects {spec.dims} (first axis = sample)")
         for k in range(1, a.ndim):
             if spec.dims[k] != -1 and spec.dims[k] != a.shape[k]:
                 raise OptimizeError(f"samples: input '{spec.name}' has shape {list(a.shape)} in "
                                     f"{source}; the model expects {spec.dims} (dimension {k} "
                                     f"must be {spec.dims[k]})")
         if spec.dims[0] > 0 and a.shape[0] % spec.dims[0]:
-            raise OptimizeError(f"samples: input '{spec.name}' has {a.shape[0]} samples in {source}; "
-                                f"the model's fixed first dimension {spec.dims[0]} must divide it")
+            raise OptimizeError(f"samples: input '{spec.name}' has {a.shape[0]} samples in "
+                                f"{source}; the model's fixed first dimension {spec.dims[0]} "
+                                "must divide it")
         if count is not None and a.shape[0] != count:
             raise OptimizeError(f"samples: input '{spec.name}' has {a.shape[0]} samples; the "
                                 f"other inputs have {count}")

@@ -20,8 +20,8 @@ LEVELS = ("basic", "extended")
 def optimize(model_path, tools, inputs, batch, level):
     assert level in LEVELS
     config = ('parameters { key: "graph_optimization_level" value: { string_value: "%s" } }\n'
-              'parameters { key: "optimized_model_path" value: { string_value: "optimized.onnx" } }\n'
-              % level)
+              'parameters { key: "optimized_model_path"\n'
+              '             value: { string_value: "optimized.onnx" } }\n' % level)
     root = tools.repository(f"graph-{level}", "m", model_path, {"config.pbtxt": config})
     tools.run_repository(root, "m", inputs, batch)  # CandidateError when ORT refuses it
     saved = os.path.join(root, "m", "1", "optimized.onnx")

@@ -40,7 +40,8 @@ def _weight_of(node, index):
     bias = None
     if len(node.input) > 2 and node.input[2]:
         c = index.constant(node.input[2])
-        if c is None or c.size not in (1, w.shape[1]) or c.ndim > 2 or (c.ndim == 2 and c.shape[0] != 1):
+        if (c is None or c.size not in (1, w.shape[1]) or c.ndim > 2
+                or (c.ndim == 2 and c.shape[0] != 1)):
             return "Gemm bias is not a constant vector"
         bias = (np.broadcast_to(c.reshape(-1), (w.shape[1],)) *
                 float(attribute(node, "beta", 1.0))).astype(np.float32)
@@ -83,7 +84,8 @@ def quantize(model, form="dqmatmul"):
         else:
             new_nodes += [
                 helper.make_node("DynamicQuantizeLinear", [a],
-                                 [base + "_A", base + "_Ascale", base + "_Azp"], name=base + "_dql"),
+                                 [base + "_A", base + "_Ascale", base + "_Azp"],
+                                 name=base + "_dql"),
                 helper.make_node("MatMulInteger",
                                  [base + "_A", base + "_W", base + "_Azp", base + "_Wzp"],
                                  [base + "_i32"], name=base + "_mmi"),
