@@ -204,3 +204,15 @@ def test_bad_flags_are_refused_by_name(repo, samples):
                            (["--plot", "x.jpg"], "--plot x.jpg: the file name must end in")]:
         result = optimize("--model-repository", repo, "-m", "mlp", "--samples", samples, *flags)
         assert_refused(result, message)
+
+
+def test_a_version_policy_that_will_not_serve_the_new_version_is_reported(repo, samples):
+    with open(os.path.join(repo, "mlp", "config.pbtxt"), "a") as f:
+        f.write("version_policy: { specific: { versions: [1] } }\n")
+    result = optimize("--model-repository", repo, "-m", "mlp", "--samples", samples,
+                      "--passes", "fp16", "--write", "fp16-weights", *FAST)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "wrote fp16-weights as version 2" in result.stdout
+    assert "version_policy does not select version 2" in result.stdout
+    with open(os.path.join(repo, "mlp", "config.pbtxt")) as f:
+        assert "versions: [1]" in f.read()  # the config is left as it was
