@@ -150,6 +150,7 @@ class Session:
         mbs = self.plan["max_batch_size"]
         self.fixed_batch = first > 0 and mbs == 0
         self.batched = first if self.fixed_batch else min(args.batch_size, mbs or args.batch_size)
+        self._speed_roots = {}
         self.shapes = [f"{s.name}:{','.join(str(d) for d in self.samples[s.name].shape[1:])}"
                        for s in self.specs if -1 in s.dims[1:]]
 
@@ -173,7 +174,9 @@ class Session:
         return root
 
     def speed(self, model, tag):
-        root = self.speed_repository(model, tag)
+        if tag not in self._speed_roots:  # one copy per candidate, reused by every round
+            self._speed_roots[tag] = self.speed_repository(model, tag)
+        root = self._speed_roots[tag]
         name = self.plan["name"]
         one = None if self.fixed_batch else 1
         many = None if self.fixed_batch else self.batched
