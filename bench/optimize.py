@@ -10,6 +10,8 @@ Models, generated here with Debian's python3-onnx (fixed seeds, random weights):
   mlp768  768 -> 3072 -> 3072 -> 10, 1,000 random samples
   conv    a 6-conv network on 3x64x64 (Conv+Relu blocks, strides 2, global pool, Gemm to
           10 classes), 256 random samples; int8 static calibrated on them
+  resnet18  torchvision's resnet18 (random weights) on 3x112x112, exported with Debian's
+          python3-torch when it is installed (--only resnet18); 64 random samples, batch 8
 Targets (issue 14): int8 dynamic >= 2.5x at batch 32 and >= 2x at batch 1 on mlp with top-1
 agreement >= 0.99; conv int8 static >= 1.8x with agreement >= 0.95; prune 50% >= 1.7x.
 --rest: the MLP with batching on (max_batch_size 32, max_batch_time 2 ms) gets its best int8
@@ -62,6 +64,22 @@ def conv_net(seed=3, size=64):
     return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
 
 
+def resnet18(path, size=112):
+    """torchvision's resnet18 (random weights, eval mode: BatchNorm folded into the convs by
+    the export) exported with Debian's python3-torch; False when torch is not installed."""
+    try:
+        import torch
+        import torchvision
+    except ImportError:
+        return False
+    torch.manual_seed(0)
+    net = torchvision.models.resnet18(weights=None).eval()
+    torch.onnx.export(net, torch.rand(1, 3, size, size), path, opset_version=13,
+                      input_names=["image"], output_names=["logits"],
+                      dynamic_axes={"image": {0: "n"}, "logits": {0: "n"}})
+    return True
+
+
 def build(root):
     """{name: (model folder, samples path)} in a repository under root."""
     rng = np.random.default_rng(11)
@@ -72,6 +90,10 @@ def build(root):
         "conv": (conv_net(), rng.random((256, 3, 64, 64), np.float32)),
     }
     out = {}
+    os.makedirs(os.path.join(root, "repo", "resnet18", "1"))
+    if resnet18(os.path.join(root, "repo", "resnet18", "1", "model.onnx")):
+        out["resnet18"] = os.path.join(root, "resnet18-samples.npy")
+        np.save(out["resnet18"], rng.random((64, 3, 112, 112), np.float32))
     for name, (model, samples) in models.items():
         os.makedirs(os.path.join(root, "repo", name, "1"))
         onnx.save(model, os.path.join(root, "repo", name, "1", "model.onnx"))
@@ -137,15 +159,19 @@ def main():
                    os.path.join(REPO_ROOT, "build", "release", "server", "tensord"))
     a = p.parse_args()
     passes = {"mlp": "int8-dynamic,prune,fp16,graph", "mlp768": "int8-dynamic,prune",
-              "conv": "int8-static,graph"}
+              "conv": "int8-static,graph", "resnet18": "int8-static"}
+    extra = {"resnet18": ["--batch-size", "8"]}
     results = {}
     with tempfile.TemporaryDirectory() as root:
         samples = build(root)
         for name in [x for x in a.only.split(",") if x]:
+            if name not in samples:
+                print(f"{name}: skipped (python3-torch/torchvision not installed)")
+                continue
             report = os.path.join(root, f"{name}.json")
             cmd = [a.tensord, "optimize", "--model-repository", os.path.join(root, "repo"),
                    "-m", name, "--samples", samples[name], "--passes", passes[name],
-                   "--seconds", str(a.seconds), "--json", report]
+                   "--seconds", str(a.seconds), "--json", report, *extra.get(name, [])]
             print("$", " ".join(cmd[1:]).replace(root, "$TMP"), flush=True)
             subprocess.run(cmd, check=True)
             with open(report) as f:
