@@ -5,6 +5,7 @@ untouched."""
 import json
 import os
 import subprocess
+import time
 
 import numpy as np
 import onnx
@@ -59,8 +60,21 @@ def rest_infer(url, version, x):
     return np.array(out["data"], np.float32).reshape(out["shape"])
 
 
+def wait_ready(url, version, seconds=15):
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        if requests.get(f"{url}/v2/models/mlp/versions/{version}/ready", timeout=5).status_code \
+                == 200:
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"version {version} did not become ready in {seconds} s")
+
+
 def test_optimize_writes_a_version_that_tensord_serves_as_measured(repo, samples, tmp_path,
                                                                    start_server):
+    # A tensord in poll mode is already serving version 1 and picks version 2 up.
+    server = start_server(repo, "--model-control-mode", "poll", "--repository-poll-secs", "0.2")
+    wait_ready(server.url, 1)
     report = str(tmp_path / "report.json")
     result = optimize("--model-repository", repo, "-m", "mlp", "--samples", samples,
                       "--passes", "int8-dynamic", "--write", "int8-dynamic-dqmatmul",
@@ -90,7 +104,7 @@ def test_optimize_writes_a_version_that_tensord_serves_as_measured(repo, samples
                    check=True)
     in_process = np.load(tmp_path / "out" / "y.npy")
     # ... are what the server answers over REST for version 2, while version 1 is the original.
-    server = start_server(repo)
+    wait_ready(server.url, 2)
     np.testing.assert_array_equal(rest_infer(server.url, 2, x), in_process)
     original = rest_infer(server.url, 1, x)
     assert np.max(np.abs(original - in_process)) > 0  # really the quantized model
