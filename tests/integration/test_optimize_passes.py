@@ -212,3 +212,30 @@ def test_write_choice_follows_min_agreement():
         choose(rows, "zzz", 0.99)
     with pytest.raises(OptimizeError, match="not usable"):
         choose(rows, "d", 0)
+
+
+def test_a_candidate_onnx_runtime_refuses_is_marked_and_cannot_be_written(tools):
+    """The path a pass's output takes when ONNX Runtime (through tensord) will not load it:
+    a graph the checker accepts but no ONNX Runtime kernel implements."""
+    from onnx import TensorProto, helper
+    from tensord_optimize.cli import choose, measure
+    model = mlp([4, 3], seed=6)
+    broken = mlp([4, 3], seed=6)
+    broken.graph.node.append(helper.make_node("Shrink", ["y"], ["z"], bias=0.0, lambd=0.0))
+    broken.graph.output[0].CopyFrom(helper.make_tensor_value_info("z", TensorProto.FLOAT, None))
+    broken.graph.node[-1].domain = "ai.unknown"
+    broken.opset_import.append(helper.make_opsetid("ai.unknown", 1))
+    x = {"x": RNG.random((4, 4), np.float32)}
+
+    class Session:
+        def outputs(self, m, tag):
+            return tools.run(m, x, 4, tag=tag)
+    session = Session()
+    reference = session.outputs(model, "ref")
+    rows = [measure(session, "original", model, [], reference, None),
+            measure(session, "broken", broken, [], reference, None)]
+    assert rows[1]["status"].startswith("refused by ONNX Runtime: the model does not load")
+    assert "Shrink" in rows[1]["status"]
+    with pytest.raises(OptimizeError, match=r"--write broken: the candidate is not usable "
+                                            r"\(refused by ONNX Runtime"):
+        choose(rows, "broken", 0)

@@ -17,7 +17,7 @@ import onnx
 from onnx import helper, numpy_helper
 
 from . import PassResult
-from ..graph_util import GraphIndex, attribute, ensure_opset, remove_unused_initializers
+from ..graph_util import GraphIndex, attribute, ensure_opset, opset, remove_unused_initializers
 from ..graph_util import set_nodes, symmetric_int8, unique_name
 
 FORMS = ("matmulinteger", "dqmatmul")
@@ -50,6 +50,9 @@ def _weight_of(node, index):
 
 def quantize(model, form="dqmatmul"):
     assert form in FORMS
+    if form == "matmulinteger" and opset(model) < 11:
+        return PassResult(None, [f"the model's opset {opset(model)} has no DynamicQuantizeLinear "
+                                 "(opset 11); the dqmatmul form does not need it"])
     out = copy.deepcopy(model)
     graph = out.graph
     index = GraphIndex(graph)

@@ -113,6 +113,9 @@ def _uint8_params(lo, hi):
 
 
 def quantize(model, ranges):
+    if opset(model) < 10:
+        return PassResult(None, [f"the model's opset {opset(model)} has no QuantizeLinear "
+                                 "(opset 10)"])
     out = copy.deepcopy(model)
     graph = out.graph
     per_channel = opset(out) >= 13
