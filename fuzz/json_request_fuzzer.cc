@@ -3,7 +3,7 @@
 // the per-request limits and the validation against each fixed model (fuzz_models.h), as
 // Server::InferAsync does.
 //
-//   build/fuzz/fuzz/json_request_fuzzer fuzz/corpus/json_request   # see fuzz/README.md
+//   build/fuzz/fuzz/json_request_fuzzer fuzz/corpus/json_request   # fuzz/README.md: more
 #include <cstddef>
 #include <cstdint>
 #include <memory>
