@@ -82,7 +82,7 @@ class Tools:
         root = self.repository(tag, "m", model, config)
         return self.run_repository(root, "m", inputs, batch)
 
-    def bench(self, root, model_name, batch, seconds, shapes=()):
+    def bench(self, root, model_name, batch, seconds, shapes=(), input_data=None):
         """Median latency of one request of `batch` rows (None: the model's fixed shape),
         concurrency 1, in process."""
         report = os.path.join(root, ".bench.json")
@@ -94,6 +94,8 @@ class Tools:
             cmd += ["-b", str(batch)]
         for s in shapes:
             cmd += ["--shape", s]
+        if input_data:
+            cmd += ["--input-data", input_data]
         p = subprocess.run(cmd, capture_output=True, text=True)
         if p.returncode != 0:
             raise CandidateError("tensord-bench: " + (p.stderr.strip() or p.stdout.strip()))
