@@ -18,6 +18,7 @@
 #include "absl/functional/any_invocable.h"
 #include "absl/status/statusor.h"
 #include "core/tensor.h"
+#include "core/trace.h"
 
 namespace tensord {
 
@@ -37,6 +38,9 @@ struct InferRequest {
   std::chrono::steady_clock::time_point arrival{};
   // Optional: when true before execution starts, the request is dropped (client gone).
   std::shared_ptr<const std::atomic<bool>> cancelled;
+  // Set when the trace extension sampled this request (core/trace.h); the scheduler
+  // stamps its queue and compute times on it.
+  std::shared_ptr<RequestTrace> trace;
 };
 
 struct InferResponse {

@@ -30,6 +30,7 @@
 #include "core/inference_stats.h"
 #include "core/model_config.h"
 #include "core/model_state.h"
+#include "core/trace.h"
 
 namespace tensord {
 
@@ -117,6 +118,20 @@ class InferenceService {
   // or, with InvalidArgument naming the setting, none of it).
   virtual LogSettings GetLogSettings() const = 0;
   virtual absl::StatusOr<LogSettings> UpdateLogSettings(const LogSettingsUpdate& update) = 0;
+
+  // The trace extension: the settings of `model` ("" = the global ones; a model without
+  // settings of its own has the global ones), and a change (all of it or, with
+  // InvalidArgument naming the setting, none of it). NotFound for an unknown model.
+  virtual absl::StatusOr<TraceSettingsMap> GetTraceSettings(std::string_view model) const {
+    (void)model;
+    return absl::UnimplementedError("the trace extension is not available");
+  }
+  virtual absl::StatusOr<TraceSettingsMap> UpdateTraceSettings(std::string_view model,
+                                                               const TraceSettingsMap& update) {
+    (void)model;
+    (void)update;
+    return absl::UnimplementedError("the trace extension is not available");
+  }
 
   // Validates and queues `request`; `done` runs exactly once (see the file comment).
   virtual void InferAsync(std::unique_ptr<InferRequest>&& request, InferCallback&& done) = 0;

@@ -292,6 +292,15 @@ std::vector<InferResult> DynamicScheduler::ExecuteBatch(runtime::Instance& insta
   }
   record.finished = clock_.WallNow();
   stats_.RecordBatch(record);
+  for (const PendingRequest& pending : batch) {
+    if (RequestTrace* trace = pending.request->trace.get()) {
+      trace->Stamp("QUEUE_START", pending.enqueued);
+      trace->Stamp("COMPUTE_START", start);
+      trace->Stamp("COMPUTE_INPUT_END", start + record.compute_input);
+      trace->Stamp("COMPUTE_OUTPUT_START", split - record.compute_output);
+      trace->Stamp("COMPUTE_END", split);
+    }
+  }
 
   std::vector<InferResult> results;
   results.reserve(batch.size());

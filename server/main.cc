@@ -11,6 +11,7 @@
 #include <cstring>
 #include <filesystem>
 #include <initializer_list>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <string>
@@ -62,6 +63,12 @@ struct Flags {
   bool log_access = false;
   bool allow_client_shm = true;
   bool allow_load_files = true;
+  // The trace extension's starting settings (serving/tracer.h).
+  std::string trace_file;
+  std::vector<std::string> trace_level = {"OFF"};
+  int64_t trace_rate = 1000;
+  int64_t trace_count = -1;
+  int64_t trace_log_frequency = 0;
   bool console = true;
   int max_shm_regions = 256;
   // Security (README "Security").
@@ -121,6 +128,11 @@ int Serve(const Flags& flags) {
   options.strict_readiness = flags.strict_readiness;
   options.allow_client_shm = flags.allow_client_shm;
   options.allow_load_files = flags.allow_load_files;
+  options.trace = {.file = flags.trace_file,
+                   .level = flags.trace_level,
+                   .rate = flags.trace_rate,
+                   .count = flags.trace_count,
+                   .log_frequency = flags.trace_log_frequency};
   options.log_verbose_level = static_cast<uint32_t>(std::max(flags.log_verbose, 0));
   options.log_format = flags.log_format;
   options.max_shm_regions = static_cast<size_t>(flags.max_shm_regions);
@@ -142,7 +154,8 @@ int Serve(const Flags& flags) {
       std::chrono::milliseconds(static_cast<int64_t>(flags.repository_poll_secs * 1000));
   // Triton's names for the protocol extensions both frontends implement.
   options.extensions = {"binary_tensor_data",  "parameters",       "schedule_policy", "statistics",
-                        "model_configuration", "model_repository", "classification",  "logging"};
+                        "model_configuration", "model_repository", "classification",  "logging",
+                        "trace"};
   if (flags.allow_client_shm) options.extensions.push_back("system_shared_memory");
   absl::StatusOr<std::unique_ptr<tensord::Server>> server =
       tensord::Server::Create(options, registry);
@@ -450,6 +463,27 @@ int main(int argc, char** argv) {
       ->add_option("--console", flags.console,
                    "serve the live console on the HTTP port (GET /, /console; its data: GET "
                    "/v2/console/state); it does nothing while no page is open")
+      ->capture_default_str();
+  serve
+      ->add_option("--trace-file", flags.trace_file,
+                   "file the trace extension writes sampled request timelines to (Triton's "
+                   "JSON; with a log frequency N, <file>.0, <file>.1, ...); only this flag "
+                   "sets it")
+      ->capture_default_str();
+  serve
+      ->add_option("--trace-level", flags.trace_level,
+                   "OFF or TIMESTAMPS (changed live with POST /v2/trace/setting)")
+      ->capture_default_str();
+  serve->add_option("--trace-rate", flags.trace_rate, "trace one request in N")
+      ->check(CLI::Range(int64_t{1}, std::numeric_limits<int64_t>::max()))
+      ->capture_default_str();
+  serve->add_option("--trace-count", flags.trace_count, "traces to record (-1: no limit)")
+      ->check(CLI::Range(int64_t{-1}, std::numeric_limits<int64_t>::max()))
+      ->capture_default_str();
+  serve
+      ->add_option("--trace-log-frequency", flags.trace_log_frequency,
+                   "write every N traces to <trace file>.<index> (0: all at shutdown)")
+      ->check(CLI::Range(int64_t{0}, std::numeric_limits<int64_t>::max()))
       ->capture_default_str();
   serve
       ->add_option("--allow-load-files", flags.allow_load_files,

@@ -23,9 +23,10 @@ namespace tensord {
 std::string_view TensordVersion() { return "0.1.0"; }
 
 Server::Server(Options options, std::unique_ptr<scheduler::DeadlineTimer> timer,
-               std::unique_ptr<ModelRepository> repository)
+               std::unique_ptr<ModelRepository> repository, std::unique_ptr<Tracer> tracer)
     : options_(std::move(options)),
       timer_(std::move(timer)),
+      tracer_(std::move(tracer)),
       repository_(std::move(repository)),
       loads_(std::make_unique<LoadExecutor>(LoadExecutor::Options{.threads = options_.load_threads})),
       shared_memory_(std::make_unique<shm::RegionRegistry>(shm::RegionRegistry::Options{
@@ -35,6 +36,8 @@ Server::Server(Options options, std::unique_ptr<scheduler::DeadlineTimer> timer,
 
 absl::StatusOr<std::unique_ptr<Server>> Server::Create(Options options,
                                                        const runtime::RuntimeRegistry& registry) {
+  absl::StatusOr<std::unique_ptr<Tracer>> tracer = Tracer::Create(options.trace);
+  if (!tracer.ok()) return tracer.status();
   auto timer = std::make_unique<scheduler::DeadlineTimer>();
   absl::StatusOr<std::unique_ptr<ModelRepository>> repository =
       ModelRepository::Open({.root = options.model_repository,
@@ -59,7 +62,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Create(Options options,
     }
   }
   auto server = std::unique_ptr<Server>(
-      new Server(std::move(options), std::move(timer), *std::move(repository)));
+      new Server(std::move(options), std::move(timer), *std::move(repository), *std::move(tracer)));
   if (server->options_.model_control_mode == ModelControlMode::kPoll) {
     server->poller_ =
         std::make_unique<RepositoryPoller>(*server->repository_, server->options_.poll_interval);
@@ -204,6 +207,27 @@ absl::StatusOr<std::vector<SharedMemoryRegion>> Server::SystemSharedMemoryStatus
 
 LogSettings Server::GetLogSettings() const { return log_settings_->Get(); }
 
+absl::Status Server::CheckTraceModel(std::string_view model) const {
+  if (model.empty()) return absl::OkStatus();
+  absl::StatusOr<ModelMetadata> metadata = repository_->Metadata(model, "");
+  // A model that is known but not ready (Unavailable) may still get settings.
+  if (!metadata.ok() && metadata.status().code() == absl::StatusCode::kNotFound) {
+    return metadata.status();
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<TraceSettingsMap> Server::GetTraceSettings(std::string_view model) const {
+  if (absl::Status known = CheckTraceModel(model); !known.ok()) return known;
+  return tracer_->Get(model);
+}
+
+absl::StatusOr<TraceSettingsMap> Server::UpdateTraceSettings(std::string_view model,
+                                                             const TraceSettingsMap& update) {
+  if (absl::Status known = CheckTraceModel(model); !known.ok()) return known;
+  return tracer_->Update(model, update);
+}
+
 absl::StatusOr<LogSettings> Server::UpdateLogSettings(const LogSettingsUpdate& update) {
   return log_settings_->Update(update);
 }
@@ -242,6 +266,17 @@ void Server::InferAsync(std::unique_ptr<InferRequest>&& request, InferCallback&&
     return;
   }
   const ModelHandle& handle = *model;
+  // The trace extension: a sampled request is stamped by the scheduler and handed back to
+  // the tracer when answered.
+  if (std::shared_ptr<RequestTrace> trace =
+          tracer_->Sample(request->model_name, handle->version(), request->arrival)) {
+    request->trace = trace;
+    done = [tracer = tracer_.get(), trace = std::move(trace),
+            inner = std::move(done)](InferResult result) mutable {
+      std::move(inner)(std::move(result));
+      tracer->Finish(std::move(trace));
+    };
+  }
   if (classifications->empty() && targets->empty()) {  // the common case: nothing to do after
     handle->Enqueue(std::move(request),
                     [handle, done = std::move(done)](InferResult result) mutable {

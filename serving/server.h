@@ -26,6 +26,7 @@
 #include "absl/status/statusor.h"
 #include "core/inference_service.h"
 #include "runtime/runtime.h"
+#include "serving/tracer.h"
 
 namespace tensord {
 
@@ -60,9 +61,9 @@ class Server final : public InferenceService {
     int default_intra_op_threads = 0;  // 0: share the usable cores between instances
     // The most instances one model version may ask for (0: 4 per usable CPU, at least 16);
     // ModelRepository::Options::max_instances_per_model.
+    int max_instances_per_model = 0;
     // ModelRepository::Options::allow_request_files (--allow-load-files).
     bool allow_load_files = true;
-    int max_instances_per_model = 0;
     // Extensions the frontends implement, reported by Metadata().
     std::vector<std::string> extensions;
     // Threads of the load executor: loads of that many models may run at once.
@@ -74,6 +75,8 @@ class Server final : public InferenceService {
     // The logging extension's starting point: --log-verbose and --log-format.
     uint32_t log_verbose_level = 0;
     std::string log_format = "text";
+    // The trace extension's starting point (--trace-file, --trace-level, ...).
+    TraceOptions trace;
   };
 
   // Opens the repository and loads its models (all of them, or in kExplicit mode the
@@ -111,11 +114,16 @@ class Server final : public InferenceService {
       std::string_view name) const override;
   LogSettings GetLogSettings() const override;
   absl::StatusOr<LogSettings> UpdateLogSettings(const LogSettingsUpdate& update) override;
+  absl::StatusOr<TraceSettingsMap> GetTraceSettings(std::string_view model) const override;
+  absl::StatusOr<TraceSettingsMap> UpdateTraceSettings(std::string_view model,
+                                                       const TraceSettingsMap& update) override;
   void InferAsync(std::unique_ptr<InferRequest>&& request, InferCallback&& done) override;
 
  private:
   Server(Options options, std::unique_ptr<scheduler::DeadlineTimer> timer,
-         std::unique_ptr<ModelRepository> repository);
+         std::unique_ptr<ModelRepository> repository, std::unique_ptr<Tracer> tracer);
+  // NotFound unless `model` is "" or a model the repository knows.
+  absl::Status CheckTraceModel(std::string_view model) const;
   // Unavailable unless model control is explicit.
   absl::Status CheckExplicit() const;
   // Runs `work` (a load or unload of `name`) on the load executor and passes its outcome
@@ -127,6 +135,8 @@ class Server final : public InferenceService {
   // Destroyed in reverse order: loads stop first, then polling, then the repository (its
   // schedulers unregister from the timer), then the timer.
   std::unique_ptr<scheduler::DeadlineTimer> timer_;
+  // Before the repository: requests finishing while it shuts down still hand in traces.
+  std::unique_ptr<Tracer> tracer_;
   std::unique_ptr<ModelRepository> repository_;
   std::unique_ptr<RepositoryPoller> poller_;  // kPoll only
   std::unique_ptr<LoadExecutor> loads_;

@@ -69,7 +69,7 @@ void SpawnCalls(const CallEnv& env) {
       env, &Service::RequestCudaSharedMemoryUnregister, &HandleCudaSharedMemory,
       auth::Action::kSharedMemory);
   UnaryCall<TraceSettingRequest, TraceSettingResponse>::Spawn(
-      env, &Service::RequestTraceSetting, &HandleUnimplemented, auth::Action::kLogging);
+      env, &Service::RequestTraceSetting, &HandleTraceSetting, auth::Action::kLogging);
   UnaryCall<LogSettingsRequest, LogSettingsResponse>::Spawn(
       env, &Service::RequestLogSettings, &HandleLogSettings, auth::Action::kLogging);
   InferCall::Spawn(env);

@@ -218,4 +218,27 @@ void StartRepositoryModelUnload(InferenceService& service,
   return ::grpc::Status::OK;
 }
 
+::grpc::Status HandleTraceSetting(InferenceService& service,
+                                  const inference::TraceSettingRequest& request,
+                                  inference::TraceSettingResponse* response) {
+  absl::StatusOr<TraceSettingsMap> settings;
+  if (request.settings().empty()) {
+    settings = service.GetTraceSettings(request.model_name());
+  } else {
+    // An empty value list drops a model's own value (Triton's "null").
+    TraceSettingsMap update;
+    for (const auto& [key, value] : request.settings()) {
+      update[key] = std::vector<std::string>(value.value().begin(), value.value().end());
+    }
+    settings = service.UpdateTraceSettings(request.model_name(), update);
+  }
+  if (!settings.ok()) return ToGrpcStatus(settings.status());
+  auto& out = *response->mutable_settings();
+  for (const auto& [name, values] : *settings) {
+    for (const std::string& value : values) out[name].add_value(value);
+    if (values.empty()) out[name];
+  }
+  return ::grpc::Status::OK;
+}
+
 }  // namespace tensord::grpc

@@ -59,20 +59,16 @@ void StartRepositoryModelUnload(InferenceService& service,
 ::grpc::Status HandleLogSettings(InferenceService& service,
                                  const inference::LogSettingsRequest& request,
                                  inference::LogSettingsResponse* response);
+// The trace extension: no settings reads them, settings change them (model_name: one
+// model's; "": the global ones).
+::grpc::Status HandleTraceSetting(InferenceService& service,
+                                  const inference::TraceSettingRequest& request,
+                                  inference::TraceSettingResponse* response);
 
 // UNIMPLEMENTED: CUDA shared memory is not supported on this server (and says so).
 template <typename Request, typename Response>
 ::grpc::Status HandleCudaSharedMemory(InferenceService&, const Request&, Response*) {
   return ::grpc::Status(::grpc::StatusCode::UNIMPLEMENTED, std::string(kCudaSharedMemoryUnsupported));
-}
-
-// UNIMPLEMENTED, naming the RPC ("TraceSetting is not supported by tensord").
-template <typename Request, typename Response>
-::grpc::Status HandleUnimplemented(InferenceService&, const Request& request, Response*) {
-  std::string rpc = request.GetDescriptor()->name();
-  if (rpc.ends_with("Request")) rpc.resize(rpc.size() - 7);
-  return ::grpc::Status(::grpc::StatusCode::UNIMPLEMENTED,
-                        rpc + " is not supported by tensord");
 }
 
 }  // namespace tensord::grpc

@@ -6,6 +6,7 @@
 #include "core/status_util.h"
 #include "fmt/format.h"
 #include "frontend/http/config_codec.h"
+#include "frontend/http/trace_settings_codec.h"
 #include "frontend/http/console/console_assets.h"
 #include "frontend/http/console/console_state.h"
 #include "frontend/http/console/process_usage.h"
@@ -73,6 +74,7 @@ auth::Action ActionOf(RouteKind kind) {
     case RouteKind::kCudaSharedMemoryChange:
       return auth::Action::kSharedMemory;
     case RouteKind::kLogging:
+    case RouteKind::kTraceSetting:
       return auth::Action::kLogging;
   }
   return auth::Action::kModelControl;
@@ -203,6 +205,19 @@ void RestHandler::Handle(const RestRequest& request, const Post& post, Reply rep
           update.ok() ? service_.UpdateLogSettings(*update)
                       : absl::StatusOr<LogSettings>(update.status());
       std::move(reply)(settings.ok() ? JsonResponse(EncodeLogSettings(*settings))
+                                     : ErrorResponse(settings.status()));
+      return;
+    }
+    case RouteKind::kTraceSetting: {
+      absl::StatusOr<TraceSettingsMap> settings;
+      if (request.method == "GET") {
+        settings = service_.GetTraceSettings(route->model);
+      } else {
+        absl::StatusOr<TraceSettingsMap> update = DecodeTraceSettingsUpdate(*request.body);
+        settings = update.ok() ? service_.UpdateTraceSettings(route->model, *update)
+                               : absl::StatusOr<TraceSettingsMap>(update.status());
+      }
+      std::move(reply)(settings.ok() ? JsonResponse(EncodeTraceSettings(*settings))
                                      : ErrorResponse(settings.status()));
       return;
     }

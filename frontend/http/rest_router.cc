@@ -135,6 +135,9 @@ absl::StatusOr<Route> MatchRoute(std::string_view target) {
   }
   if (is(1, "repository")) return MatchRepositoryRoute(segments, path);
   if (segments.size() == 2 && is(1, "logging")) return Route{.kind = RouteKind::kLogging};
+  if (segments.size() == 3 && is(1, "trace") && is(2, "setting")) {
+    return Route{.kind = RouteKind::kTraceSetting};
+  }
   if (is(1, "systemsharedmemory") || is(1, "cudasharedmemory")) {
     return MatchSharedMemoryRoute(segments, path);
   }
@@ -168,6 +171,9 @@ absl::StatusOr<Route> MatchRoute(std::string_view target) {
     route.kind = RouteKind::kModelStats;
   } else if (next + 1 == segments.size() && is(next, "config")) {
     route.kind = RouteKind::kModelConfig;
+  } else if (next + 2 == segments.size() && is(next, "trace") && is(next + 1, "setting") &&
+             route.version.empty()) {
+    route.kind = RouteKind::kTraceSetting;  // trace settings are per model, not per version
   } else {
     return NoRoute(path);
   }
@@ -185,6 +191,7 @@ std::string_view AllowedMethod(RouteKind kind) {
     case RouteKind::kCudaSharedMemoryChange:
       return "POST";
     case RouteKind::kLogging:
+    case RouteKind::kTraceSetting:
       return "GET, POST";
     default:
       return "GET";

@@ -37,6 +37,7 @@ enum class RouteKind {
   kCudaSharedMemoryStatus,  // GET  /v2/cudasharedmemory[/region/{r}]/status
   kCudaSharedMemoryChange,  // POST /v2/cudasharedmemory[/region/{r}]/register|unregister
   kLogging,                 // GET (read) and POST (change) /v2/logging   (logging extension)
+  kTraceSetting,            // GET and POST /v2[/models/{m}]/trace/setting  (trace extension)
   // The live console (frontend/http/console/): its page, its static files, its JSON.
   kConsolePage,   // GET  /, /console, /console/
   kConsoleAsset,  // GET  /console/{asset}   (asset: the file name, e.g. "console.js")

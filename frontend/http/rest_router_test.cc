@@ -77,6 +77,17 @@ TEST(RestRouter, MatchesExtensionRoutes) {
   EXPECT_EQ(route.model, "../etc");  // decoded here, refused by the repository
 }
 
+TEST(RestRouter, TraceSettingRoutes) {
+  EXPECT_EQ(Match("/v2/trace/setting").kind, RouteKind::kTraceSetting);
+  Route route = Match("/v2/models/resnet-50.v2/trace/setting");
+  EXPECT_EQ(route.kind, RouteKind::kTraceSetting);
+  EXPECT_EQ(route.model, "resnet-50.v2");
+  EXPECT_EQ(AllowedMethod(RouteKind::kTraceSetting), "GET, POST");
+  // Per model, not per version; no bare "trace" route.
+  EXPECT_FALSE(MatchRoute("/v2/models/m/versions/1/trace/setting").ok());
+  EXPECT_FALSE(MatchRoute("/v2/trace").ok());
+}
+
 TEST(RestRouter, SharedMemoryRoutes) {
   Route route = Match("/v2/systemsharedmemory/status");
   EXPECT_EQ(route.kind, RouteKind::kSharedMemoryStatus);

@@ -102,7 +102,7 @@ def test_grpc_unknown_method_names_the_method(channel):
     assert "method '/other.Service/Call' is not supported" in rpc_error(other, b"").details()
 
 
-def test_grpc_trace_setting_is_refused_naming_it(pb, stub):
-    error = rpc_error(stub.TraceSetting, pb.TraceSettingRequest())
-    assert error.code() == grpc.StatusCode.UNIMPLEMENTED
-    assert error.details() == "TraceSetting is not supported by tensord"
+def test_grpc_trace_setting_of_an_unknown_model_is_not_found(pb, stub):
+    error = rpc_error(stub.TraceSetting, pb.TraceSettingRequest(model_name="no_such_model"))
+    assert error.code() == grpc.StatusCode.NOT_FOUND
+    assert error.details() == "Request for unknown model: 'no_such_model' is not found"
