@@ -64,6 +64,15 @@ struct VersionPolicy {
   std::vector<std::string> specific;  // kSpecific: the version labels
 };
 
+// One step of a Triton ensemble (ensemble_scheduling.step): which model runs, and how its
+// tensors are named in the ensemble (serving/ensemble/ensemble_graph.h runs them).
+struct EnsembleStep {
+  std::string model_name;
+  int64_t model_version = -1;                     // -1: the highest ready version
+  std::map<std::string, std::string> input_map;   // step model input -> ensemble tensor
+  std::map<std::string, std::string> output_map;  // step model output -> ensemble tensor
+};
+
 struct ModelConfig {
   std::string name;
   // Runtime registry key: "onnxruntime_onnx" (Triton's platform name), later "xgboost".
@@ -89,6 +98,8 @@ struct ModelConfig {
   // does not act on (format, optimization, model_warmup, ...) live only here and are
   // returned as given by the configuration extension (repository/config_export.h).
   std::string triton_fields;
+  // Triton's ensemble_scheduling (platform "ensemble"): the steps, in the file's order.
+  std::vector<EnsembleStep> ensemble_steps;
 };
 
 // Metadata as the protocol reports it (batch dimension shown as -1 when batched).

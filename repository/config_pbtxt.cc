@@ -82,6 +82,7 @@ class Converter {
     if (absl::Status s = ConvertInputs(proto, config); !s.ok()) return s;
     if (absl::Status s = ConvertOutputs(proto, config); !s.ok()) return s;
     if (absl::Status s = ConvertInstanceGroups(proto, config); !s.ok()) return s;
+    if (absl::Status s = ConvertEnsemble(proto, config); !s.ok()) return s;
     if (proto.has_dynamic_batching()) {
       absl::StatusOr<BatchingConfig> batching = ConvertBatching(proto);
       if (!batching.ok()) return batching.status();
@@ -124,10 +125,43 @@ class Converter {
     return absl::UnimplementedError(fmt::format("{}: {}", source_, message));
   }
 
-  absl::Status CheckUnsupported(const inference::ModelConfig& proto) const {
-    if (proto.has_ensemble_scheduling()) {
-      return Unsupported("ensemble_scheduling: ensemble models are not supported by tensord");
+  // ensemble_scheduling: kept as written, for serving/ensemble/ to check against the step
+  // models and run. Only an ensemble has steps and an ensemble has nothing but steps.
+  absl::Status ConvertEnsemble(const inference::ModelConfig& proto, ModelConfig& config) const {
+    const bool is_ensemble = config.platform == "ensemble";
+    if (!proto.has_ensemble_scheduling()) {
+      if (is_ensemble) {
+        return Invalid("platform 'ensemble' needs ensemble_scheduling { step [...] }");
+      }
+      return absl::OkStatus();
     }
+    if (!is_ensemble) {
+      return Invalid(
+          fmt::format("ensemble_scheduling is for platform 'ensemble', not '{}'", config.platform));
+    }
+    const auto& steps = proto.ensemble_scheduling().step();
+    if (steps.empty()) return Invalid("ensemble_scheduling: no steps");
+    for (int i = 0; i < steps.size(); ++i) {
+      const inference::ModelEnsembling::Step& step = steps[i];
+      if (step.model_name().empty()) {
+        return Invalid(fmt::format("ensemble_scheduling: step {} has no model_name", i + 1));
+      }
+      if (step.model_version() < -1 || step.model_version() == 0) {
+        return Invalid(fmt::format(
+            "ensemble_scheduling: step {} ('{}'): model_version {} is not valid; -1 (the "
+            "highest ready) or a version > 0",
+            i + 1, step.model_name(), step.model_version()));
+      }
+      EnsembleStep converted{.model_name = step.model_name(),
+                             .model_version = step.model_version()};
+      converted.input_map.insert(step.input_map().begin(), step.input_map().end());
+      converted.output_map.insert(step.output_map().begin(), step.output_map().end());
+      config.ensemble_steps.push_back(std::move(converted));
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status CheckUnsupported(const inference::ModelConfig& proto) const {
     if (proto.has_sequence_batching()) {
       return Unsupported("sequence_batching: stateful (sequence) models are not supported");
     }

@@ -5,8 +5,9 @@
 //
 // Any config written for Triton parses: fields tensord does not model are skipped (logged
 // at debug level). Errors are InvalidArgument naming the file and the field, with
-// "FILE:LINE:COL: " for syntax errors; features tensord cannot honour (ensembles, sequence
-// batching, decoupled models, batch inputs) are Unimplemented.
+// "FILE:LINE:COL: " for syntax errors; features tensord cannot honour (sequence batching,
+// decoupled models, batch inputs) are Unimplemented. ensemble_scheduling (platform "ensemble"
+// only) becomes ModelConfig::ensemble_steps; serving/ensemble/ checks and runs the steps.
 //
 // Mapping decisions:
 //   - platform keeps the spelling given; when empty, backend is used ("onnxruntime"). The

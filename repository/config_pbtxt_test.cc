@@ -337,12 +337,50 @@ TEST(ParseTritonConfig, BadVersionPolicies) {
               "are numbers > 0");
 }
 
-TEST(ParseTritonConfig, UnsupportedFeatures) {
-  ExpectError(R"pb(platform: "ensemble"
+TEST(ParseTritonConfig, EnsembleSteps) {
+  absl::StatusOr<ModelConfig> config = ParseTritonConfig(
+      R"pb(platform: "ensemble"
+           ensemble_scheduling {
+             step [
+               {
+                 model_name: "a"
+                 model_version: -1
+                 input_map { key: "x" value: "IN" }
+                 output_map { key: "y" value: "MID" }
+               },
+               { model_name: "b" model_version: 2 input_map { key: "x" value: "MID" } }
+             ]
+           })pb",
+      "models/m/config.pbtxt");
+  ASSERT_TRUE(config.ok()) << config.status();
+  ASSERT_EQ(config->ensemble_steps.size(), 2u);
+  EXPECT_EQ(config->ensemble_steps[0].model_name, "a");
+  EXPECT_EQ(config->ensemble_steps[0].model_version, -1);
+  EXPECT_EQ(config->ensemble_steps[0].input_map.at("x"), "IN");
+  EXPECT_EQ(config->ensemble_steps[0].output_map.at("y"), "MID");
+  EXPECT_EQ(config->ensemble_steps[1].model_version, 2);
+}
+
+TEST(ParseTritonConfig, BadEnsembles) {
+  ExpectError(R"pb(platform: "ensemble")pb", absl::StatusCode::kInvalidArgument,
+              "models/m/config.pbtxt: platform 'ensemble' needs ensemble_scheduling { step [...] }");
+  ExpectError(R"pb(platform: "onnxruntime_onnx"
                    ensemble_scheduling { step { model_name: "a" } })pb",
-              absl::StatusCode::kUnimplemented,
-              "models/m/config.pbtxt: ensemble_scheduling: ensemble models are not supported by "
-              "tensord");
+              absl::StatusCode::kInvalidArgument,
+              "models/m/config.pbtxt: ensemble_scheduling is for platform 'ensemble', not "
+              "'onnxruntime_onnx'");
+  ExpectError(R"pb(platform: "ensemble"
+                   ensemble_scheduling { step { model_name: "" } })pb",
+              absl::StatusCode::kInvalidArgument,
+              "models/m/config.pbtxt: ensemble_scheduling: step 1 has no model_name");
+  ExpectError(R"pb(platform: "ensemble"
+                   ensemble_scheduling { step { model_name: "a" model_version: 0 } })pb",
+              absl::StatusCode::kInvalidArgument,
+              "models/m/config.pbtxt: ensemble_scheduling: step 1 ('a'): model_version 0 is not "
+              "valid; -1 (the highest ready) or a version > 0");
+}
+
+TEST(ParseTritonConfig, UnsupportedFeatures) {
   ExpectError(R"pb(sequence_batching {
                      control_input
                      [ {

@@ -200,6 +200,28 @@ std::string KnownPlatforms(const runtime::RuntimeRegistry& registry) {
   return names.empty() ? "none" : names;
 }
 
+// A Triton ensemble has no files of its own: its version folders are empty ("1/"), or
+// missing, which serves it as version 1.
+ModelFolderPlan PlanEnsembleVersions(ModelFolderPlan plan) {
+  const std::vector<std::string> numbered = NumberedFolders(plan.folder);
+  if (numbered.empty()) {
+    const std::string label = plan.config.version_label.empty() ? "1" : plan.config.version_label;
+    plan.versions.push_back(
+        {.version = label, .model_path = plan.folder, .platform = plan.config.platform});
+    return plan;
+  }
+  for (const auto& [version, exists] : SelectVersions(numbered, plan.config.version_policy)) {
+    VersionPlan v{
+        .version = version, .model_path = plan.folder / version, .platform = plan.config.platform};
+    if (!exists) {
+      v.error = fmt::format("{}: version folder not found (the version_policy names it)",
+                            v.model_path.string());
+    }
+    plan.versions.push_back(std::move(v));
+  }
+  return plan;
+}
+
 }  // namespace
 
 ModelFolderPlan ScanModelFolder(const fs::path& folder, const runtime::RuntimeRegistry& registry) {
@@ -238,6 +260,8 @@ ModelFolderPlan ScanModelFolder(const fs::path& folder, const runtime::RuntimeRe
     }
     plan.config.platform = platform;
   }
+
+  if (platform == "ensemble") return PlanEnsembleVersions(std::move(plan));
 
   std::error_code ec;
   const std::string single_label =

@@ -63,6 +63,8 @@ struct Flags {
   bool log_access = false;
   bool allow_client_shm = true;
   bool allow_load_files = true;
+  int model_load_threads = 2;
+  int max_pending_loads = 64;
   // The trace extension's starting settings (serving/tracer.h).
   std::string trace_file;
   std::vector<std::string> trace_level = {"OFF"};
@@ -128,6 +130,8 @@ int Serve(const Flags& flags) {
   options.strict_readiness = flags.strict_readiness;
   options.allow_client_shm = flags.allow_client_shm;
   options.allow_load_files = flags.allow_load_files;
+  options.load_threads = flags.model_load_threads;
+  options.max_pending_loads = static_cast<size_t>(flags.max_pending_loads);
   options.trace = {.file = flags.trace_file,
                    .level = flags.trace_level,
                    .rate = flags.trace_rate,
@@ -484,6 +488,17 @@ int main(int argc, char** argv) {
       ->add_option("--trace-log-frequency", flags.trace_log_frequency,
                    "write every N traces to <trace file>.<index> (0: all at shutdown)")
       ->check(CLI::Range(int64_t{0}, std::numeric_limits<int64_t>::max()))
+      ->capture_default_str();
+  serve
+      ->add_option("--model-load-threads", flags.model_load_threads,
+                   "models loaded at the same time (loads of one model never overlap)")
+      ->check(CLI::Range(1, 64))
+      ->capture_default_str();
+  serve
+      ->add_option("--max-pending-loads", flags.max_pending_loads,
+                   "load and unload requests that may wait for a load thread; more are "
+                   "refused (HTTP 429 / RESOURCE_EXHAUSTED)")
+      ->check(CLI::Range(1, 100000))
       ->capture_default_str();
   serve
       ->add_option("--allow-load-files", flags.allow_load_files,

@@ -33,7 +33,9 @@ absl::Status LoadExecutor::Post(Task&& task) {
     if (stopping_) return absl::UnavailableError("the server is shutting down");
     if (queue_.size() >= options_.max_pending) {
       return absl::ResourceExhaustedError(fmt::format(
-          "{} model loads and unloads are already waiting; try again later", queue_.size()));
+          "{} model loads and unloads are already waiting (the most --max-pending-loads "
+          "allows); try again later",
+          queue_.size()));
     }
     queue_.push_back(std::move(task));
   }

@@ -12,6 +12,7 @@
 #include "repository/repository_poller.h"
 #include "scheduler/deadline_timer.h"
 #include "serving/classification.h"
+#include "serving/ensemble/ensemble_runtime.h"
 #include "serving/load_executor.h"
 #include "serving/log_settings.h"
 #include "shared_memory/region_registry.h"
@@ -22,13 +23,16 @@ namespace tensord {
 
 std::string_view TensordVersion() { return "0.1.0"; }
 
-Server::Server(Options options, std::unique_ptr<scheduler::DeadlineTimer> timer,
+Server::Server(Options options, std::unique_ptr<runtime::RuntimeRegistry> registry,
+               std::unique_ptr<scheduler::DeadlineTimer> timer,
                std::unique_ptr<ModelRepository> repository, std::unique_ptr<Tracer> tracer)
     : options_(std::move(options)),
+      registry_(std::move(registry)),
       timer_(std::move(timer)),
       tracer_(std::move(tracer)),
       repository_(std::move(repository)),
-      loads_(std::make_unique<LoadExecutor>(LoadExecutor::Options{.threads = options_.load_threads})),
+      loads_(std::make_unique<LoadExecutor>(LoadExecutor::Options{
+          .threads = options_.load_threads, .max_pending = options_.max_pending_loads})),
       shared_memory_(std::make_unique<shm::RegionRegistry>(shm::RegionRegistry::Options{
           .max_regions = options_.max_shm_regions, .allowed = options_.allow_client_shm})),
       log_settings_(std::make_unique<LogSettingsControl>(LogSettings{
@@ -39,6 +43,11 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Create(Options options,
   absl::StatusOr<std::unique_ptr<Tracer>> tracer = Tracer::Create(options.trace);
   if (!tracer.ok()) return tracer.status();
   auto timer = std::make_unique<scheduler::DeadlineTimer>();
+  // Ensembles run their steps through this server's repository, so their runtime is added
+  // here rather than among the builtin ones.
+  auto ensembles = std::make_shared<EnsembleRuntime>();
+  auto runtimes = std::make_unique<runtime::RuntimeRegistry>(registry);
+  runtimes->Register("ensemble", ensembles);
   absl::StatusOr<std::unique_ptr<ModelRepository>> repository =
       ModelRepository::Open({.root = options.model_repository,
                              .default_instance_count = options.default_instance_count,
@@ -46,9 +55,15 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Create(Options options,
                              .max_instances_per_model = options.max_instances_per_model,
                              .deadline_timer = timer.get(),
                              .allow_request_files = options.allow_load_files},
-                            registry);
+                            *runtimes);
   if (!repository.ok()) return repository.status();
   ModelRepository& repo = **repository;
+  ensembles->SetLookup(
+      [&repo](std::string_view name, std::string_view version) { return repo.Get(name, version); },
+      [&repo](std::string_view name) {
+        const std::vector<std::string> folders = repo.FolderNames();
+        return std::find(folders.begin(), folders.end(), name) != folders.end();
+      });
   const bool load_all = options.model_control_mode != ModelControlMode::kExplicit ||
                         std::find(options.startup_models.begin(), options.startup_models.end(),
                                   "*") != options.startup_models.end();
@@ -61,8 +76,15 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Create(Options options,
       }
     }
   }
-  auto server = std::unique_ptr<Server>(
-      new Server(std::move(options), std::move(timer), *std::move(repository), *std::move(tracer)));
+  // Ensembles that loaded before their step models (loads go by name) load again now that
+  // the step models have been.
+  for (const std::string& name : ensembles->TakeWaiting()) {
+    spdlog::info("model '{}': loading the ensemble again after its step models", name);
+    if (absl::Status loaded = repo.Load(name); !loaded.ok()) spdlog::error("{}", Message(loaded));
+  }
+  auto server =
+      std::unique_ptr<Server>(new Server(std::move(options), std::move(runtimes), std::move(timer),
+                                         *std::move(repository), *std::move(tracer)));
   if (server->options_.model_control_mode == ModelControlMode::kPoll) {
     server->poller_ =
         std::make_unique<RepositoryPoller>(*server->repository_, server->options_.poll_interval);

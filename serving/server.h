@@ -68,6 +68,9 @@ class Server final : public InferenceService {
     std::vector<std::string> extensions;
     // Threads of the load executor: loads of that many models may run at once.
     int load_threads = 2;
+    // Loads and unloads that may wait for a load thread; more are ResourceExhausted
+    // (LoadExecutor::Options::max_pending, --max-pending-loads).
+    size_t max_pending_loads = 64;
     // System shared memory: whether clients may register regions (Triton's
     // --allow-client-shm) and how many may be registered at once.
     bool allow_client_shm = true;
@@ -120,7 +123,8 @@ class Server final : public InferenceService {
   void InferAsync(std::unique_ptr<InferRequest>&& request, InferCallback&& done) override;
 
  private:
-  Server(Options options, std::unique_ptr<scheduler::DeadlineTimer> timer,
+  Server(Options options, std::unique_ptr<runtime::RuntimeRegistry> registry,
+         std::unique_ptr<scheduler::DeadlineTimer> timer,
          std::unique_ptr<ModelRepository> repository, std::unique_ptr<Tracer> tracer);
   // NotFound unless `model` is "" or a model the repository knows.
   absl::Status CheckTraceModel(std::string_view model) const;
@@ -132,6 +136,9 @@ class Server final : public InferenceService {
                    StatusCallback done);
 
   const Options options_;
+  // The runtimes Create was given plus "ensemble" (serving/ensemble/ensemble_runtime.h),
+  // whose steps go through this server's repository. Outlives the repository.
+  std::unique_ptr<runtime::RuntimeRegistry> registry_;
   // Destroyed in reverse order: loads stop first, then polling, then the repository (its
   // schedulers unregister from the timer), then the timer.
   std::unique_ptr<scheduler::DeadlineTimer> timer_;

@@ -10,6 +10,7 @@ import json
 import os
 
 import grpc
+import numpy as np
 import pytest
 import requests
 
@@ -411,4 +412,65 @@ def test_file_parameters_of_the_load_api_stay_in_the_models_folder(server, pb, t
                         "segment; a path in a model's config must stay inside the model's "
                         "folder (relative, without '..')")
     assert not target.exists()
+    assert_serves_mlp(server.url)
+
+
+def external_data_model(name, location):
+    """y = x + W with W (FP32 [4]) stored as ONNX external data at `location`."""
+    from onnx import TensorProto, helper
+    weights = helper.make_tensor("W", TensorProto.FLOAT, [4], [0.0] * 4)
+    weights.data_location = TensorProto.EXTERNAL
+    weights.ClearField("float_data")
+    for key, value in (("location", location), ("offset", "0"), ("length", "16")):
+        entry = weights.external_data.add()
+        entry.key, entry.value = key, value
+    graph = helper.make_graph(
+        [helper.make_node("Add", ["x", "W"], ["y"])], name,
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [4])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [4])], [weights])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 8
+    return model
+
+
+def test_onnx_external_data_outside_the_model_folder_is_refused(server, models, tmp_path):
+    # ONNX Runtime resolves external data against the model's folder and refuses a location
+    # that leaves it: a model file cannot make the server read another file.
+    secret = tmp_path / "secret.bin"
+    secret.write_bytes(np.arange(4, dtype=np.float32).tobytes())
+    inside = models / "ext_inside"
+    (inside / "1").mkdir(parents=True)
+    (inside / "1" / "weights.bin").write_bytes(np.full(4, 2, np.float32).tobytes())
+    with open(inside / "1" / "model.onnx", "wb") as f:
+        f.write(external_data_model("ext_inside", "weights.bin").SerializeToString())
+    assert load(server.url, "ext_inside").status_code == 200
+    out = outputs_by_name(infer(server.url, "ext_inside", [tensor("x", "FP32", [4], [1] * 4)]))
+    assert out["y"]["data"] == [3.0] * 4
+    for name, location in (("ext_relative", f"../../../{secret.name}"),
+                           ("ext_absolute", str(secret))):
+        folder = models / name
+        (folder / "1").mkdir(parents=True)
+        with open(folder / "1" / "model.onnx", "wb") as f:
+            f.write(external_data_model(name, location).SerializeToString())
+        message = error_message(load(server.url, name), 400)
+        assert message.startswith(f"failed to load model '{name}'"), message
+        assert "external" in message.lower() or "outside" in message.lower(), message
+    assert_serves_mlp(server.url)
+
+
+def test_load_requests_past_the_queue_are_429(start_server, models):
+    # One load at a time and one waiting: a burst of loads gets clear 429s, never a queue
+    # that grows without bound, and the server goes on serving.
+    server = start_server(str(models), *EXPLICIT, "--load-model", "mlp_test",
+                          "--model-load-threads", "1", "--max-pending-loads", "1")
+    import concurrent.futures
+    with concurrent.futures.ThreadPoolExecutor(max_workers=16) as pool:
+        responses = list(pool.map(lambda _: load(server.url, "mlp_test"), range(32)))
+    codes = {r.status_code for r in responses}
+    assert codes <= {200, 429}, [r.text for r in responses if r.status_code not in (200, 429)]
+    refused = [r for r in responses if r.status_code == 429]
+    assert refused, "no load was refused"
+    message = error_message(refused[0], 429)
+    assert message == ("model 'mlp_test': 1 model loads and unloads are already waiting "
+                       "(the most --max-pending-loads allows); try again later"), message
     assert_serves_mlp(server.url)

@@ -1,0 +1,193 @@
+#include "serving/ensemble/ensemble_runtime.h"
+
+#include <algorithm>
+#include <condition_variable>
+#include <map>
+#include <memory>
+#include <utility>
+
+#include "core/request_validation.h"
+#include "core/status_util.h"
+#include "fmt/format.h"
+#include "serving/ensemble/ensemble_graph.h"
+
+namespace tensord {
+namespace {
+
+std::string StepVersion(const EnsembleStep& step) {
+  return step.model_version < 0 ? std::string() : std::to_string(step.model_version);
+}
+
+// One Execute: the tensors made so far and the steps still running. Shared with the step
+// callbacks, which may run on other threads (or inline, inside Enqueue).
+struct Run {
+  std::mutex mutex;
+  std::condition_variable all_done;
+  std::map<std::string, Tensor, std::less<>> tensors;  // by ensemble tensor name
+  std::vector<size_t> waiting;                         // producers each step still waits for
+  int in_flight = 0;  // steps sent and not finished, plus those about to be sent
+  absl::Status error;
+};
+
+class EnsembleInstance final : public runtime::Instance {
+ public:
+  EnsembleInstance(const ModelConfig& config, const EnsembleGraph& graph, const ModelLookup& lookup)
+      : config_(config), graph_(graph), lookup_(lookup) {}
+
+  absl::StatusOr<std::vector<Tensor>> Execute(std::span<const Tensor> inputs,
+                                              std::span<const std::string> output_names) override {
+    auto run = std::make_shared<Run>();
+    for (const Tensor& input : inputs) run->tensors.emplace(input.name, input);
+    run->waiting = graph_.producer_count;
+    run->in_flight = static_cast<int>(graph_.initial.size());
+    for (size_t step : graph_.initial) Dispatch(run, step);
+    std::unique_lock lock(run->mutex);
+    run->all_done.wait(lock, [&] { return run->in_flight == 0; });
+    if (!run->error.ok()) return run->error;
+    std::vector<Tensor> outputs;
+    outputs.reserve(output_names.size());
+    for (const std::string& name : output_names) {
+      auto found = run->tensors.find(name);
+      if (found == run->tensors.end()) {
+        return absl::InternalError(fmt::format("ensemble output '{}' was not produced", name));
+      }
+      outputs.push_back(found->second);
+    }
+    return outputs;
+  }
+
+ private:
+  // Sends step `index` to its model; its completion sends the steps it unblocks.
+  void Dispatch(const std::shared_ptr<Run>& run, size_t index) {
+    const EnsembleStep& step = config_.ensemble_steps[index];
+    absl::StatusOr<ModelHandle> model = lookup_(step.model_name, StepVersion(step));
+    if (!model.ok()) {
+      // Loaded once, gone now (unloaded, or failed a reload): the ensemble cannot serve
+      // until it is back, whatever the lookup's code.
+      Finish(run, index,
+             absl::UnavailableError(fmt::format("{}: step model '{}' is not available: {}",
+                                                StepLabel(config_, index), step.model_name,
+                                                Message(model.status()))));
+      return;
+    }
+    auto request = std::make_unique<InferRequest>();
+    request->model_name = step.model_name;
+    request->model_version = (*model)->version();
+    {
+      std::lock_guard lock(run->mutex);
+      for (const auto& [input, tensor] : step.input_map) {
+        auto found = run->tensors.find(tensor);
+        if (found == run->tensors.end()) continue;  // an optional ensemble input left out
+        Tensor view = found->second;                // shares the buffer: no copy
+        view.name = input;
+        request->inputs.push_back(std::move(view));
+      }
+    }
+    for (const auto& [output, tensor] : step.output_map)
+      request->outputs.push_back({.name = output});
+    if (absl::Status valid = ValidateInferRequest((*model)->config(), *request); !valid.ok()) {
+      Finish(run, index, Annotate(valid, StepLabel(config_, index)));
+      return;
+    }
+    const ModelHandle& handle = *model;
+    handle->Enqueue(std::move(request), [this, run, index, handle](InferResult result) mutable {
+      if (!result.ok()) {
+        Finish(run, index, Annotate(result.status(), StepLabel(config_, index)));
+        return;
+      }
+      Finish(run, index, std::move((*result)->outputs));
+    });
+  }
+
+  void Finish(const std::shared_ptr<Run>& run, size_t index,
+              absl::StatusOr<std::vector<Tensor>> outputs) {
+    const EnsembleStep& step = config_.ensemble_steps[index];
+    std::vector<size_t> unblocked;
+    {
+      std::lock_guard lock(run->mutex);
+      if (!outputs.ok()) {
+        if (run->error.ok()) run->error = outputs.status();
+      } else if (run->error.ok()) {
+        for (Tensor& output : *outputs) {
+          auto renamed = step.output_map.find(output.name);
+          if (renamed == step.output_map.end()) continue;
+          output.name = renamed->second;
+          run->tensors.insert_or_assign(renamed->second, std::move(output));
+        }
+        for (size_t consumer : graph_.consumers[index]) {
+          if (--run->waiting[consumer] == 0) unblocked.push_back(consumer);
+        }
+      }
+      run->in_flight += static_cast<int>(unblocked.size()) - 1;
+      // Notified under the lock: the waiter may return (and drop its share) at once.
+      if (run->in_flight == 0) run->all_done.notify_all();
+    }
+    for (size_t next : unblocked) Dispatch(run, next);
+  }
+
+  const ModelConfig& config_;
+  const EnsembleGraph& graph_;
+  const ModelLookup& lookup_;
+};
+
+class EnsembleModel final : public runtime::Model {
+ public:
+  EnsembleModel(ModelConfig config, EnsembleGraph graph, ModelLookup lookup)
+      : config_(std::move(config)), graph_(std::move(graph)), lookup_(std::move(lookup)) {}
+
+  const ModelConfig& config() const override { return config_; }
+  absl::StatusOr<runtime::InstancePtr> CreateInstance(const runtime::InstanceOptions&) override {
+    return std::make_unique<EnsembleInstance>(config_, graph_, lookup_);
+  }
+
+ private:
+  const ModelConfig config_;
+  const EnsembleGraph graph_;
+  const ModelLookup lookup_;
+};
+
+}  // namespace
+
+absl::StatusOr<runtime::ModelPtr> EnsembleRuntime::Load(const ModelConfig& config,
+                                                        const std::filesystem::path&) {
+  if (!lookup_) return absl::InternalError("ensembles: no model lookup set");
+  bool step_not_ready = false;
+  absl::StatusOr<EnsembleGraph> graph =
+      PlanEnsemble(config, [&](const EnsembleStep& step) -> absl::StatusOr<ModelConfig> {
+        absl::StatusOr<ModelHandle> model = lookup_(step.model_name, StepVersion(step));
+        if (absl::IsNotFound(model.status()) && in_repository_ && in_repository_(step.model_name)) {
+          return absl::InvalidArgumentError(fmt::format("step model '{}' is not loaded: {}",
+                                                        step.model_name, Message(model.status())));
+        }
+        if (absl::IsNotFound(model.status())) {
+          return absl::InvalidArgumentError(
+              fmt::format("unknown step model '{}' (not in the repository): {}", step.model_name,
+                          Message(model.status())));
+        }
+        if (!model.ok()) {
+          step_not_ready = true;
+          return absl::UnavailableError(fmt::format("step model '{}' is not ready: {}",
+                                                    step.model_name, Message(model.status())));
+        }
+        return (*model)->config();
+      });
+  if (!graph.ok()) {
+    if (step_not_ready) {
+      std::lock_guard lock(mutex_);
+      if (std::find(waiting_.begin(), waiting_.end(), config.name) == waiting_.end()) {
+        waiting_.push_back(config.name);
+      }
+    }
+    return graph.status();
+  }
+  ModelConfig completed = config;
+  if (completed.instance_count <= 0) completed.instance_count = kDefaultInstances;
+  return std::make_unique<EnsembleModel>(std::move(completed), *std::move(graph), lookup_);
+}
+
+std::vector<std::string> EnsembleRuntime::TakeWaiting() {
+  std::lock_guard lock(mutex_);
+  return std::exchange(waiting_, {});
+}
+
+}  // namespace tensord
