@@ -212,7 +212,6 @@ def test_a_step_batches_across_concurrent_ensemble_requests(url):
     def batches():
         return {b["batch_size"]: b["compute_infer"]["count"]
                 for b in stats(url, "add_sub")["batch_stats"]}
-    before = batches()
     errors = []
 
     def one(i):
@@ -222,15 +221,22 @@ def test_a_step_batches_across_concurrent_ensemble_requests(url):
             np.testing.assert_allclose(out["SUM"]["data"], 3 * np.array(row, np.float32))
         except AssertionError as e:
             errors.append(e)
-    threads = [threading.Thread(target=one, args=(i,)) for i in range(12)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert not errors, errors
-    after = batches()
-    grown = {size for size, count in after.items() if count > before.get(size, 0)}
-    assert any(size > 1 for size in grown), (before, after)
+
+    # Bursts of one-row requests: add_sub (20 ms queue delay) sees several at once. On busy
+    # shared cores a burst may trickle in one by one, so a few bursts are allowed.
+    for _ in range(5):
+        before = batches()
+        threads = [threading.Thread(target=one, args=(i,)) for i in range(16)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert not errors, errors
+        after = batches()
+        grown = {size for size, count in after.items() if count > before.get(size, 0)}
+        if any(size > 1 for size in grown):
+            return
+    raise AssertionError(f"add_sub never batched: {before} -> {after}")
 
 
 @pytest.mark.parametrize("name", sorted(BAD))
