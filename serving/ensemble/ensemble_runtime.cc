@@ -166,14 +166,21 @@ absl::StatusOr<runtime::ModelPtr> EnsembleRuntime::Load(const ModelConfig& confi
         }
         if (!model.ok()) {
           step_not_ready = true;
+          std::lock_guard lock(mutex_);
+          if (starting_) {
+            return absl::UnavailableError(
+                fmt::format("waiting for step model '{}' ({}); the ensemble is loaded again "
+                            "after the other models",
+                            step.model_name, Message(model.status())));
+          }
           return absl::UnavailableError(fmt::format("step model '{}' is not ready: {}",
                                                     step.model_name, Message(model.status())));
         }
         return (*model)->config();
       });
   if (!graph.ok()) {
-    if (step_not_ready) {
-      std::lock_guard lock(mutex_);
+    std::lock_guard lock(mutex_);
+    if (step_not_ready && starting_) {
       if (std::find(waiting_.begin(), waiting_.end(), config.name) == waiting_.end()) {
         waiting_.push_back(config.name);
       }
@@ -187,6 +194,7 @@ absl::StatusOr<runtime::ModelPtr> EnsembleRuntime::Load(const ModelConfig& confi
 
 std::vector<std::string> EnsembleRuntime::TakeWaiting() {
   std::lock_guard lock(mutex_);
+  starting_ = false;
   return std::exchange(waiting_, {});
 }
 

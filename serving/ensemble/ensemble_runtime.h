@@ -13,9 +13,10 @@
 //   for (const std::string& name : ensembles->TakeWaiting()) repo.Load(name);
 //
 // Load checks the steps against the step models as they are loaded now
-// (serving/ensemble/ensemble_graph.h lists the errors). An ensemble loaded before one of its
-// step models fails with "not ready"; TakeWaiting names those, to be loaded again once the
-// plain models are (Triton loads an ensemble's composing models first).
+// (serving/ensemble/ensemble_graph.h lists the errors). At start-up an ensemble loaded
+// before one of its step models fails with "waiting for step model"; TakeWaiting names those,
+// to be loaded again once the plain models are (Triton loads an ensemble's composing models
+// first), and ends start-up: later, a step model that is not ready is a plain load error.
 //
 // Execute, per request (or batch of requests when the ensemble batches): a step is sent to
 // its model's highest ready version (or the step's model_version) as soon as the tensors it
@@ -61,7 +62,8 @@ class EnsembleRuntime final : public runtime::Runtime {
   absl::StatusOr<runtime::ModelPtr> Load(const ModelConfig& config,
                                          const std::filesystem::path& model_path) override;
 
-  // Ensembles whose last load failed because a step model was not ready; clears the list.
+  // Ensembles whose load at start-up failed because a step model was not ready yet; clears
+  // the list and ends start-up (called once, after the start-up loads).
   std::vector<std::string> TakeWaiting();
 
  private:
@@ -69,6 +71,7 @@ class EnsembleRuntime final : public runtime::Runtime {
   std::function<bool(std::string_view)> in_repository_;
   std::mutex mutex_;
   std::vector<std::string> waiting_ ABSL_GUARDED_BY(mutex_);
+  bool starting_ ABSL_GUARDED_BY(mutex_) = true;
 };
 
 }  // namespace tensord
