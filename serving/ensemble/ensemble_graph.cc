@@ -6,6 +6,7 @@
 #include <string>
 
 #include "core/datatype.h"
+#include "core/shape.h"
 #include "core/status_util.h"
 #include "fmt/format.h"
 
@@ -18,6 +19,7 @@ struct Producer {
   size_t step = kEnsembleInput;
   std::string tensor;  // the step model's output name; the ensemble input's name
   DataType datatype = DataType::kInvalid;
+  Shape shape;  // with the batch dimension when the producer batches; empty: unknown
 };
 
 const TensorConfig* FindTensor(const std::vector<TensorConfig>& tensors, const std::string& name) {
@@ -40,6 +42,17 @@ bool Accepts(const TensorConfig& input, DataType type) {
     if (accepted == type) return true;
   }
   return false;
+}
+
+// Whether a tensor of shape `made` fits `wanted` (full shapes, -1 any size). An empty shape
+// is taken as unknown: configs of some runtimes leave dims out.
+bool ShapesFit(const Shape& made, const Shape& wanted) {
+  if (made.empty() || wanted.empty()) return true;
+  if (made.size() != wanted.size()) return false;
+  for (size_t i = 0; i < made.size(); ++i) {
+    if (made[i] >= 0 && wanted[i] >= 0 && made[i] != wanted[i]) return false;
+  }
+  return true;
 }
 
 }  // namespace
@@ -78,7 +91,8 @@ absl::StatusOr<EnsembleGraph> PlanEnsemble(const ModelConfig& ensemble,
   models.reserve(steps.size());
   std::map<std::string, Producer> producers;
   for (const TensorConfig& input : ensemble.inputs) {
-    producers[input.name] = {.tensor = input.name, .datatype = input.datatype};
+    producers[input.name] = {
+        .tensor = input.name, .datatype = input.datatype, .shape = FullShape(ensemble, input)};
   }
   for (size_t s = 0; s < steps.size(); ++s) {
     absl::StatusOr<ModelConfig> model = lookup(steps[s]);
@@ -92,7 +106,10 @@ absl::StatusOr<EnsembleGraph> PlanEnsemble(const ModelConfig& ensemble,
             "'{}' (outputs: {})",
             StepLabel(ensemble, s), output, steps[s].model_name, Names(models[s].outputs)));
       }
-      Producer made{.step = s, .tensor = output, .datatype = declared->datatype};
+      Producer made{.step = s,
+                    .tensor = output,
+                    .datatype = declared->datatype,
+                    .shape = FullShape(models[s], *declared)};
       auto [it, inserted] = producers.emplace(tensor, made);
       if (!inserted) {
         return invalid(fmt::format("{}: tensor '{}' is produced twice: by {} and by {}",
@@ -131,6 +148,13 @@ absl::StatusOr<EnsembleGraph> PlanEnsemble(const ModelConfig& ensemble,
                         producer_label(producer->second), input, steps[s].model_name,
                         DataTypeName(declared->datatype)));
       }
+      if (const Shape wanted = FullShape(models[s], *declared);
+          !ShapesFit(producer->second.shape, wanted)) {
+        return invalid(fmt::format(
+            "{}: tensor '{}' has shape {} ({}) but input '{}' of model '{}' takes {}",
+            StepLabel(ensemble, s), tensor, ShapeToString(producer->second.shape),
+            producer_label(producer->second), input, steps[s].model_name, ShapeToString(wanted)));
+      }
       if (producer->second.step != kEnsembleInput) waits_for[s].insert(producer->second.step);
     }
     for (const TensorConfig& input : models[s].inputs) {
@@ -150,6 +174,13 @@ absl::StatusOr<EnsembleGraph> PlanEnsemble(const ModelConfig& ensemble,
       return invalid(fmt::format("ensemble output '{}' is declared {} but {} is {}", output.name,
                                  DataTypeName(output.datatype), producer_label(producer->second),
                                  DataTypeName(producer->second.datatype)));
+    }
+    if (const Shape declared = FullShape(ensemble, output);
+        !ShapesFit(producer->second.shape, declared)) {
+      return invalid(fmt::format("ensemble output '{}' is declared {} but {} has shape {}",
+                                 output.name, ShapeToString(declared),
+                                 producer_label(producer->second),
+                                 ShapeToString(producer->second.shape)));
     }
   }
 

@@ -19,7 +19,9 @@
 //   - a tensor produced twice (by two steps, or by a step and the ensemble's inputs);
 //   - an ensemble output that no step produces;
 //   - steps waiting on each other (a cycle), naming a tensor on the cycle;
-//   - datatypes that differ between a producer and a consumer where both are known.
+//   - datatypes that differ between a producer and a consumer where both are known, and
+//     shapes (with the batch dimension when a side batches) that cannot match: another rank,
+//     or a fixed size against another fixed size.
 #pragma once
 
 #include <cstddef>

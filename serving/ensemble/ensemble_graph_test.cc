@@ -130,6 +130,27 @@ TEST(PlanEnsemble, DatatypeMismatch) {
               "('identity') is FP32");
 }
 
+TEST(PlanEnsemble, ShapeConflicts) {
+  ModelConfig config = Diamond();
+  config.inputs[0].dims = {3};
+  ExpectError(config, absl::StatusCode::kInvalidArgument,
+              "ensemble step 1 ('scale'): tensor 'IN' has shape [3] (ensemble input 'IN') but "
+              "input 'x' of model 'scale' takes [4]");
+  config = Diamond();
+  config.max_batch_size = 8;  // [-1,4] against the steps' [4]: another rank
+  ExpectError(config, absl::StatusCode::kInvalidArgument,
+              "ensemble step 1 ('scale'): tensor 'IN' has shape [-1,4] (ensemble input 'IN') but "
+              "input 'x' of model 'scale' takes [4]");
+  config = Diamond();
+  config.outputs[2].dims = {5};
+  ExpectError(config, absl::StatusCode::kInvalidArgument,
+              "ensemble output 'COPY' is declared [5] but output 'o' of ensemble step 3 "
+              "('identity') has shape [4]");
+  config = Diamond();
+  config.inputs[0].dims = {-1};  // any size fits
+  EXPECT_TRUE(PlanEnsemble(config, Lookup).ok());
+}
+
 TEST(PlanEnsemble, MapsMustMatchTheStepModel) {
   ModelConfig config = Diamond();
   config.ensemble_steps[0].input_map = {{"z", "IN"}};

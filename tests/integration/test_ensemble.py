@@ -9,7 +9,7 @@ test time:
     chain: IN -> pre -> ident -> OUT, no version folder at all (served as version 1)
     loose: like chain but its input takes any shape, so a bad shape fails inside step 1
 
-and one ensemble per load error, each not ready with its reason. Checked: REST and gRPC infer
+and one ensemble per load error (shape conflicts too), each not ready with its reason. Checked: REST and gRPC infer
 against numpy, metadata, config (ensemble_scheduling returned), readiness, statistics of the
 ensemble and of its step models, batching of a step across concurrent ensemble requests, a
 failing step (400 naming it), a step model unloaded at request time (503 naming it).
@@ -92,6 +92,9 @@ BAD = {
     "bad_dtype": (CHAIN, (("IN", "INT32", [4]),), None,
                   "ensemble step 1 ('pre'): tensor 'IN' is INT32 (ensemble input 'IN') but input "
                   "'INPUT0' of model 'pre' takes FP32"),
+    "bad_shape": (CHAIN, (("IN", "FP32", [3]),), None,
+                  "ensemble step 1 ('pre'): tensor 'IN' has shape [-1,3] (ensemble input 'IN') "
+                  "but input 'INPUT0' of model 'pre' takes [-1,4]"),
 }
 
 
