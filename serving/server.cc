@@ -13,6 +13,7 @@
 #include "scheduler/deadline_timer.h"
 #include "serving/classification.h"
 #include "serving/ensemble/ensemble_runtime.h"
+#include "serving/ensemble/load_with_steps.h"
 #include "serving/load_executor.h"
 #include "serving/log_settings.h"
 #include "shared_memory/region_registry.h"
@@ -71,7 +72,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Create(Options options,
     repo.LoadAll();
   } else {
     for (const std::string& name : options.startup_models) {
-      if (absl::Status loaded = repo.Load(name); !loaded.ok()) {
+      if (absl::Status loaded = LoadWithStepModels(repo, *ensembles, name); !loaded.ok()) {
         spdlog::error("{}", Message(loaded));
       }
     }
@@ -85,6 +86,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Create(Options options,
   auto server =
       std::unique_ptr<Server>(new Server(std::move(options), std::move(runtimes), std::move(timer),
                                          *std::move(repository), *std::move(tracer)));
+  server->ensembles_ = ensembles.get();
   if (server->options_.model_control_mode == ModelControlMode::kPoll) {
     server->poller_ =
         std::make_unique<RepositoryPoller>(*server->repository_, server->options_.poll_interval);
@@ -175,7 +177,7 @@ absl::Status Server::CheckExplicit() const {
 void Server::LoadModelAsync(std::string_view name, ModelLoadOptions options,
                             StatusCallback done) {
   RunLoadTask(name, [this, name = std::string(name), options = std::move(options)] {
-    return repository_->Load(name, options);
+    return LoadWithStepModels(*repository_, *ensembles_, name, options);
   }, std::move(done));
 }
 

@@ -40,6 +40,7 @@ namespace shm {
 class RegionRegistry;
 }
 class LogSettingsControl;
+class EnsembleRuntime;
 
 // Triton's model control modes: kNone loads every model at start and changes nothing
 // after; kPoll does the same and then follows the repository's changes on disk; kExplicit
@@ -139,6 +140,7 @@ class Server final : public InferenceService {
   // The runtimes Create was given plus "ensemble" (serving/ensemble/ensemble_runtime.h),
   // whose steps go through this server's repository. Outlives the repository.
   std::unique_ptr<runtime::RuntimeRegistry> registry_;
+  EnsembleRuntime* ensembles_ = nullptr;  // in registry_
   // Destroyed in reverse order: loads stop first, then polling, then the repository (its
   // schedulers unregister from the timer), then the timer.
   std::unique_ptr<scheduler::DeadlineTimer> timer_;

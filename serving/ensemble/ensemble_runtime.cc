@@ -151,6 +151,25 @@ class EnsembleModel final : public runtime::Model {
 absl::StatusOr<runtime::ModelPtr> EnsembleRuntime::Load(const ModelConfig& config,
                                                         const std::filesystem::path&) {
   if (!lookup_) return absl::InternalError("ensembles: no model lookup set");
+  // Step models in the repository but not ready (never loaded, or unloaded, in explicit model
+  // control): the caller may load them and this ensemble again, as Triton loads an
+  // ensemble's composing models.
+  std::vector<std::string> unloaded;
+  for (const EnsembleStep& step : config.ensemble_steps) {
+    if (!lookup_(step.model_name, StepVersion(step)).ok() && in_repository_ &&
+        in_repository_(step.model_name) &&
+        std::find(unloaded.begin(), unloaded.end(), step.model_name) == unloaded.end()) {
+      unloaded.push_back(step.model_name);
+    }
+  }
+  {
+    std::lock_guard lock(mutex_);
+    if (unloaded.empty()) {
+      unloaded_steps_.erase(config.name);
+    } else {
+      unloaded_steps_[config.name] = unloaded;
+    }
+  }
   bool step_not_ready = false;
   absl::StatusOr<EnsembleGraph> graph =
       PlanEnsemble(config, [&](const EnsembleStep& step) -> absl::StatusOr<ModelConfig> {
@@ -190,6 +209,15 @@ absl::StatusOr<runtime::ModelPtr> EnsembleRuntime::Load(const ModelConfig& confi
   ModelConfig completed = config;
   if (completed.instance_count <= 0) completed.instance_count = kDefaultInstances;
   return std::make_unique<EnsembleModel>(std::move(completed), *std::move(graph), lookup_);
+}
+
+std::vector<std::string> EnsembleRuntime::TakeUnloadedSteps(std::string_view ensemble) {
+  std::lock_guard lock(mutex_);
+  auto found = unloaded_steps_.find(ensemble);
+  if (found == unloaded_steps_.end()) return {};
+  std::vector<std::string> steps = std::move(found->second);
+  unloaded_steps_.erase(found);
+  return steps;
 }
 
 std::vector<std::string> EnsembleRuntime::TakeWaiting() {

@@ -30,6 +30,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -62,6 +63,11 @@ class EnsembleRuntime final : public runtime::Runtime {
   absl::StatusOr<runtime::ModelPtr> Load(const ModelConfig& config,
                                          const std::filesystem::path& model_path) override;
 
+  // The step models that the last load of `ensemble` found in the repository but not
+  // ready (explicit model control: not loaded, or unloaded); clears them. Load those, then the ensemble again:
+  // LoadWithStepModels (serving/ensemble/load_with_steps.h) does.
+  std::vector<std::string> TakeUnloadedSteps(std::string_view ensemble);
+
   // Ensembles whose load at start-up failed because a step model was not ready yet; clears
   // the list and ends start-up (called once, after the start-up loads).
   std::vector<std::string> TakeWaiting();
@@ -72,6 +78,8 @@ class EnsembleRuntime final : public runtime::Runtime {
   std::mutex mutex_;
   std::vector<std::string> waiting_ ABSL_GUARDED_BY(mutex_);
   bool starting_ ABSL_GUARDED_BY(mutex_) = true;
+  std::map<std::string, std::vector<std::string>, std::less<>> unloaded_steps_
+      ABSL_GUARDED_BY(mutex_);
 };
 
 }  // namespace tensord

@@ -288,10 +288,29 @@ def test_step_model_unloaded_at_request_time_is_503(start_server, tmp_path):
     outputs_by_name(infer(server.url, "chain", row))
 
 
-def test_ensemble_loaded_before_its_step_models_says_so(start_server, tmp_path):
+def test_loading_an_ensemble_loads_its_step_models(start_server, tmp_path):
+    """Explicit model control: as in Triton, loading an ensemble loads its composing models
+    (at start-up with --load-model, and through the repository API)."""
     root = str(tmp_path)
     write_step_models(root)
     write_ensemble(root, "chain", CHAIN)
+    write_ensemble(root, "ens_missing", [PRE, step("gone", {"INPUT0": "SCALED"},
+                                                   {"OUTPUT0": "OUT"})])
     server = start_server(root, *EXPLICIT, "--load-model", "chain")
-    message = error_message(get(server.url, "/v2/models/chain/ready"), 400)
-    assert "ensemble step 1 ('pre'): step model 'pre' is not loaded" in message, message
+    assert get(server.url, "/v2/models/pre/ready").status_code == 200
+    assert get(server.url, "/v2/models/ident/ready").status_code == 200
+    row = [tensor("IN", "FP32", [1, 4], X[0].tolist())]
+    np.testing.assert_allclose(outputs_by_name(infer(server.url, "chain", row))["OUT"]["data"],
+                               2 * X[0])
+    assert get(server.url, "/v2/models/add_sub/ready").status_code != 200  # not a step: not loaded
+    requests.post(f"{server.url}/v2/repository/models/ident/unload", timeout=TIMEOUT_S)
+    requests.post(f"{server.url}/v2/repository/models/chain/unload", timeout=TIMEOUT_S)
+    response = requests.post(f"{server.url}/v2/repository/models/chain/load", json={},
+                             timeout=TIMEOUT_S)
+    assert response.status_code == 200, response.text
+    assert get(server.url, "/v2/models/ident/ready").status_code == 200
+    # A step model that is in no folder: the load fails naming it.
+    response = requests.post(f"{server.url}/v2/repository/models/ens_missing/load", json={},
+                             timeout=TIMEOUT_S)
+    message = error_message(response, 400)
+    assert "ensemble step 2 ('gone'): unknown step model 'gone'" in message, message
