@@ -151,13 +151,12 @@ class EnsembleModel final : public runtime::Model {
 absl::StatusOr<runtime::ModelPtr> EnsembleRuntime::Load(const ModelConfig& config,
                                                         const std::filesystem::path&) {
   if (!lookup_) return absl::InternalError("ensembles: no model lookup set");
-  // Step models in the repository but not ready (never loaded, or unloaded, in explicit model
-  // control): the caller may load them and this ensemble again, as Triton loads an
+  // Step models in the repository with no ready version (never loaded, or unloaded, in
+  // explicit model control): the caller may load them and this ensemble again, as Triton loads an
   // ensemble's composing models.
   std::vector<std::string> unloaded;
   for (const EnsembleStep& step : config.ensemble_steps) {
-    if (!lookup_(step.model_name, StepVersion(step)).ok() && in_repository_ &&
-        in_repository_(step.model_name) &&
+    if (!lookup_(step.model_name, "").ok() && in_repository_ && in_repository_(step.model_name) &&
         std::find(unloaded.begin(), unloaded.end(), step.model_name) == unloaded.end()) {
       unloaded.push_back(step.model_name);
     }
@@ -175,8 +174,12 @@ absl::StatusOr<runtime::ModelPtr> EnsembleRuntime::Load(const ModelConfig& confi
       PlanEnsemble(config, [&](const EnsembleStep& step) -> absl::StatusOr<ModelConfig> {
         absl::StatusOr<ModelHandle> model = lookup_(step.model_name, StepVersion(step));
         if (absl::IsNotFound(model.status()) && in_repository_ && in_repository_(step.model_name)) {
-          return absl::InvalidArgumentError(fmt::format("step model '{}' is not loaded: {}",
-                                                        step.model_name, Message(model.status())));
+          const std::string which =
+              step.model_version < 0
+                  ? fmt::format("'{}'", step.model_name)
+                  : fmt::format("'{}' version {}", step.model_name, step.model_version);
+          return absl::InvalidArgumentError(
+              fmt::format("step model {} is not loaded: {}", which, Message(model.status())));
         }
         if (absl::IsNotFound(model.status())) {
           return absl::InvalidArgumentError(

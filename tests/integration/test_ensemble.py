@@ -92,6 +92,9 @@ BAD = {
     "bad_dtype": (CHAIN, (("IN", "INT32", [4]),), None,
                   "ensemble step 1 ('pre'): tensor 'IN' is INT32 (ensemble input 'IN') but input "
                   "'INPUT0' of model 'pre' takes FP32"),
+    "bad_version": ([step("pre", {"INPUT0": "IN"}, {"OUTPUT0": "SCALED"}, version=7),
+                     CHAIN[1]], None, None,
+                    "ensemble step 1 ('pre'): step model 'pre' version 7 is not loaded"),
     "bad_shape": (CHAIN, (("IN", "FP32", [3]),), None,
                   "ensemble step 1 ('pre'): tensor 'IN' has shape [-1,3] (ensemble input 'IN') "
                   "but input 'INPUT0' of model 'pre' takes [-1,4]"),
