@@ -289,10 +289,7 @@ std::vector<InferResult> DynamicScheduler::ExecuteBatch(runtime::Instance& insta
   record.compute_output = Since(executed, split) + (conversions - input_part);
   for (const PendingRequest& pending : batch) {
     record.request_total += Since(pending.enqueued, split);
-  }
-  record.finished = clock_.WallNow();
-  stats_.RecordBatch(record);
-  for (const PendingRequest& pending : batch) {
+    // The trace extension's timeline of a sampled request (serving/tracer.h).
     if (RequestTrace* trace = pending.request->trace.get()) {
       trace->Stamp("QUEUE_START", pending.enqueued);
       trace->Stamp("COMPUTE_START", start);
@@ -301,6 +298,8 @@ std::vector<InferResult> DynamicScheduler::ExecuteBatch(runtime::Instance& insta
       trace->Stamp("COMPUTE_END", split);
     }
   }
+  record.finished = clock_.WallNow();
+  stats_.RecordBatch(record);
 
   std::vector<InferResult> results;
   results.reserve(batch.size());

@@ -85,6 +85,22 @@ def test_timeouts_out_of_range_are_refused(tmp_path, flag, value):
     assert flag in result.stderr and "86400" in result.stderr, result.stderr
 
 
+@pytest.mark.parametrize("flag,value", [("--trace-rate", "0"), ("--trace-count", "-2"),
+                                        ("--trace-log-frequency", "-1"),
+                                        ("--model-load-threads", "0"),
+                                        ("--max-pending-loads", "0")])
+def test_trace_and_load_flags_out_of_range_are_refused(tmp_path, flag, value):
+    result = run_cli("serve", "--model-repository", str(tmp_path), flag, value)
+    assert result.returncode != 0
+    assert flag in result.stderr and value in result.stderr, result.stderr
+
+
+def test_an_unknown_trace_level_is_refused_at_start(tmp_path):
+    result = run_cli("serve", "--model-repository", str(tmp_path), "--trace-level", "LOUD")
+    assert result.returncode != 0
+    assert "unknown level 'LOUD'" in result.stdout + result.stderr
+
+
 def test_port_in_use(tmp_path):
     repository = make_test_repository.build_small(str(tmp_path), broken=False)
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as occupier:
