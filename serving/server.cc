@@ -16,6 +16,7 @@
 #include "serving/ensemble/load_with_steps.h"
 #include "serving/load_executor.h"
 #include "serving/log_settings.h"
+#include "serving/mlserver_codecs.h"
 #include "shared_memory/region_registry.h"
 #include "shared_memory/tensor_binding.h"
 #include "spdlog/spdlog.h"
@@ -268,6 +269,11 @@ void Server::InferAsync(std::unique_ptr<InferRequest>&& request, InferCallback&&
   // Inputs in shared memory become views of their regions before validation sees them.
   if (absl::Status bound = shm::BindInputs(*shared_memory_, *request); !bound.ok()) {
     std::move(done)(std::move(bound));
+    return;
+  }
+  // MLServer's client codecs (PandasCodec columns, ...) reshaped as its runtimes decode them.
+  if (absl::Status adapted = AdaptMlserverCodecs((*model)->config(), *request); !adapted.ok()) {
+    std::move(done)(std::move(adapted));
     return;
   }
   if (absl::Status valid = ValidateInferRequest((*model)->config(), *request); !valid.ok()) {
