@@ -44,6 +44,54 @@ std::string AcceptedNames(const TensorConfig& expected) {
   return names;
 }
 
+// Requested output names: known (unless the model takes any), none twice.
+absl::Status ValidateRequestedOutputs(const ModelConfig& config, const InferRequest& request) {
+  const std::string& model = config.name;
+  const bool any_name = config.any_outputs && config.outputs.empty();
+  std::set<std::string_view> requested;
+  for (const RequestedOutput& output : request.outputs) {
+    if (!any_name && FindTensor(config.outputs, output.name) == nullptr) {
+      return absl::InvalidArgumentError(
+          fmt::format("unexpected inference output '{}' for model '{}'", output.name, model));
+    }
+    if (!requested.insert(output.name).second) {
+      return absl::InvalidArgumentError(
+          fmt::format("output '{}' is requested more than once", output.name));
+    }
+  }
+  return absl::OkStatus();
+}
+
+
+// A model that declares no inputs (config.any_inputs): names are the model code's business;
+// the data must still match each shape, no name twice, and batched inputs agree on rows.
+absl::Status ValidateUndeclared(const ModelConfig& config, const InferRequest& request) {
+  std::set<std::string_view> seen;
+  int64_t batch_size = -1;
+  for (const Tensor& input : request.inputs) {
+    if (!seen.insert(input.name).second) {
+      return absl::InvalidArgumentError(
+          fmt::format("input '{}' appears more than once in the request", input.name));
+    }
+    if (config.max_batch_size > 0) {
+      const int64_t rows = input.shape.empty() ? 0 : input.shape.front();
+      if (rows < 1 || rows > config.max_batch_size) {
+        return absl::InvalidArgumentError(
+            fmt::format("input '{}' has batch size {}, but model '{}' accepts 1 to {}", input.name,
+                        rows, config.name, config.max_batch_size));
+      }
+      if (batch_size >= 0 && rows != batch_size) {
+        return absl::InvalidArgumentError(fmt::format(
+            "input '{}' has batch size {}, but another input of the request has batch size {}",
+            input.name, rows, batch_size));
+      }
+      batch_size = rows;
+    }
+    if (absl::Status data = CheckTensorData(input, "input"); !data.ok()) return data;
+  }
+  return ValidateRequestedOutputs(config, request);
+}
+
 }  // namespace
 
 absl::Status ValidateInferRequest(const ModelConfig& config, const InferRequest& request) {
@@ -51,6 +99,7 @@ absl::Status ValidateInferRequest(const ModelConfig& config, const InferRequest&
   std::set<std::string_view> seen;
   std::map<const TensorConfig*, std::string_view> fed;  // config input -> request tensor name
   int64_t batch_size = -1;
+  if (config.any_inputs && config.inputs.empty()) return ValidateUndeclared(config, request);
   for (const Tensor& input : request.inputs) {
     const TensorConfig* expected = FindInput(config, input.name);
     if (expected == nullptr) {
@@ -101,18 +150,7 @@ absl::Status ValidateInferRequest(const ModelConfig& config, const InferRequest&
           fmt::format("missing input '{}' for model '{}'", expected.name, model));
     }
   }
-  std::set<std::string_view> requested;
-  for (const RequestedOutput& output : request.outputs) {
-    if (FindTensor(config.outputs, output.name) == nullptr) {
-      return absl::InvalidArgumentError(
-          fmt::format("unexpected inference output '{}' for model '{}'", output.name, model));
-    }
-    if (!requested.insert(output.name).second) {
-      return absl::InvalidArgumentError(
-          fmt::format("output '{}' is requested more than once", output.name));
-    }
-  }
-  return absl::OkStatus();
+  return ValidateRequestedOutputs(config, request);
 }
 
 }  // namespace tensord

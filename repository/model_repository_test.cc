@@ -265,7 +265,9 @@ TEST_F(ModelRepositoryTest, UnsupportedImplementation) {
   ModelRepository& repo = Load();
   absl::Status status = repo.Get("sk", "").status();
   EXPECT_EQ(status.code(), absl::StatusCode::kUnavailable);
-  EXPECT_THAT(Message(status), HasSubstr("scikit-learn models are not supported"));
+  // This registry has no python runtime (runtime/python/ serves it in the server).
+  EXPECT_THAT(Message(status), HasSubstr("platform 'mlserver_sklearn.SKLearnModel' has no "
+                                         "runtime in this build"));
 }
 
 TEST_F(ModelRepositoryTest, RuntimeLoadFailureNamesTheFile) {

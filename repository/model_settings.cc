@@ -143,14 +143,11 @@ class Converter {
     const bool onnx_file = EndsWith(config.model_file, ".onnx");
     if (implementation.empty() || implementation.starts_with("mlserver_onnx")) {
       if (onnx_file || !implementation.empty()) config.platform = kOnnxPlatform;
-    } else if (implementation.starts_with("mlserver_sklearn")) {
-      return absl::UnimplementedError(fmt::format(
-          "{}: implementation: '{}': scikit-learn models are not supported by tensord; export "
-          "the model to ONNX (skl2onnx) and serve the .onnx file",
-          source_, implementation));
     } else {
       // The runtime registry resolves MLServer's names (mlserver_xgboost.XGBoostModel is an
-      // alias the XGBoost runtime registers); an unknown one is reported at load.
+      // alias the XGBoost runtime registers; mlserver_sklearn.SKLearnModel and any other
+      // "<module>.<Class>" go to the python runtime when the build has it); an unknown one
+      // is reported at load.
       config.platform = implementation;
     }
     return absl::OkStatus();
@@ -237,7 +234,9 @@ absl::StatusOr<ModelConfig> ParseModelSettings(std::string_view json_text,
     return absl::InvalidArgumentError(
         fmt::format("{}: not valid JSON: {}", source_path, error.what()));
   }
-  return Converter(source_path).Convert(settings);
+  absl::StatusOr<ModelConfig> config = Converter(source_path).Convert(settings);
+  if (config.ok()) config->mlserver_settings = std::string(json_text);
+  return config;
 }
 
 }  // namespace tensord

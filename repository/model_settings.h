@@ -6,14 +6,15 @@
 // Fields read: name, implementation, parameters.{uri, version, extra}, inputs, outputs,
 // max_batch_size, max_batch_time (seconds), parallel_workers. Other fields are ignored.
 // Errors are InvalidArgument naming the file and the field
-// ("models/m/model-settings.json: inputs[1].datatype: 'FLOAT' is not a datatype");
-// implementations tensord cannot serve (scikit-learn) are Unimplemented.
+// ("models/m/model-settings.json: inputs[1].datatype: 'FLOAT' is not a datatype").
+// The whole text is kept in config.mlserver_settings for the python runtime.
 //
 // Mapping decisions:
 //   - implementation: absent or "mlserver_onnx..." -> "onnxruntime_onnx" when the uri ends in
 //     .onnx (absent: otherwise left empty, the repository derives it from the model file);
-//     "mlserver_xgboost.XGBoostModel" -> "xgboost"; anything else is kept as the platform and
-//     the repository reports that no runtime serves it.
+//     "mlserver_xgboost.XGBoostModel" -> "xgboost"; anything else (mlserver_sklearn, custom
+//     "<module>.<Class>") is kept as the platform: the registry maps it to the python runtime
+//     (runtime/python/), or the repository reports that no runtime serves it.
 //   - Shapes in model-settings.json include the batch dimension. Batching is on only when
 //     max_batch_size > 1 and max_batch_time > 0 (as in MLServer); then config.max_batch_size
 //     is set and the first dimension, which must be -1, is dropped from every shape to follow

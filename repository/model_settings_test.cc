@@ -102,12 +102,11 @@ TEST(ParseModelSettings, EmptyAndNullFieldsAreAbsent) {
   EXPECT_TRUE(config.inputs.empty());
 }
 
-TEST(ParseModelSettings, ScikitLearnIsUnsupported) {
-  ExpectError(R"({"implementation": "mlserver_sklearn.SKLearnModel"})",
-              absl::StatusCode::kUnimplemented,
-              "models/m/model-settings.json: implementation: 'mlserver_sklearn.SKLearnModel': "
-              "scikit-learn models are not supported by tensord; export the model to ONNX "
-              "(skl2onnx) and serve the .onnx file");
+TEST(ParseModelSettings, ScikitLearnGoesToTheRegistryWithTheWholeFile) {
+  const std::string text = R"({"implementation": "mlserver_sklearn.SKLearnModel"})";
+  ModelConfig config = Parse(text);
+  EXPECT_EQ(config.platform, "mlserver_sklearn.SKLearnModel");
+  EXPECT_EQ(config.mlserver_settings, text);
 }
 
 TEST(ParseModelSettings, NotJson) {

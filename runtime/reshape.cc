@@ -37,6 +37,10 @@ class ReshapedInstance : public Instance {
   ReshapedInstance(InstancePtr inner, std::shared_ptr<const Mappings> mappings)
       : inner_(std::move(inner)), mappings_(std::move(mappings)) {}
 
+  void SetRequestContext(const RequestContext& context) override {
+    inner_->SetRequestContext(context);
+  }
+
   absl::StatusOr<std::vector<Tensor>> Execute(std::span<const Tensor> inputs,
                                               std::span<const std::string> output_names) override {
     ExecuteTimes ignored;

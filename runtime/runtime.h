@@ -41,11 +41,22 @@ struct ExecuteTimes {
   std::chrono::nanoseconds output{0};
 };
 
+// What an Execute may want to know of its request besides the tensors: the id and the
+// request-level parameters (MLServer's content_type, Triton's timeout) of the batch's first
+// request. Views, valid until the Execute that follows returns.
+struct RequestContext {
+  std::string_view id;
+  const Parameters* parameters = nullptr;
+};
+
 // One session. Execute is called by one thread at a time; different instances of one
 // model run concurrently.
 class Instance {
  public:
   virtual ~Instance() = default;
+  // Called by the scheduler before each Execute; runtimes that need no more than the
+  // tensors (every C++ one) ignore it. The python runtime hands the parameters to predict().
+  virtual void SetRequestContext(const RequestContext& /*context*/) {}
   // `inputs` have been validated against config(): every required input present once,
   // datatypes match, shapes fit (batch dimension included when the model batches), data
   // sizes match shapes. Returns the outputs named in `output_names`, in that order.
@@ -95,6 +106,10 @@ class RuntimeRegistry {
   void AddAlias(std::string alias, std::string platform);
   // Maps a model file extension (".onnx") to a registered platform.
   void AddFileExtension(std::string extension, std::string platform);
+  // Maps every Python import path ("<module>.<Class>", as MLServer's `implementation`
+  // names a custom runtime) that is not a platform or alias to `platform` (the python
+  // runtime). Exact names and aliases win, so mlserver_xgboost.XGBoostModel stays C++.
+  void SetPythonPathPlatform(std::string platform);
 
   // nullptr when unknown.
   Runtime* Find(std::string_view platform) const;
@@ -108,6 +123,11 @@ class RuntimeRegistry {
   std::map<std::string, std::shared_ptr<Runtime>, std::less<>> runtimes_;
   std::map<std::string, std::string, std::less<>> aliases_;
   std::map<std::string, std::string, std::less<>> extensions_;
+  std::string python_path_platform_;
 };
+
+// Whether `name` reads as a Python import path of a class: two or more dot-separated
+// identifiers ("models.MyModel", "pkg.sub.Model").
+bool IsPythonImportPath(std::string_view name);
 
 }  // namespace tensord::runtime

@@ -238,6 +238,8 @@ std::vector<InferResult> DynamicScheduler::ExecuteBatch(runtime::Instance& insta
   }
   // Every request of a batch asks for the same outputs (they are part of the batch key).
   const std::vector<std::string> names = OutputNames(config_, *batch.front().request);
+  instance.SetRequestContext(
+      {.id = batch.front().request->id, .parameters = &batch.front().request->parameters});
 
   absl::StatusOr<std::vector<std::vector<Tensor>>> parts;
   runtime::ExecuteTimes times;  // the runtime's own conversions, inside Execute

@@ -28,6 +28,7 @@
 #include "frontend/http/http_server.h"
 #include "frontend/log_format.h"
 #include "metrics/metrics_server.h"
+#include "repository/thread_plan.h"
 #include "runtime/builtin.h"
 #include "serving/server.h"
 #include "spdlog/sinks/stdout_color_sinks.h"
@@ -57,6 +58,9 @@ struct Flags {
   std::vector<std::string> load_models;
   double repository_poll_secs = 15;
   double exit_timeout_secs = 30;
+  // The python runtime (runtime/python/): how long predict() and load() may take.
+  double python_predict_timeout_secs = 60;
+  double python_load_timeout_secs = 120;
   bool exit_on_error = false;
   int log_verbose = 0;
   std::string log_format = "text";
@@ -121,7 +125,15 @@ int Serve(const Flags& flags) {
   }
 
   tensord::runtime::RuntimeRegistry registry;
-  if (absl::Status s = tensord::runtime::RegisterBuiltinRuntimes(registry); !s.ok()) {
+  const tensord::runtime::BuiltinRuntimeOptions runtime_options{
+      .python_predict_timeout = std::chrono::milliseconds(
+          static_cast<int64_t>(flags.python_predict_timeout_secs * 1000)),
+      .python_load_timeout =
+          std::chrono::milliseconds(static_cast<int64_t>(flags.python_load_timeout_secs * 1000)),
+      .default_workers = flags.parallel_workers,
+      .usable_cpus = tensord::UsableCpus()};
+  if (absl::Status s = tensord::runtime::RegisterBuiltinRuntimes(registry, runtime_options);
+      !s.ok()) {
     return Fail("cannot start the runtimes: " + std::string(s.message()));
   }
 
@@ -448,6 +460,17 @@ int main(int argc, char** argv) {
       ->add_option("--exit-timeout-secs", flags.exit_timeout_secs,
                    "on SIGTERM/SIGINT, how long requests in flight get to finish")
       ->check(CLI::Range(0.0, 3600.0))
+      ->capture_default_str();
+  serve
+      ->add_option("--python-predict-timeout", flags.python_predict_timeout_secs,
+                   "seconds a python model's predict() may take before its worker is killed "
+                   "and restarted (the request gets 504)")
+      ->check(CLI::Range(0.001, 86400.0))
+      ->capture_default_str();
+  serve
+      ->add_option("--python-load-timeout", flags.python_load_timeout_secs,
+                   "seconds a python model's import and load() may take")
+      ->check(CLI::Range(0.001, 86400.0))
       ->capture_default_str();
   serve->add_flag("--strict-readiness", flags.strict_readiness,
                   "report the server ready only when every model loaded");

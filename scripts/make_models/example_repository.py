@@ -5,11 +5,14 @@
     OUT_DIR/mlp/config.pbtxt, mlp/1/model.onnx        Triton layout: 16 -> 64 -> 4 classifier
     OUT_DIR/add_sub/model-settings.json, model.onnx   MLServer layout: OUTPUT0 = a+b, OUTPUT1 = a-b
     OUT_DIR/text_upper/config.pbtxt, 1/model.onnx  string model: upper-cases each string
+    OUT_DIR/python_custom/model-settings.json,       MLServer custom runtime (python runtime's
+            models.py                                worker processes): copied from examples/
 
 examples/<model>-request.json holds a valid request for each. Deterministic (fixed seeds).
 """
 
 import os
+import shutil
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -48,6 +51,15 @@ def write_text_upper(root):
                           outputs=[("UPPER", "BYTES", [-1])])
 
 
+def write_python_custom(root):
+    # MLServer's layout for a custom runtime, kept as files in examples/ (it is code, not
+    # weights); tensord serves it with the python runtime's worker processes.
+    examples = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
+        os.path.abspath(__file__)))), "examples", "python_custom")
+    shutil.copytree(examples, os.path.join(root, "python_custom"), dirs_exist_ok=True,
+                    ignore=shutil.ignore_patterns("__pycache__"))
+
+
 def main(argv):
     if len(argv) != 2 or argv[1].startswith("-"):
         print("usage: scripts/make-models OUT_DIR", file=sys.stderr)
@@ -57,6 +69,7 @@ def main(argv):
     write_mlp(root)
     write_add_sub(root)
     write_text_upper(root)
+    write_python_custom(root)
     return 0
 
 

@@ -1,0 +1,103 @@
+"""Framed JSON control messages on the worker's socket (runtime/python/control_message.h).
+
+A message is a 4-byte little-endian length then that many bytes of JSON. Tensor data is not
+here: messages give each tensor's offset and size in the arena (Arena below).
+"""
+
+import json
+import mmap
+import os
+import struct
+
+MAX_MESSAGE_BYTES = 16 << 20
+ALIGNMENT = 64
+
+
+def align_up(n):
+    return (n + ALIGNMENT - 1) & ~(ALIGNMENT - 1)
+
+
+def encode_frame(message):
+    payload = json.dumps(message, separators=(",", ":")).encode("utf-8")
+    return struct.pack("<I", len(payload)) + payload
+
+
+def decode_frame_length(header):
+    (length,) = struct.unpack("<I", header)
+    if length > MAX_MESSAGE_BYTES:
+        raise ValueError(f"control message of {length} bytes is past the limit of {MAX_MESSAGE_BYTES}")
+    return length
+
+
+class Channel:
+    """The worker's end of the socketpair."""
+
+    def __init__(self, sock):
+        self._sock = sock
+
+    def _read_exact(self, n):
+        chunks = []
+        while n > 0:
+            chunk = self._sock.recv(min(n, 1 << 20))
+            if not chunk:
+                return None
+            chunks.append(chunk)
+            n -= len(chunk)
+        return b"".join(chunks)
+
+    def receive(self):
+        """The next message, or None when tensord closed the socket."""
+        header = self._read_exact(4)
+        if header is None:
+            return None
+        payload = self._read_exact(decode_frame_length(header))
+        if payload is None:
+            return None
+        return json.loads(payload)
+
+    def send(self, message):
+        self._sock.sendall(encode_frame(message))
+
+
+class Arena:
+    """The shared memory tensord maps too: inputs arrive in it, outputs go back in it."""
+
+    def __init__(self, fd):
+        self._fd = fd
+        self._map = None
+        self.size = 0
+
+    def follow(self, size):
+        """Maps the arena at the size tensord says it has now."""
+        if size == self.size and self._map is not None:
+            return
+        if self._map is not None:
+            self._map.close()
+        self._map = mmap.mmap(self._fd, size) if size > 0 else None
+        self.size = size
+
+    def read(self, offset, size):
+        if offset < 0 or size < 0 or offset + size > self.size:
+            raise ValueError(f"tensor bytes [{offset}, +{size}) lie outside the arena of {self.size}")
+        return self._map[offset:offset + size]
+
+    def write_all(self, blobs):
+        """Writes `blobs` one after the other (aligned), growing the arena when needed.
+
+        Returns their offsets. The inputs may be overwritten: they were copied out before.
+        """
+        offsets = []
+        end = 0
+        for blob in blobs:
+            end = align_up(end)
+            offsets.append(end)
+            end += len(blob)
+        if end > self.size:
+            new_size = max(end, self.size * 2)
+            new_size = (new_size + 4095) & ~4095
+            os.ftruncate(self._fd, new_size)
+            self.follow(new_size)
+        for offset, blob in zip(offsets, blobs):
+            if len(blob):
+                self._map[offset:offset + len(blob)] = blob
+        return offsets

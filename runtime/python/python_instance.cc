@@ -1,0 +1,193 @@
+#include "runtime/python/python_instance.h"
+
+#include <algorithm>
+#include <cstring>
+#include <utility>
+
+#include "core/status_util.h"
+#include "fmt/format.h"
+#include "runtime/python/control_message.h"
+#include "spdlog/spdlog.h"
+
+namespace tensord::runtime::python {
+namespace {
+
+constexpr uint64_t kAlignment = 64;
+
+uint64_t AlignUp(uint64_t n) { return (n + kAlignment - 1) & ~(kAlignment - 1); }
+
+// Triton's request `timeout` parameter, in microseconds; 0 when absent.
+std::chrono::milliseconds RequestTimeout(const Parameters& parameters) {
+  auto it = parameters.find("timeout");
+  if (it == parameters.end()) return std::chrono::milliseconds(0);
+  const int64_t* micros = std::get_if<int64_t>(&it->second);
+  if (micros == nullptr || *micros <= 0) return std::chrono::milliseconds(0);
+  return std::chrono::milliseconds(std::max<int64_t>(1, *micros / 1000));
+}
+
+}  // namespace
+
+PythonInstance::PythonInstance(std::shared_ptr<const WorkerLaunch> launch, ShmArena&& arena,
+                               std::unique_ptr<WorkerProcess> worker, bool loaded)
+    : launch_(std::move(launch)),
+      arena_(std::move(arena)),
+      worker_(std::move(worker)),
+      loaded_(loaded && worker_ != nullptr) {}
+
+PythonInstance::~PythonInstance() = default;
+
+void PythonInstance::SetRequestContext(const RequestContext& context) {
+  request_id_ = std::string(context.id);
+  request_parameters_ = context.parameters != nullptr ? *context.parameters : Parameters{};
+}
+
+void PythonInstance::Restart() {
+  worker_.reset();
+  loaded_ = false;
+  absl::StatusOr<std::unique_ptr<WorkerProcess>> worker = StartWorker(*launch_, arena_.fd());
+  if (worker.ok()) {
+    worker_ = *std::move(worker);
+  } else {
+    spdlog::error("model '{}': cannot restart a python worker: {}", launch_->model_name,
+                  Message(worker.status()));
+  }
+}
+
+absl::Status PythonInstance::EnsureLoaded() {
+  if (loaded_) return absl::OkStatus();
+  if (worker_ == nullptr) Restart();
+  if (worker_ == nullptr) {
+    return absl::UnavailableError(
+        fmt::format("model '{}': its python worker could not be started", launch_->model_name));
+  }
+  if (absl::Status s = AwaitLoaded(*launch_, *worker_); !s.ok()) {
+    worker_.reset();
+    return absl::UnavailableError(
+        fmt::format("the python worker could not be restarted: {}", Message(s)));
+  }
+  spdlog::info("model '{}': python worker (pid {}) ready", launch_->model_name, worker_->pid());
+  loaded_ = true;
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<Tensor>> PythonInstance::Execute(
+    std::span<const Tensor> inputs, std::span<const std::string> output_names) {
+  if (absl::Status s = EnsureLoaded(); !s.ok()) return s;
+  const std::string& model = launch_->model_name;
+
+  PredictCall call{.id = request_id_, .parameters = request_parameters_};
+  uint64_t total = 0;
+  for (const Tensor& input : inputs) total = AlignUp(total) + input.data.size();
+  if (absl::Status s = arena_.Reserve(std::max<uint64_t>(total, 1)); !s.ok()) return s;
+  uint64_t offset = 0;
+  for (const Tensor& input : inputs) {
+    offset = AlignUp(offset);
+    if (!input.data.empty())
+      std::memcpy(arena_.data() + offset, input.data.data(), input.data.size());
+    call.inputs.push_back({.name = input.name,
+                           .datatype = input.datatype,
+                           .shape = input.shape,
+                           .offset = offset,
+                           .size = input.data.size(),
+                           .parameters = input.parameters});
+    offset += input.data.size();
+  }
+  call.outputs.assign(output_names.begin(), output_names.end());
+  call.arena_size = arena_.size();
+
+  std::chrono::milliseconds timeout = launch_->predict_timeout;
+  const std::chrono::milliseconds asked = RequestTimeout(request_parameters_);
+  const bool request_decides = asked.count() > 0 && asked < timeout;
+  if (request_decides) timeout = asked;
+
+  const pid_t pid = worker_->pid();
+  const absl::Status sent = worker_->Send(EncodePredictCall(call));
+  absl::StatusOr<std::string> answer =
+      sent.ok() ? worker_->Receive(timeout) : absl::StatusOr<std::string>(sent);
+  if (absl::IsDeadlineExceeded(answer.status())) {
+    worker_->Kill();
+    Restart();
+    return absl::DeadlineExceededError(fmt::format(
+        "model '{}': predict() did not return within {} ({}); its python worker (pid {}) was "
+        "killed and is being restarted",
+        model, DurationText(timeout),
+        request_decides ? "the request's timeout" : "--python-predict-timeout", pid));
+  }
+  if (absl::IsUnavailable(answer.status())) {
+    const std::string how = worker_->ReapDescription();
+    spdlog::error("model '{}': python worker (pid {}) {} during predict(); restarting it", model,
+                  pid, how);
+    Restart();
+    return absl::InternalError(fmt::format(
+        "model '{}': its python worker (pid {}) {} during predict(); it is being restarted", model,
+        pid, how));
+  }
+  absl::StatusOr<WorkerReply> reply = answer.ok() ? DecodeWorkerReply(*answer, kMaxArenaBytes)
+                                                  : absl::StatusOr<WorkerReply>(answer.status());
+  if (!reply.ok()) {
+    worker_->Kill();
+    Restart();
+    return absl::InternalError(fmt::format("model '{}': {}", model, Message(reply.status())));
+  }
+  if (!reply->ok) {
+    spdlog::error("model '{}': predict() raised {}\n{}", model, reply->error, reply->traceback);
+    return absl::InternalError(reply->error);
+  }
+  if (reply->arena_size > 0) {
+    if (absl::Status s = arena_.Follow(reply->arena_size); !s.ok()) {
+      worker_->Kill();
+      Restart();
+      return absl::InternalError(fmt::format("model '{}': {}", model, Message(s)));
+    }
+  }
+  return CollectOutputs(*reply, output_names);
+}
+
+absl::StatusOr<std::vector<Tensor>> PythonInstance::CollectOutputs(
+    const WorkerReply& reply, std::span<const std::string> output_names) {
+  const std::string& model = launch_->model_name;
+  auto to_tensor = [&](const ArenaTensor& out) -> absl::StatusOr<Tensor> {
+    if (out.offset + out.size > arena_.size()) {
+      return absl::InternalError(
+          fmt::format("model '{}': output '{}' lies outside the arena", model, out.name));
+    }
+    Tensor tensor{.name = out.name,
+                  .datatype = out.datatype,
+                  .shape = out.shape,
+                  .data = Buffer::Copy({arena_.data() + out.offset, out.size}),
+                  .parameters = out.parameters};
+    if (absl::Status s = CheckTensorData(tensor, "output"); !s.ok()) {
+      return absl::InternalError(
+          fmt::format("model '{}': predict() returned a bad {}", model, Message(s)));
+    }
+    return tensor;
+  };
+  std::vector<Tensor> outputs;
+  if (output_names.empty()) {
+    for (const ArenaTensor& out : reply.outputs) {
+      absl::StatusOr<Tensor> tensor = to_tensor(out);
+      if (!tensor.ok()) return tensor.status();
+      outputs.push_back(*std::move(tensor));
+    }
+    return outputs;
+  }
+  for (const std::string& name : output_names) {
+    auto it = std::find_if(reply.outputs.begin(), reply.outputs.end(),
+                           [&](const ArenaTensor& out) { return out.name == name; });
+    if (it == reply.outputs.end()) {
+      std::string returned;
+      for (const ArenaTensor& out : reply.outputs) {
+        returned += fmt::format("{}'{}'", returned.empty() ? "" : ", ", out.name);
+      }
+      return absl::InternalError(
+          fmt::format("model '{}': predict() returned no output '{}' (it returned {})", model, name,
+                      returned.empty() ? std::string("none") : returned));
+    }
+    absl::StatusOr<Tensor> tensor = to_tensor(*it);
+    if (!tensor.ok()) return tensor.status();
+    outputs.push_back(*std::move(tensor));
+  }
+  return outputs;
+}
+
+}  // namespace tensord::runtime::python
