@@ -82,6 +82,10 @@ struct Flags {
   std::string tls_key;
   std::string tls_client_ca;
   int tls_reload_secs = 1;
+  // TLS ports beside the plain ones (-1: none; then --tls-cert makes the port itself TLS).
+  int https_port = -1;
+  int grpc_tls_port = -1;
+  int metrics_https_port = -1;
   std::string auth_tokens;
   bool auth_open_health = true;
   int http_max_header_kb = 64;
@@ -194,6 +198,13 @@ int Serve(const Flags& flags) {
                                     .client_ca_file = flags.tls_client_ca,
                                     .reload_interval = std::chrono::seconds(flags.tls_reload_secs)};
   }
+  const bool beside = flags.https_port >= 0 || flags.grpc_tls_port >= 0 ||
+                      flags.metrics_https_port >= 0;
+  if (beside && !tls) {
+    return Fail(
+        "--https-port, --grpc-tls-port and --metrics-https-port serve TLS beside the plain "
+        "ports: they need --tls-cert and --tls-key");
+  }
   const char* const tls_note = !tls ? ""
                                : flags.tls_client_ca.empty()
                                    ? " (TLS)"
@@ -227,7 +238,8 @@ int Serve(const Flags& flags) {
       std::chrono::milliseconds(static_cast<int64_t>(flags.http_idle_timeout_s * 1000));
   http_options.max_connections = static_cast<size_t>(flags.http_max_connections);
   http_options.access_log = access_log.get();
-  http_options.tls = tls;
+  // With --https-port the HTTP port stays plain and a second server answers over TLS.
+  http_options.tls = flags.https_port >= 0 ? std::nullopt : tls;
   http_options.auth = auth.get();
   http_options.max_header_bytes = static_cast<uint32_t>(flags.http_max_header_kb) * 1024;
   http_options.max_header_fields = static_cast<size_t>(flags.http_max_header_fields);
@@ -239,7 +251,27 @@ int Serve(const Flags& flags) {
   absl::StatusOr<std::unique_ptr<tensord::http::HttpServer>> http =
       tensord::http::HttpServer::Start(**server, http_options);
   if (!http.ok()) return Fail(std::string(http.status().message()));
-  spdlog::info("serving HTTP on {}:{}{}", flags.host, (*http)->port(), tls_note);
+  spdlog::info("serving HTTP on {}:{}{}", flags.host, (*http)->port(),
+               http_options.tls ? tls_note : "");
+  std::unique_ptr<tensord::http::HttpServer> https;
+  if (flags.https_port >= 0) {
+    tensord::http::HttpOptions https_options = http_options;
+    https_options.port = static_cast<uint16_t>(flags.https_port);
+    https_options.tls = tls;
+    absl::StatusOr<std::unique_ptr<tensord::http::HttpServer>> started =
+        tensord::http::HttpServer::Start(**server, https_options);
+    if (!started.ok()) {
+      (*http)->Stop();
+      return Fail(std::string(started.status().message()));
+    }
+    https = *std::move(started);
+    spdlog::info("serving HTTPS on {}:{}{}, beside the plain HTTP port", flags.host,
+                 https->port(), tls_note);
+  }
+  auto stop_http = [&] {
+    if (https) https->Stop();
+    (*http)->Stop();
+  };
   if (flags.console) spdlog::info("live console at / on the HTTP port (--console=false: off)");
   spdlog::info("HTTP accepts at most {} connections (--http-max-connections)",
                flags.http_max_connections);
@@ -260,34 +292,61 @@ int Serve(const Flags& flags) {
                                                      .key_file = flags.tls_key,
                                                      .client_ca_file = flags.tls_client_ca,
                                                      .reload_interval_s = flags.tls_reload_secs};
+    if (flags.grpc_tls_port >= 0) {
+      grpc_options.tls_port = static_cast<uint16_t>(flags.grpc_tls_port);
+    }
   }
   absl::StatusOr<std::unique_ptr<tensord::grpc::GrpcServer>> grpc =
       tensord::grpc::GrpcServer::Start(**server, grpc_options);
   if (!grpc.ok()) {
-    (*http)->Stop();
+    stop_http();
     return Fail(std::string(grpc.status().message()));
   }
-  spdlog::info("serving gRPC on {}:{}{}", flags.host, (*grpc)->port(), tls_note);
+  spdlog::info("serving gRPC on {}:{}{}", flags.host, (*grpc)->port(),
+               grpc_options.tls_port ? "" : tls_note);
+  if (grpc_options.tls_port) {
+    spdlog::info("serving gRPC with TLS on {}:{}{}, beside the plain gRPC port", flags.host,
+                 (*grpc)->tls_port(), tls_note);
+  }
 
   // Metrics matter less than serving: a busy default port is logged, a port the operator
   // chose must work.
   std::unique_ptr<tensord::metrics::MetricsServer> metrics;
   absl::StatusOr<std::unique_ptr<tensord::metrics::MetricsServer>> started =
-      tensord::metrics::MetricsServer::Start(**server,
-                                             {.host = flags.host,
-                                              .port = static_cast<uint16_t>(flags.metrics_port),
-                                              .tls = tls,
-                                              .auth = auth.get()});
+      tensord::metrics::MetricsServer::Start(
+          **server, {.host = flags.host,
+                     .port = static_cast<uint16_t>(flags.metrics_port),
+                     .tls = flags.metrics_https_port >= 0 ? std::nullopt : tls,
+                     .auth = auth.get()});
   if (started.ok()) {
     metrics = *std::move(started);
-    spdlog::info("serving metrics on {}:{}{}", flags.host, metrics->port(), tls_note);
+    spdlog::info("serving metrics on {}:{}{}", flags.host, metrics->port(),
+                 flags.metrics_https_port >= 0 ? "" : tls_note);
   } else if (flags.metrics_port_given) {
     (*grpc)->Stop();
-    (*http)->Stop();
+    stop_http();
     return Fail(std::string(started.status().message()));
   } else {
     spdlog::error("{}; no metrics (choose a port with --metrics-port)",
                   std::string(started.status().message()));
+  }
+
+  std::unique_ptr<tensord::metrics::MetricsServer> metrics_tls;
+  if (flags.metrics_https_port >= 0) {
+    absl::StatusOr<std::unique_ptr<tensord::metrics::MetricsServer>> started_tls =
+        tensord::metrics::MetricsServer::Start(
+            **server, {.host = flags.host,
+                       .port = static_cast<uint16_t>(flags.metrics_https_port),
+                       .tls = tls,
+                       .auth = auth.get()});
+    if (!started_tls.ok()) {
+      (*grpc)->Stop();
+      stop_http();
+      return Fail(std::string(started_tls.status().message()));
+    }
+    metrics_tls = *std::move(started_tls);
+    spdlog::info("serving metrics with TLS on {}:{}{}, beside the plain metrics port",
+                 flags.host, metrics_tls->port(), tls_note);
   }
 
   // Wait for a stop signal on this thread; the frontends run on their own threads.
@@ -298,12 +357,17 @@ int Serve(const Flags& flags) {
   int received = 0;
   sigwait(&signals, &received);
   spdlog::info("received signal {}, shutting down: finishing the requests in flight", received);
-  // Readiness turns false first; then both frontends stop taking requests and answer those
-  // they have (each within --exit-timeout-secs), in parallel.
+  // Readiness turns false first; then every frontend stops taking requests and answers those
+  // it has (each within --exit-timeout-secs), in parallel.
   (*server)->StartDraining();
   std::thread grpc_stop([&grpc] { (*grpc)->Stop(); });
+  std::thread https_stop([&https] {
+    if (https) https->Stop();
+  });
   (*http)->Stop();
+  https_stop.join();
   grpc_stop.join();
+  metrics_tls.reset();
   metrics.reset();
   spdlog::info("stopped");
   return 0;
@@ -544,7 +608,8 @@ int main(int argc, char** argv) {
   // Security: TLS on every port, bearer-token / client-certificate auth, header limits.
   serve
       ->add_option("--tls-cert", flags.tls_cert,
-                   "PEM certificate chain: serve TLS (1.2+) on the HTTP, gRPC and metrics ports; "
+                   "PEM certificate chain: serve TLS (1.2+) on the HTTP, gRPC and metrics ports "
+                   "(or beside them: --https-port, --grpc-tls-port, --metrics-https-port); "
                    "reloaded when the file changes")
       ->envname("TENSORD_TLS_CERT");
   serve->add_option("--tls-key", flags.tls_key, "PEM private key of --tls-cert")
@@ -558,6 +623,20 @@ int main(int argc, char** argv) {
                    "how often the TLS files are checked for changes, in seconds")
       ->check(CLI::Range(1, 86400))
       ->capture_default_str();
+  serve
+      ->add_option("--https-port", flags.https_port,
+                   "with --tls-cert: serve HTTPS on this port and keep --http-port plain (side "
+                   "by side; 0: any free port)")
+      ->check(CLI::Range(0, 65535));
+  serve
+      ->add_option("--grpc-tls-port", flags.grpc_tls_port,
+                   "with --tls-cert: serve gRPC over TLS on this port and keep --grpc-port plain")
+      ->check(CLI::Range(0, 65535));
+  serve
+      ->add_option("--metrics-https-port", flags.metrics_https_port,
+                   "with --tls-cert: serve metrics over TLS on this port and keep "
+                   "--metrics-port plain")
+      ->check(CLI::Range(0, 65535));
   serve
       ->add_option("--auth-tokens", flags.auth_tokens,
                    "file of '<token> <role>[,<role>]' and 'cn:<client CN> <role>' lines (roles: "

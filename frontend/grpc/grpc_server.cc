@@ -112,9 +112,18 @@ class GrpcServerImpl final : public GrpcServer {
   absl::Status Init(const GrpcOptions& options) {
     const int max_bytes = static_cast<int>(std::min<size_t>(options.max_message_bytes, INT_MAX));
     const std::string address = ListenAddress(options.host, options.port);
+    const bool side_by_side = options.tls && options.tls_port;
+    const std::string tls_address =
+        side_by_side ? ListenAddress(options.host, *options.tls_port) : std::string();
     int selected_port = 0;
+    int selected_tls_port = 0;
     ::grpc::ServerBuilder builder;
-    builder.AddListeningPort(address, Credentials(options), &selected_port);
+    if (side_by_side) {
+      builder.AddListeningPort(address, ::grpc::InsecureServerCredentials(), &selected_port);
+      builder.AddListeningPort(tls_address, Credentials(options), &selected_tls_port);
+    } else {
+      builder.AddListeningPort(address, Credentials(options), &selected_port);
+    }
     builder.RegisterService(&service_);
     builder.RegisterAsyncGenericService(&unknown_methods_);
     builder.SetMaxReceiveMessageSize(max_bytes);
@@ -131,16 +140,18 @@ class GrpcServerImpl final : public GrpcServer {
     const int threads = std::max(1, options.cq_threads);
     for (int i = 0; i < threads; ++i) queues_.push_back(builder.AddCompletionQueue());
     grpc_server_ = builder.BuildAndStart();
-    if (grpc_server_ == nullptr || selected_port == 0) {
+    if (grpc_server_ == nullptr || selected_port == 0 || (side_by_side && selected_tls_port == 0)) {
+      // gRPC does not say which port failed: name both when there are two.
       grpc_server_.reset();
       for (auto& queue : queues_) Drain(*queue);
       queues_.clear();
-      return absl::UnavailableError(
-          fmt::format("cannot listen on {} for gRPC (port in use, or the address is not "
-                      "available on this host)",
-                      address));
+      return absl::UnavailableError(fmt::format(
+          "cannot listen on {} for gRPC (port in use, or the address is not "
+          "available on this host)",
+          side_by_side ? fmt::format("{} (plain) or {} (TLS)", address, tls_address) : address));
     }
     port_ = static_cast<uint16_t>(selected_port);
+    tls_port_ = static_cast<uint16_t>(selected_tls_port);
     shutdown_grace_ = options.shutdown_grace;
     for (auto& queue : queues_) {
       ::grpc::ServerCompletionQueue* cq = queue.get();
@@ -159,6 +170,7 @@ class GrpcServerImpl final : public GrpcServer {
   }
 
   uint16_t port() const override { return port_; }
+  uint16_t tls_port() const override { return tls_port_; }
 
   void Stop() override {
     if (grpc_server_ == nullptr) return;
@@ -198,6 +210,7 @@ class GrpcServerImpl final : public GrpcServer {
   std::vector<std::unique_ptr<::grpc::ServerCompletionQueue>> queues_;
   std::vector<std::thread> threads_;
   uint16_t port_ = 0;
+  uint16_t tls_port_ = 0;
   std::chrono::milliseconds shutdown_grace_{0};
 };
 

@@ -51,6 +51,10 @@ struct GrpcOptions {
   // One line per ModelInfer call (--log-access); null: off. Must outlive the server.
   AccessLog* access_log = nullptr;
   std::optional<GrpcTlsOptions> tls;  // nullopt: plain (insecure) gRPC
+  // With `tls`: a second port that serves TLS while `port` stays plain (side by side, e.g.
+  // in-cluster clients in plain text, outside ones over TLS); 0: any free port, tls_port()
+  // tells which. nullopt: `port` itself serves TLS.
+  std::optional<uint16_t> tls_port;
   // Bearer-token / mTLS authorisation of every RPC (frontend/grpc/call_auth.h); null: open.
   // Must outlive the server.
   auth::Authenticator* auth = nullptr;
@@ -69,6 +73,8 @@ class GrpcServer {
   static absl::StatusOr<std::unique_ptr<GrpcServer>> Start(InferenceService& service,
                                                            GrpcOptions options);
   virtual uint16_t port() const = 0;
+  // The side-by-side TLS port (GrpcOptions::tls_port); 0 when there is none.
+  virtual uint16_t tls_port() const = 0;
   // Idempotent; the destructor calls it.
   virtual void Stop() = 0;
 };

@@ -221,6 +221,60 @@ def test_grpc_over_tls(tls_server, certs, stubs):
         assert error.value.code() == grpc.StatusCode.UNAVAILABLE
 
 
+# --- plain and TLS ports side by side -------------------------------------------------------
+
+def test_plain_and_tls_ports_side_by_side(certs, models, stubs):
+    """--https-port, --grpc-tls-port, --metrics-https-port: the plain ports stay plain and the
+    TLS ones beside them answer the same server; plain text on a TLS port is refused."""
+    server = TensordProcess.start(models, *tls_flags(
+        certs, "--https-port", "0", "--grpc-tls-port", "0", "--metrics-https-port", "0"))
+    try:
+        ca = certs.path("ca.pem")
+        https_port = port_of(server, "HTTPS")
+        plain = requests.post(f"http://127.0.0.1:{server.port}/v2/models/add_sub/infer",
+                              json={"inputs": add_sub_inputs()}, timeout=TIMEOUT_S)
+        assert plain.status_code == 200, plain.text
+        secure = requests.post(f"https://localhost:{https_port}/v2/models/add_sub/infer",
+                               json={"inputs": add_sub_inputs()}, verify=ca, timeout=TIMEOUT_S)
+        assert secure.status_code == 200 and secure.json() == plain.json()
+        with pytest.raises(requests.exceptions.ConnectionError):
+            requests.get(f"http://127.0.0.1:{https_port}/v2/health/ready", timeout=5)
+
+        pb2, pb2_grpc = stubs
+        with grpc.insecure_channel(f"127.0.0.1:{grpc_port(server)}") as channel:
+            stub = pb2_grpc.GRPCInferenceServiceStub(channel)
+            assert stub.ModelInfer(grpc_infer_request(pb2), timeout=TIMEOUT_S).model_name == \
+                "add_sub"
+        grpc_tls = port_of(server, "gRPC with TLS")
+        credentials = grpc.ssl_channel_credentials(root_certificates=certs.read("ca.pem"))
+        with grpc.secure_channel(f"localhost:{grpc_tls}", credentials) as channel:
+            stub = pb2_grpc.GRPCInferenceServiceStub(channel)
+            assert stub.ModelInfer(grpc_infer_request(pb2), timeout=TIMEOUT_S).model_name == \
+                "add_sub"
+        with grpc.insecure_channel(f"127.0.0.1:{grpc_tls}") as channel:
+            with pytest.raises(grpc.RpcError) as error:
+                pb2_grpc.GRPCInferenceServiceStub(channel).ServerLive(pb2.ServerLiveRequest(),
+                                                                      timeout=5)
+            assert error.value.code() == grpc.StatusCode.UNAVAILABLE
+
+        plain_scrape = requests.get(f"http://127.0.0.1:{port_of(server, 'metrics')}/metrics",
+                                    timeout=TIMEOUT_S)
+        assert plain_scrape.status_code == 200 and "tensord_" in plain_scrape.text
+        tls_scrape = requests.get(
+            f"https://localhost:{port_of(server, 'metrics with TLS')}/metrics", verify=ca,
+            timeout=TIMEOUT_S)
+        assert tls_scrape.status_code == 200 and "tensord_" in tls_scrape.text
+    finally:
+        assert server.stop() == 0, server.log()
+
+
+def test_side_by_side_ports_need_a_certificate(models):
+    for flag in ("--https-port", "--grpc-tls-port", "--metrics-https-port"):
+        with pytest.raises(StartError, match="serve TLS beside the plain ports: they need "
+                                             "--tls-cert and --tls-key"):
+            TensordProcess.start(models, flag, "0")
+
+
 # --- mutual TLS -----------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
