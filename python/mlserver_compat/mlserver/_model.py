@@ -32,7 +32,12 @@ class Field:
         self.alias = alias
 
     def initial(self) -> Any:
-        return self.default_factory() if self.default_factory else copy.copy(self.default)
+        if self.default_factory is not None:
+            return self.default_factory()
+        default = self.default
+        if default is None or isinstance(default, (str, int, float, bool, tuple)):
+            return default  # immutable: no copy needed (this runs for every field of every object)
+        return copy.copy(default)
 
 
 def model_of(cls):

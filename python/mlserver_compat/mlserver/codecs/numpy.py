@@ -9,6 +9,7 @@ Numeric data may be a (nested) list, as JSON gives it, or the tensor's raw littl
 bytes, as tensord's workers (and MLServer's gRPC raw contents) give it.
 """
 
+import functools
 from typing import Any
 
 import numpy as np
@@ -58,11 +59,19 @@ def to_dtype(input_or_output: InputOrOutput) -> "np.dtype":
     return np.dtype(dtype)
 
 
-def to_datatype(dtype: np.dtype) -> str:
+@functools.lru_cache(maxsize=256)
+def _datatype_of(dtype: np.dtype) -> Datatype:
     as_str = str(dtype)
     if as_str not in _NumpyToDatatype:
         as_str = dtype.kind
     return Datatype(_NumpyToDatatype[as_str])
+
+
+def to_datatype(dtype: np.dtype) -> str:
+    try:
+        return _datatype_of(dtype)
+    except TypeError:  # an unhashable (extension) dtype
+        return _datatype_of.__wrapped__(dtype)
 
 
 def _to_ndarray(input_or_output: InputOrOutput) -> np.ndarray:
