@@ -2,6 +2,9 @@
 gRPC: PandasCodec's one-input-per-column requests (request content_type "pd") are assembled
 into the model's feature matrix, in column order, as MLServer's runtimes decode them;
 NumpyRequestCodec's and StringRequestCodec's "input-1" feeds a single-input model.
+And mlserver_sklearn.SKLearnModel end to end through the python runtime: the example
+(scripts/make_models/sklearn_models.py, examples/iris_sklearn-*.json), a pandas request
+over gRPC, and its errors.
 
     /usr/bin/python3 -m pytest tests/integration/test_mlserver_codecs.py
 
@@ -12,7 +15,9 @@ which tests/integration/test_mlserver_compat.py checks against MLServer's encodi
 import importlib.util
 import json
 import os
+import pickle
 import sys
+import time
 
 import grpc
 import numpy as np
@@ -27,7 +32,7 @@ from tensord_process import REPO_ROOT, TensordProcess
 sys.path.insert(0, os.path.join(REPO_ROOT, "python", "mlserver_compat"))
 sys.path.insert(0, os.path.join(REPO_ROOT, "scripts"))
 
-from make_models import onnx_models  # noqa: E402
+from make_models import onnx_models, sklearn_models  # noqa: E402
 from mlserver.codecs import NumpyRequestCodec, PandasCodec, StringRequestCodec  # noqa: E402
 
 MAKE_XGBOOST = os.path.join(REPO_ROOT, "runtime", "xgboost", "testdata", "make_models.py")
@@ -66,12 +71,50 @@ def repository(tmp_path_factory):
     onnx_models.write_triton_config(str(text), name="text_upper", max_batch_size=0,
                                     inputs=[("TEXT", "BYTES", [-1])],
                                     outputs=[("UPPER", "BYTES", [-1])])
+    write_sklearn_models(root)
     return str(root)
+
+
+def write_sklearn_models(root):
+    import joblib
+    from sklearn.ensemble import RandomForestRegressor
+
+    iris = os.path.join(sklearn_models.write_iris(str(root)), "model-settings.json")
+    with open(iris) as f:
+        settings = json.load(f)
+    settings["parallel_workers"] = 1  # one worker process is enough here (2 shared cores)
+    with open(iris, "w") as f:
+        json.dump(settings, f)
+    x = rows(count=40, seed=1)
+    regressor = RandomForestRegressor(n_estimators=5, random_state=0).fit(x, x[:, 0])
+    for name, payload in (("forest_regressor", regressor), ("not_a_model", {"weights": [1]})):
+        folder = root / name
+        folder.mkdir()
+        with open(folder / "model.joblib", "wb") as f:
+            if name == "not_a_model":
+                pickle.dump(payload, f)
+            else:
+                joblib.dump(payload, f)
+        (folder / "model-settings.json").write_text(json.dumps({
+            "name": name, "implementation": "mlserver_sklearn.SKLearnModel",
+            "parameters": {"uri": "./model.joblib"}, "parallel_workers": 1}))
+
+
+SKLEARN_MODELS = ("iris_sklearn", "forest_regressor")
 
 
 @pytest.fixture(scope="module")
 def server(repository):
     process = TensordProcess.start(repository)
+    # Python workers load after the server starts serving.
+    deadline = time.monotonic() + 60
+    pending = list(SKLEARN_MODELS)
+    while pending and time.monotonic() < deadline:
+        ready = requests.get(f"{process.url}/v2/models/{pending[0]}/ready", timeout=TIMEOUT_S)
+        if ready.status_code == 200:
+            pending.pop(0)
+        else:
+            time.sleep(0.1)
     yield process
     assert process.stop() == 0, process.log()
 
@@ -209,3 +252,86 @@ def test_bad_pandas_request_over_grpc(server, stub):
         service.ModelInfer(grpc_message(pb, "xgb", short), timeout=TIMEOUT_S)
     assert error.value.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert "the pandas request (content_type 'pd') has 2 columns" in error.value.details()
+
+
+# --- mlserver_sklearn.SKLearnModel through the python runtime -----------------------------
+
+
+def example(name):
+    with open(os.path.join(REPO_ROOT, "examples", name), "rb") as f:
+        return f.read()
+
+
+def iris_pipeline(repository):
+    import joblib
+    return joblib.load(os.path.join(repository, "iris_sklearn", "model.joblib"))
+
+
+def test_sklearn_example_requests(server, repository):
+    reply = requests.post(f"{server.url}/v2/models/iris_sklearn/infer",
+                          data=example("iris_sklearn-request.json"), timeout=TIMEOUT_S)
+    outputs = outputs_by_name(reply)
+    assert reply.json()["model_version"] == "v1"
+    pipeline = iris_pipeline(repository)
+    x = np.array(json.loads(example("iris_sklearn-request.json"))["inputs"][0]["data"],
+                 dtype=np.float64).reshape(2, 4)
+    assert outputs["predict"]["datatype"] == "INT64" and outputs["predict"]["shape"] == [2, 1]
+    assert outputs["predict"]["data"] == pipeline.predict(x).tolist() == [0, 2]
+    assert outputs["predict_proba"]["shape"] == [2, 3]
+    np.testing.assert_allclose(outputs["predict_proba"]["data"],
+                               pipeline.predict_proba(x).ravel(), rtol=1e-12)
+    reply = requests.post(f"{server.url}/v2/models/iris_sklearn/infer",
+                          data=example("iris_sklearn-pandas-request.json"), timeout=TIMEOUT_S)
+    assert list(outputs_by_name(reply)) == ["predict"]  # the default output
+    assert outputs_by_name(reply)["predict"]["data"] == [0, 2]
+
+
+def test_sklearn_pandas_request_over_grpc(server, stub, repository):
+    pb, service = stub
+    frame = pd.DataFrame(np.array([[5.1, 3.5, 1.4, 0.2], [6.7, 3.0, 5.2, 2.3]]),
+                         columns=["sl", "sw", "pl", "pw"])
+    request = PandasCodec.encode_request(frame)
+    message = grpc_message(pb, "iris_sklearn", request)
+    message.outputs.add(name="predict_proba")
+    reply = service.ModelInfer(message, timeout=TIMEOUT_S)
+    [proba] = reply.outputs
+    assert (proba.name, proba.datatype, list(proba.shape)) == ("predict_proba", "FP64", [2, 3])
+    got = (np.frombuffer(reply.raw_output_contents[0], dtype="<f8") if reply.raw_output_contents
+           else np.array(proba.contents.fp64_contents))
+    np.testing.assert_allclose(got, iris_pipeline(repository).predict_proba(frame.values).ravel(),
+                               rtol=1e-12)
+
+
+def test_sklearn_errors_reach_the_client(server):
+    x = rows(count=2)
+    request = NumpyRequestCodec.encode_request(x)
+    body = json.loads(request.model_dump_json(exclude_none=True))
+    body["outputs"] = [{"name": "predict_proba"}]
+    reply = requests.post(f"{server.url}/v2/models/forest_regressor/infer", json=body,
+                          timeout=TIMEOUT_S)
+    assert error_message(reply, 500) == (
+        "InferenceError: <class 'sklearn.ensemble._forest.RandomForestRegressor'> models do "
+        "not support 'predict_proba")
+    body["outputs"] = [{"name": "scores"}]
+    reply = requests.post(f"{server.url}/v2/models/forest_regressor/infer", json=body,
+                          timeout=TIMEOUT_S)
+    assert "SKLearnModel only supports 'predict', 'predict_proba' and 'transform' as outputs " \
+        "(scores was received)" in error_message(reply, 500)
+    # The server serves on.
+    body.pop("outputs")
+    assert outputs_by_name(requests.post(f"{server.url}/v2/models/forest_regressor/infer",
+                                         json=body, timeout=TIMEOUT_S))["predict"]["shape"] == \
+        [2, 1]
+
+
+def test_sklearn_pickle_that_is_not_a_model_fails_its_load(server):
+    deadline = time.monotonic() + 30
+    while True:
+        rows_by_name = {row["name"]: row for row in requests.post(
+            f"{server.url}/v2/repository/index", json={}, timeout=TIMEOUT_S).json()}
+        row = rows_by_name["not_a_model"]
+        if row.get("reason") or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
+    assert row["state"] == "UNAVAILABLE"
+    assert "holds a builtins.dict, not a scikit-learn estimator" in row["reason"], row
