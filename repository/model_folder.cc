@@ -48,6 +48,12 @@ absl::StatusOr<ModelConfig> ReadConfig(const fs::path& folder) {
     if (!text.ok()) return text.status();
     return ParseModelSettings(*text, settings.string());
   }
+  // A Seldon Core 2 Pipeline (serving/pipeline/pipeline_runtime.h reads the file): served as
+  // "<folder>.pipeline", the name Seldon's clients call it by.
+  if (fs::exists(folder / "pipeline.yaml", ec)) {
+    return ModelConfig{.name = folder.filename().string() + ".pipeline",
+                       .platform = "seldon_pipeline"};
+  }
   return ModelConfig{};
 }
 
@@ -261,7 +267,9 @@ ModelFolderPlan ScanModelFolder(const fs::path& folder, const runtime::RuntimeRe
     plan.config.platform = platform;
   }
 
-  if (platform == "ensemble") return PlanEnsembleVersions(std::move(plan));
+  if (platform == "ensemble" || platform == "seldon_pipeline") {
+    return PlanEnsembleVersions(std::move(plan));
+  }
 
   std::error_code ec;
   const std::string single_label =

@@ -56,6 +56,7 @@ struct Flags {
   bool strict_readiness = false;
   std::string model_control_mode = "none";
   std::vector<std::string> load_models;
+  std::vector<std::string> pipelines;
   double repository_poll_secs = 15;
   double exit_timeout_secs = 30;
   // The python runtime (runtime/python/): how long predict() and load() may take.
@@ -170,6 +171,11 @@ int Serve(const Flags& flags) {
         "--load-model needs --model-control-mode explicit (the other modes load every model)");
   }
   options.startup_models = flags.load_models;
+  if (!flags.pipelines.empty() && options.model_control_mode == tensord::ModelControlMode::kPoll) {
+    return Fail("--pipeline needs --model-control-mode none or explicit (in poll mode put the "
+                "pipeline.yaml in a folder of the repository)");
+  }
+  options.pipeline_files.assign(flags.pipelines.begin(), flags.pipelines.end());
   options.poll_interval =
       std::chrono::milliseconds(static_cast<int64_t>(flags.repository_poll_secs * 1000));
   // Triton's names for the protocol extensions both frontends implement.
@@ -515,6 +521,9 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   serve->add_option("--load-model", flags.load_models,
                     "model to load at start in explicit mode (repeatable; '*': all)");
+  serve->add_option("--pipeline", flags.pipelines,
+                    "a Seldon Core 2 Pipeline file to serve as <name>.pipeline (repeatable)")
+      ->check(CLI::ExistingFile);
   serve
       ->add_option("--repository-poll-secs", flags.repository_poll_secs,
                    "seconds between repository scans in poll mode")

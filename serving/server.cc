@@ -14,6 +14,8 @@
 #include "serving/classification.h"
 #include "serving/ensemble/ensemble_runtime.h"
 #include "serving/ensemble/load_with_steps.h"
+#include "serving/pipeline/pipeline_files.h"
+#include "serving/pipeline/pipeline_runtime.h"
 #include "serving/load_executor.h"
 #include "serving/log_settings.h"
 #include "serving/mlserver_codecs.h"
@@ -50,6 +52,9 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Create(Options options,
   auto ensembles = std::make_shared<EnsembleRuntime>();
   auto runtimes = std::make_unique<runtime::RuntimeRegistry>(registry);
   runtimes->Register("ensemble", ensembles);
+  // Seldon Core 2 pipelines (pipeline.yaml folders, served as "<name>.pipeline") likewise.
+  auto pipelines = std::make_shared<PipelineRuntime>();
+  runtimes->Register("seldon_pipeline", pipelines);
   absl::StatusOr<std::unique_ptr<ModelRepository>> repository =
       ModelRepository::Open({.root = options.model_repository,
                              .default_instance_count = options.default_instance_count,
@@ -66,6 +71,8 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Create(Options options,
         const std::vector<std::string> folders = repo.FolderNames();
         return std::find(folders.begin(), folders.end(), name) != folders.end();
       });
+  pipelines->SetLookup(
+      [&repo](std::string_view name, std::string_view version) { return repo.Get(name, version); });
   const bool load_all = options.model_control_mode != ModelControlMode::kExplicit ||
                         std::find(options.startup_models.begin(), options.startup_models.end(),
                                   "*") != options.startup_models.end();
@@ -84,6 +91,11 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Create(Options options,
     spdlog::info("model '{}': loading the ensemble again after its step models", name);
     if (absl::Status loaded = repo.Load(name); !loaded.ok()) spdlog::error("{}", Message(loaded));
   }
+  for (const std::string& name : pipelines->TakeWaiting()) {
+    spdlog::info("model '{}': loading the pipeline again after its step models", name);
+    if (absl::Status loaded = repo.Load(name); !loaded.ok()) spdlog::error("{}", Message(loaded));
+  }
+  LoadPipelineFiles(repo, options.pipeline_files);
   auto server =
       std::unique_ptr<Server>(new Server(std::move(options), std::move(runtimes), std::move(timer),
                                          *std::move(repository), *std::move(tracer)));

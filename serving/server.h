@@ -54,6 +54,9 @@ class Server final : public InferenceService {
     ModelControlMode model_control_mode = ModelControlMode::kNone;
     // kExplicit: the models loaded at start; "*" loads every folder.
     std::vector<std::string> startup_models;
+    // Seldon Core 2 Pipeline files to serve besides the repository's (--pipeline),
+    // serving/pipeline/pipeline_files.h.
+    std::vector<std::filesystem::path> pipeline_files;
     // kPoll: how often the repository is scanned.
     std::chrono::milliseconds poll_interval{15'000};
     // Ready only when every model in the repository loaded (Triton's --strict-readiness).

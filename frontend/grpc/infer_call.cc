@@ -60,6 +60,13 @@ void InferCall::OnStart() {
     Reply(within);
     return;
   }
+  // Seldon Core 2's mesh routes by the "seldon-model" metadata key (a model or
+  // "<p>.pipeline"), whatever the request names.
+  if (auto seldon = context_.client_metadata().find("seldon-model");
+      seldon != context_.client_metadata().end() && !seldon->second.empty()) {
+    (*request)->model_name.assign(seldon->second.data(), seldon->second.size());
+    (*request)->model_version.clear();
+  }
   (*request)->arrival = arrival;
   (*request)->cancelled = cancelled_;
   // The callback may run inline (errors found before queueing) or on a scheduler thread.

@@ -274,6 +274,9 @@ void HttpConnection<Stream>::Dispatch() {
   if (auto header = request.find("Inference-Header-Content-Length"); header != request.end()) {
     rest.inference_header_length = View(header->value());
   }
+  if (auto header = request.find("Seldon-Model"); header != request.end()) {
+    rest.seldon_model = View(header->value());
+  }
   if (auto header = request.find(bhttp::field::authorization); header != request.end()) {
     rest.authorization = View(header->value());
   }

@@ -109,6 +109,12 @@ void RestHandler::Handle(const RestRequest& request, const Post& post, Reply rep
     std::move(reply)(ErrorResponse(route.status()));
     return;
   }
+  if (request.seldon_model && !request.seldon_model->empty() &&
+      (route->kind == RouteKind::kModelInfer || route->kind == RouteKind::kModelReady ||
+       route->kind == RouteKind::kModelMetadata)) {
+    route->model = std::string(*request.seldon_model);  // Seldon's mesh routes by the header
+    route->version.clear();
+  }
   const bool console_file =
       route->kind == RouteKind::kConsolePage || route->kind == RouteKind::kConsoleAsset;
   if (IsConsoleRoute(route->kind) && !console_.enabled) {

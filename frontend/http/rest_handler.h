@@ -34,6 +34,9 @@ struct RestRequest {
   std::string_view target;  // "/v2/models/m/infer?x=1"
   // The Inference-Header-Content-Length header, when present.
   std::optional<std::string_view> inference_header_length;
+  // Seldon Core 2's Seldon-Model header, when present: the model (or "<p>.pipeline") that a
+  // model route's metadata, readiness and infer address, whatever the path names.
+  std::optional<std::string_view> seldon_model;
   // The Authorization header, when present; and with mutual TLS the subject CN of the
   // client's verified certificate ("" otherwise). Read by the auth check only.
   std::optional<std::string_view> authorization;

@@ -146,13 +146,18 @@ absl::StatusOr<Route> MatchRoute(std::string_view target) {
   if (segments.size() == 3 && is(1, "models") && is(2, "stats")) {
     return Route{.kind = RouteKind::kModelStats};
   }
-  if (!is(1, "models") || segments.size() < 3 || segments[2].empty()) return NoRoute(path);
+  // Seldon Core 2 serves pipeline <p> at /v2/pipelines/<p>/...: the model "<p>.pipeline".
+  const bool pipeline = is(1, "pipelines");
+  if ((!is(1, "models") && !pipeline) || segments.size() < 3 || segments[2].empty()) {
+    return NoRoute(path);
+  }
 
   // models/{m} [versions/{v}] [ready|infer]
   Route route;
   absl::StatusOr<std::string> model = PercentDecode(segments[2]);
   if (!model.ok()) return model.status();
   route.model = *std::move(model);
+  if (pipeline) route.model += ".pipeline";
   size_t next = 3;
   if (is(next, "versions")) {
     if (next + 1 >= segments.size() || segments[next + 1].empty()) return NoRoute(path);

@@ -5,6 +5,8 @@
     OUT_DIR/mlp/config.pbtxt, mlp/1/model.onnx        Triton layout: 16 -> 64 -> 4 classifier
     OUT_DIR/add_sub/model-settings.json, model.onnx   MLServer layout: OUTPUT0 = a+b, OUTPUT1 = a-b
     OUT_DIR/text_upper/config.pbtxt, 1/model.onnx  string model: upper-cases each string
+    OUT_DIR/sum_classify/pipeline.yaml               Seldon Core 2 Pipeline: add_sub -> mlp,
+                                                      served as sum_classify.pipeline
     OUT_DIR/python_custom/model-settings.json,       MLServer custom runtime (python runtime's
             models.py                                worker processes): copied from examples/
 
@@ -51,6 +53,31 @@ def write_text_upper(root):
                           outputs=[("UPPER", "BYTES", [-1])])
 
 
+SUM_CLASSIFY = """apiVersion: mlops.seldon.io/v1alpha1
+kind: Pipeline
+metadata:
+  name: sum_classify
+spec:
+  steps:
+    - name: add_sub
+    - name: mlp
+      inputs: [add_sub.outputs.OUTPUT0]
+      tensorMap:
+        add_sub.outputs.OUTPUT0: input
+  output:
+    steps: [mlp, add_sub.outputs.OUTPUT1]
+    tensorMap:
+      add_sub.outputs.OUTPUT1: difference
+"""
+
+
+def write_sum_classify(root):
+    # A Seldon Core 2 Pipeline over the two models above: the classifier sees a + b.
+    folder = os.path.join(root, "sum_classify")
+    os.makedirs(folder, exist_ok=True)
+    m.write_text(os.path.join(folder, "pipeline.yaml"), SUM_CLASSIFY)
+
+
 def write_python_custom(root):
     # MLServer's layout for a custom runtime, kept as files in examples/ (it is code, not
     # weights); tensord serves it with the python runtime's worker processes.
@@ -70,6 +97,7 @@ def main(argv):
     write_add_sub(root)
     write_text_upper(root)
     write_python_custom(root)
+    write_sum_classify(root)
     return 0
 
 

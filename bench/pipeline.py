@@ -1,0 +1,155 @@
+#!/usr/bin/python3
+"""Seldon Core 2 pipelines in process (issue 15's three numbers), one run, side by side:
+
+  overhead    a 3-step chain of identity models (id1 -> id2 -> id3) vs id1 alone over REST
+              JSON, wrk c=16: server CPU per request (utime+stime of the server process over
+              the measured interval / requests) and the extra CPU per step
+  concurrency a diamond (heavy_a and heavy_b side by side on the pipeline's input) vs the
+              same two steps one after the other (heavy_b triggered by heavy_a), 32-row
+              requests at c=1, --intra-op-threads 1: median latency
+  batching    id256 -> heavy_bat (dynamic batching) vs id256 -> heavy_nobat (the same model,
+              no dynamic_batching), one-row requests at c=32: throughput
+
+Each number is the median of --runs runs; in each run the two sides are measured one after
+the other. The server is $TENSORD_BIN or build/release/server/tensord.
+
+  /usr/bin/python3 bench/pipeline.py [--seconds 4] [--runs 3]
+"""
+import argparse
+import json
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "scripts"))
+sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
+from make_models import onnx_models as m  # noqa: E402
+
+TICKS = os.sysconf("SC_CLK_TCK")
+HEAD = "apiVersion: mlops.seldon.io/v1alpha1\nkind: Pipeline\nmetadata:\n  name: {}\nspec:\n"
+HEAVY = [256, 1024, 1024, 256]
+
+
+def pipeline(root, name, body):
+    m.write_text(os.path.join(root, name, "pipeline.yaml"), HEAD.format(name) + body)
+
+
+def build(root):
+    for name in ("id1", "id2", "id3"):
+        m.save(m.identity(name, "FP32", ["batch", 4]), os.path.join(root, name, "1", "model.onnx"))
+        m.write_triton_config(os.path.join(root, name), name=name, max_batch_size=8,
+                              inputs=[("INPUT0", "FP32", [4])], outputs=[("OUTPUT0", "FP32", [4])])
+    pipeline(root, "chain3", """  steps:
+    - name: id1
+    - name: id2
+      inputs: [id1]
+      tensorMap: {id1.outputs.OUTPUT0: INPUT0}
+    - name: id3
+      inputs: [id2]
+      tensorMap: {id2.outputs.OUTPUT0: INPUT0}
+  output: {steps: [id3]}
+""")
+    m.save(m.identity("id256", "FP32", ["batch", 256]), os.path.join(root, "id256", "1", "model.onnx"))
+    m.write_triton_config(os.path.join(root, "id256"), name="id256", max_batch_size=32,
+                          inputs=[("INPUT0", "FP32", [256])], outputs=[("OUTPUT0", "FP32", [256])])
+    for name, batching in (("heavy_a", ""), ("heavy_b", ""),
+                           ("heavy_bat", "dynamic_batching { max_queue_delay_microseconds: 2000 }\n"),
+                           ("heavy_nobat", "")):
+        m.save(m.mlp(name, HEAVY, seed=7), os.path.join(root, name, "1", "model.onnx"))
+        m.write_triton_config(os.path.join(root, name), name=name, max_batch_size=32,
+                              inputs=[("input", "FP32", [HEAVY[0]])],
+                              outputs=[("probabilities", "FP32", [HEAVY[-1]])],
+                              extra="instance_group { count: 1 }\n" + batching)
+    outputs = """  output:
+    steps: [heavy_a, heavy_b]
+    tensorMap: {heavy_a.outputs.probabilities: a, heavy_b.outputs.probabilities: b}
+"""
+    pipeline(root, "diamond", "  steps:\n    - name: heavy_a\n    - name: heavy_b\n" + outputs)
+    pipeline(root, "sequential", "  steps:\n    - name: heavy_a\n    - name: heavy_b\n"
+             "      triggers: [heavy_a]\n" + outputs)
+    for name, heavy in (("bat_on", "heavy_bat"), ("bat_off", "heavy_nobat")):
+        pipeline(root, name, f"""  steps:
+    - name: id256
+    - name: {heavy}
+      inputs: [id256]
+      tensorMap: {{id256.outputs.OUTPUT0: input}}
+  output: {{steps: [{heavy}]}}
+""")
+
+
+def body_file(directory, name, rows, width, input_name="INPUT0"):
+    path = os.path.join(directory, f"{name}.json")
+    with open(path, "w") as f:
+        json.dump({"inputs": [{"name": input_name, "datatype": "FP32", "shape": [rows, width],
+                               "data": [0.01 * i for i in range(rows * width)]}]}, f)
+    return path
+
+
+def cpu_ticks(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])
+
+
+def wrk(url, path, body, connections, seconds, pid):
+    before = cpu_ticks(pid)
+    out = subprocess.run(
+        ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "-s",
+         os.path.join(ROOT, "bench", "post.lua"), url, "--", path],
+        env={**os.environ, "BODY_FILE": body}, capture_output=True, text=True, check=True).stdout
+    cpu_s = (cpu_ticks(pid) - before) / TICKS
+    fields = dict(re.findall(r"(\w+)=([\d.]+)", out.split("RESULT", 1)[1]))
+    requests = int(fields["requests"])
+    if int(fields["non2xx"]) or int(fields["errors"]):
+        raise SystemExit(f"{path}: errors in {out}")
+    return {"rps": float(fields["rps"]), "p50_ms": int(fields["p50_us"]) / 1000,
+            "cpu_us": cpu_s * 1e6 / max(requests, 1)}
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seconds", type=int, default=4)
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    os.environ.setdefault("TENSORD_BIN", os.path.join(ROOT, "build/release/server/tensord"))
+    from tensord_process import TensordProcess
+    with tempfile.TemporaryDirectory() as root:
+        build(root)
+        bodies = {"small": body_file(root, "small", 1, 4),
+                  "rows32": body_file(root, "rows32", 32, HEAVY[0], "input"),
+                  "row256": body_file(root, "row256", 1, 256)}
+        server = TensordProcess.start(root, "--intra-op-threads", "1")
+        try:
+            cases = [("single id1", "/v2/models/id1/infer", "small", 16),
+                     ("chain3", "/v2/pipelines/chain3/infer", "small", 16),
+                     ("sequential", "/v2/pipelines/sequential/infer", "rows32", 1),
+                     ("diamond", "/v2/pipelines/diamond/infer", "rows32", 1),
+                     ("batching off", "/v2/pipelines/bat_off/infer", "row256", 32),
+                     ("batching on", "/v2/pipelines/bat_on/infer", "row256", 32)]
+            results = {name: [] for name, *_ in cases}
+            for _ in range(args.runs):
+                for name, path, body, c in cases:
+                    results[name].append(wrk(server.url, path, bodies[body], c, args.seconds,
+                                             server.pid))
+        finally:
+            server.stop()
+    med = {name: {k: statistics.median(r[k] for r in runs) for k in runs[0]}
+           for name, runs in results.items()}
+    for name, r in med.items():
+        print(f"{name:14s} rps {r['rps']:9.1f}  p50 {r['p50_ms']:8.2f} ms  "
+              f"server CPU {r['cpu_us']:8.1f} us/req")
+    chain, single = med["chain3"]["cpu_us"], med["single id1"]["cpu_us"]
+    print(f"3-step chain / single model, server CPU per request: {chain / single:.2f}x "
+          f"(goal <= 1.15); extra per step {(chain - single) / 2:.1f} us")
+    print(f"diamond / sequential latency: "
+          f"{med['diamond']['p50_ms'] / med['sequential']['p50_ms']:.2f} (goal <= 0.6)")
+    print(f"batching on / off throughput: "
+          f"{med['batching on']['rps'] / med['batching off']['rps']:.2f}x (goal >= 2.5)")
+
+
+if __name__ == "__main__":
+    main()

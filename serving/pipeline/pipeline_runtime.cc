@@ -1,0 +1,367 @@
+#include "serving/pipeline/pipeline_runtime.h"
+
+#include <algorithm>
+#include <condition_variable>
+#include <fstream>
+#include <memory>
+#include <set>
+#include <sstream>
+#include <utility>
+
+#include "core/request_validation.h"
+#include "core/status_util.h"
+#include "fmt/format.h"
+#include "serving/pipeline/pipeline_plan.h"
+#include "serving/pipeline/pipeline_spec.h"
+
+namespace tensord {
+namespace {
+
+enum class StepState { kWaiting, kRunning, kDone, kSkipped };
+enum class Decision { kWait, kRun, kSkip };
+
+// One Execute: what each step was given and made so far. Shared with the step callbacks,
+// which may run on other threads (or inline, inside Enqueue).
+struct Run {
+  std::mutex mutex;
+  std::condition_variable all_done;
+  std::vector<Tensor> pipeline_inputs;
+  std::vector<StepState> state;
+  std::vector<std::string> skipped_because;
+  std::vector<std::vector<Tensor>> given;
+  std::vector<std::vector<Tensor>> made;
+  int in_flight = 0;
+  absl::Status error;
+};
+
+const Tensor* FindTensor(const std::vector<Tensor>& tensors, std::string_view name) {
+  for (const Tensor& t : tensors) {
+    if (t.name == name) return &t;
+  }
+  return nullptr;
+}
+
+class PipelineInstance final : public runtime::Instance {
+ public:
+  PipelineInstance(const PipelinePlan& plan, const ModelLookup& lookup)
+      : plan_(plan), lookup_(lookup) {}
+
+  absl::StatusOr<std::vector<Tensor>> Execute(std::span<const Tensor> inputs,
+                                              std::span<const std::string> output_names) override {
+    const size_t n = plan_.steps.size();
+    auto run = std::make_shared<Run>();
+    run->pipeline_inputs.assign(inputs.begin(), inputs.end());
+    run->state.assign(n, StepState::kWaiting);
+    run->skipped_because.resize(n);
+    run->given.resize(n);
+    run->made.resize(n);
+    std::vector<size_t> ready;
+    {
+      std::lock_guard lock(run->mutex);
+      ready = Advance(*run);
+    }
+    for (size_t step : ready) Dispatch(run, step);
+    std::unique_lock lock(run->mutex);
+    run->all_done.wait(lock, [&] { return run->in_flight == 0; });
+    if (!run->error.ok()) return run->error;
+    return Outputs(*run, output_names);
+  }
+
+ private:
+  // Whether `ref` has brought (or will bring) what it names.
+  enum class Availability { kPending, kAvailable, kMissing };
+  Availability Available(const Run& run, const PlannedRef& ref) const {
+    if (ref.step == kFromPipeline) {
+      return ref.tensor.empty() || FindTensor(run.pipeline_inputs, ref.tensor) != nullptr
+                 ? Availability::kAvailable
+                 : Availability::kMissing;
+    }
+    switch (run.state[ref.step]) {
+      case StepState::kWaiting:
+      case StepState::kRunning:
+        return Availability::kPending;
+      case StepState::kSkipped:
+        return Availability::kMissing;
+      case StepState::kDone:
+        break;
+    }
+    if (ref.tensor.empty()) return Availability::kAvailable;
+    const std::vector<Tensor>& tensors = ref.inputs ? run.given[ref.step] : run.made[ref.step];
+    return FindTensor(tensors, ref.tensor) != nullptr ? Availability::kAvailable
+                                                      : Availability::kMissing;
+  }
+
+  // Seldon's joins over references: inner waits for all and needs all; outer waits for all
+  // and needs one; any needs one and goes as soon as it has it.
+  Decision Join(const Run& run, const std::vector<PlannedRef>& refs, JoinType join,
+                std::string* missing) const {
+    size_t available = 0, pending = 0;
+    for (const PlannedRef& ref : refs) {
+      switch (Available(run, ref)) {
+        case Availability::kAvailable:
+          ++available;
+          break;
+        case Availability::kPending:
+          ++pending;
+          break;
+        case Availability::kMissing:
+          if (join == JoinType::kInner) {
+            *missing = ref.text;
+            return Decision::kSkip;
+          }
+          break;
+      }
+    }
+    if (join == JoinType::kAny && available > 0) return Decision::kRun;
+    if (pending > 0) return Decision::kWait;
+    if (available > 0) return Decision::kRun;
+    *missing = refs.empty() ? "" : refs.front().text;
+    return Decision::kSkip;
+  }
+
+  Decision Decide(Run& run, size_t s) const {
+    const PlannedStep& step = plan_.steps[s];
+    std::string missing;
+    Decision triggers = Decision::kRun;
+    if (!step.triggers.empty()) {
+      // For triggers, outer is as any: one met trigger is enough.
+      triggers = Join(run, step.triggers,
+                      step.triggers_join == JoinType::kInner ? JoinType::kInner : JoinType::kAny,
+                      &missing);
+      if (triggers == Decision::kSkip) {
+        run.skipped_because[s] = fmt::format("its trigger '{}' was not met", missing);
+        return triggers;
+      }
+    }
+    const Decision inputs = Join(run, step.inputs, step.inputs_join, &missing);
+    if (inputs == Decision::kSkip) {
+      run.skipped_because[s] = fmt::format("its input '{}' never came", missing);
+      return inputs;
+    }
+    return triggers == Decision::kWait ? Decision::kWait : inputs;
+  }
+
+  // Decides every waiting step it can; returns those to send. Called under run.mutex.
+  std::vector<size_t> Advance(Run& run) const {
+    std::vector<size_t> ready;
+    for (bool changed = true; changed;) {
+      changed = false;
+      for (size_t s = 0; s < plan_.steps.size(); ++s) {
+        if (run.state[s] != StepState::kWaiting) continue;
+        if (!run.error.ok()) {
+          run.state[s] = StepState::kSkipped;
+          continue;
+        }
+        const Decision decision = Decide(run, s);
+        if (decision == Decision::kWait) continue;
+        changed = true;
+        if (decision == Decision::kSkip) {
+          run.state[s] = StepState::kSkipped;
+        } else {
+          run.state[s] = StepState::kRunning;
+          run.given[s] = Gather(run, plan_.steps[s].inputs);
+          ++run.in_flight;
+          ready.push_back(s);
+        }
+      }
+    }
+    return ready;
+  }
+
+  // The tensors the available references bring, renamed; the first of a name wins.
+  std::vector<Tensor> Gather(const Run& run, const std::vector<PlannedRef>& refs) const {
+    std::vector<Tensor> tensors;
+    for (const PlannedRef& ref : refs) {
+      if (Available(run, ref) != Availability::kAvailable) continue;
+      const std::vector<Tensor>& source = ref.step == kFromPipeline ? run.pipeline_inputs
+                                          : ref.inputs              ? run.given[ref.step]
+                                                                    : run.made[ref.step];
+      for (const PlannedFeed& feed : ref.feeds) {
+        const Tensor* tensor = FindTensor(source, feed.from);
+        if (tensor == nullptr || FindTensor(tensors, feed.to) != nullptr) continue;
+        Tensor view = *tensor;  // shares the buffer: no copy
+        view.name = feed.to;
+        view.parameters = {};
+        tensors.push_back(std::move(view));
+      }
+    }
+    return tensors;
+  }
+
+  std::string Label(size_t s) const {
+    return fmt::format("pipeline '{}' step '{}'", plan_.name, plan_.steps[s].model);
+  }
+
+  void Dispatch(const std::shared_ptr<Run>& run, size_t s) {
+    const PlannedStep& step = plan_.steps[s];
+    absl::StatusOr<ModelHandle> model = lookup_(step.model, "");
+    if (!model.ok()) {
+      Finish(run, s,
+             absl::UnavailableError(fmt::format("{}: model '{}' is not available: {}", Label(s),
+                                                step.model, Message(model.status()))));
+      return;
+    }
+    auto request = std::make_unique<InferRequest>();
+    request->model_name = step.model;
+    request->model_version = (*model)->version();
+    {
+      std::lock_guard lock(run->mutex);
+      request->inputs = run->given[s];
+    }
+    if (absl::Status valid = ValidateInferRequest((*model)->config(), *request); !valid.ok()) {
+      Finish(run, s, Annotate(valid, Label(s)));
+      return;
+    }
+    const ModelHandle& handle = *model;
+    handle->Enqueue(std::move(request), [this, run, s, handle](InferResult result) mutable {
+      if (!result.ok()) {
+        Finish(run, s, Annotate(result.status(), Label(s)));
+        return;
+      }
+      Finish(run, s, std::move((*result)->outputs));
+    });
+  }
+
+  void Finish(const std::shared_ptr<Run>& run, size_t s,
+              absl::StatusOr<std::vector<Tensor>> outputs) {
+    std::vector<size_t> ready;
+    {
+      std::lock_guard lock(run->mutex);
+      if (!outputs.ok()) {
+        if (run->error.ok()) run->error = outputs.status();
+        run->state[s] = StepState::kSkipped;
+      } else {
+        run->made[s] = *std::move(outputs);
+        run->state[s] = StepState::kDone;
+      }
+      ready = Advance(*run);
+      --run->in_flight;
+      // Notified under the lock: the waiter may return (and drop its share) at once.
+      if (run->in_flight == 0) run->all_done.notify_all();
+    }
+    for (size_t next : ready) Dispatch(run, next);
+  }
+
+  absl::StatusOr<std::vector<Tensor>> Outputs(Run& run,
+                                              std::span<const std::string> output_names) const {
+    std::string missing;
+    if (Join(run, plan_.outputs, plan_.outputs_join, &missing) != Decision::kRun) {
+      std::string why;
+      for (const PlannedRef& ref : plan_.outputs) {
+        if (Available(run, ref) == Availability::kAvailable) continue;
+        why += fmt::format("{}'{}'", why.empty() ? "" : "; ", ref.text);
+        if (ref.step != kFromPipeline && run.state[ref.step] == StepState::kSkipped) {
+          why += fmt::format(" (step '{}' was skipped: {})", plan_.steps[ref.step].model,
+                             run.skipped_because[ref.step]);
+        } else {
+          why += " (not produced)";
+        }
+      }
+      return absl::DeadlineExceededError(fmt::format(
+          "pipeline '{}': the output join ({}) can never complete within the request: {}",
+          plan_.name, JoinTypeName(plan_.outputs_join), why));
+    }
+    std::vector<Tensor> all = Gather(run, plan_.outputs);
+    std::vector<Tensor> outputs;
+    outputs.reserve(output_names.size());
+    for (const std::string& name : output_names) {
+      // An output of a skipped branch (outer / any joins) is left out of the answer.
+      if (const Tensor* found = FindTensor(all, name)) outputs.push_back(*found);
+    }
+    return outputs;
+  }
+
+  const PipelinePlan& plan_;
+  const ModelLookup& lookup_;
+};
+
+class PipelineModel final : public runtime::Model {
+ public:
+  PipelineModel(PipelinePlan plan, ModelLookup lookup)
+      : plan_(std::move(plan)), lookup_(std::move(lookup)) {}
+
+  const ModelConfig& config() const override { return plan_.config; }
+  absl::StatusOr<runtime::InstancePtr> CreateInstance(const runtime::InstanceOptions&) override {
+    return std::make_unique<PipelineInstance>(plan_, lookup_);
+  }
+
+ private:
+  const PipelinePlan plan_;
+  const ModelLookup lookup_;
+};
+
+absl::StatusOr<std::string> ReadFile(const std::filesystem::path& path) {
+  std::ifstream file(path, std::ios::binary);
+  if (!file) {
+    return absl::InvalidArgumentError(
+        fmt::format("{}: cannot be read: {}", path.string(), std::strerror(errno)));
+  }
+  std::stringstream text;
+  text << file.rdbuf();
+  return text.str();
+}
+
+}  // namespace
+
+absl::StatusOr<runtime::ModelPtr> PipelineRuntime::Load(const ModelConfig& config,
+                                                        const std::filesystem::path& model_path) {
+  if (!lookup_) return absl::InternalError("pipelines: no model lookup set");
+  std::error_code ec;
+  const std::filesystem::path file =
+      std::filesystem::is_directory(model_path, ec) ? model_path / kPipelineFile : model_path;
+  absl::StatusOr<std::string> text = ReadFile(file);
+  if (!text.ok()) return text.status();
+  absl::StatusOr<PipelineSpec> spec = ParsePipelineSpec(*text, file.string());
+  if (!spec.ok()) return spec.status();
+  if (config.name != spec->name + std::string(kPipelineSuffix)) {
+    std::string served = config.name;
+    if (served.ends_with(kPipelineSuffix)) served.resize(served.size() - kPipelineSuffix.size());
+    return absl::InvalidArgumentError(
+        fmt::format("{}: metadata.name '{}' is not the pipeline's folder name '{}'", file.string(),
+                    spec->name, served));
+  }
+  bool step_not_ready = false;
+  absl::StatusOr<PipelinePlan> plan =
+      PlanPipeline(*spec, config.name, [&](std::string_view model) -> absl::StatusOr<ModelConfig> {
+        absl::StatusOr<ModelHandle> handle = lookup_(model, "");
+        if (handle.ok()) return (*handle)->config();
+        {
+          // At start-up the step model may simply not be loaded yet (loads go by name).
+          std::lock_guard lock(mutex_);
+          if (starting_) {
+            step_not_ready = true;
+            return absl::UnavailableError(fmt::format(
+                "waiting for model '{}' ({}); the pipeline is loaded again after the other "
+                "models",
+                model, Message(handle.status())));
+          }
+        }
+        if (absl::IsNotFound(handle.status())) {
+          return absl::InvalidArgumentError(
+              fmt::format("unknown model '{}' (no model of that name is loaded): {}", model,
+                          Message(handle.status())));
+        }
+        return absl::UnavailableError(
+            fmt::format("model '{}' is not ready: {}", model, Message(handle.status())));
+      });
+  if (!plan.ok()) {
+    std::lock_guard lock(mutex_);
+    if (step_not_ready && starting_ &&
+        std::find(waiting_.begin(), waiting_.end(), config.name) == waiting_.end()) {
+      waiting_.push_back(config.name);
+    }
+    return plan.status();
+  }
+  plan->config.instance_count =
+      config.instance_count > 0 ? config.instance_count : kDefaultInstances;
+  plan->config.version_label = config.version_label;
+  return std::make_unique<PipelineModel>(*std::move(plan), lookup_);
+}
+
+std::vector<std::string> PipelineRuntime::TakeWaiting() {
+  std::lock_guard lock(mutex_);
+  starting_ = false;
+  return std::exchange(waiting_, {});
+}
+
+}  // namespace tensord

@@ -1,0 +1,69 @@
+// Seldon Core 2 pipelines served like any model: a runtime registered as platform
+// "seldon_pipeline" whose model is a folder's pipeline.yaml (repository/model_folder.h names
+// the folder's model "<folder>.pipeline"), and whose instances run the steps through the
+// step models' schedulers. Loading, metadata, readiness, the repository index (with the
+// reason a pipeline cannot load), statistics and request checks are the repository's and the
+// scheduler's, as for every model; only Load and Execute are particular.
+//
+//   auto pipelines = std::make_shared<PipelineRuntime>();
+//   registry.Register(std::string(kPipelinePlatform), pipelines);
+//   pipelines->SetLookup([&repo](std::string_view name, std::string_view version) {
+//     return repo.Get(name, version); });
+//   repo.LoadAll();
+//   for (const std::string& name : pipelines->TakeWaiting()) repo.Load(name);
+//
+// Load reads <folder>/pipeline.yaml (serving/pipeline/pipeline_spec.h: its errors carry
+// file:line), checks that metadata.name is the folder's name, and plans it against the step
+// models' highest ready versions (serving/pipeline/pipeline_plan.h lists the errors). At
+// start-up a pipeline loaded before one of its step models is "waiting" and TakeWaiting
+// names it, to be loaded again once the plain models are.
+//
+// Execute, per request: a step is sent to its model's highest ready version as soon as its
+// join is complete (inner: every input; outer: all that will come; any: the first) and its
+// triggers are met (inner: all; outer/any: one); a step whose join or triggers can no longer
+// be met is skipped, as Seldon skips it, and so are the steps that wait on it. Tensors pass
+// between steps as views of the same buffers. Errors: a step that fails fails the request
+// naming it ("pipeline 'p' step 'b': ..."); a step model that is not ready is Unavailable
+// naming the step; an output join that can never complete (its steps were skipped) is
+// DeadlineExceeded, at once, naming what is missing (Seldon would wait out the request's
+// timeout). The instance's thread waits while the steps run, so a pipeline gets
+// kDefaultInstances instances (requests in flight) unless its config says otherwise.
+//
+// Thread-safe after SetLookup.
+#pragma once
+
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "runtime/runtime.h"
+#include "serving/ensemble/ensemble_runtime.h"
+
+namespace tensord {
+
+inline constexpr std::string_view kPipelineFile = "pipeline.yaml";
+
+class PipelineRuntime final : public runtime::Runtime {
+ public:
+  static constexpr int kDefaultInstances = 16;
+
+  void SetLookup(ModelLookup lookup) { lookup_ = std::move(lookup); }
+
+  std::string_view default_model_filename() const override { return kPipelineFile; }
+  absl::StatusOr<runtime::ModelPtr> Load(const ModelConfig& config,
+                                         const std::filesystem::path& model_path) override;
+
+  // Pipelines whose load at start-up failed because a step model was not ready yet; clears
+  // the list and ends start-up.
+  std::vector<std::string> TakeWaiting();
+
+ private:
+  ModelLookup lookup_;
+  std::mutex mutex_;
+  std::vector<std::string> waiting_ ABSL_GUARDED_BY(mutex_);
+  bool starting_ ABSL_GUARDED_BY(mutex_) = true;
+};
+
+}  // namespace tensord
