@@ -160,5 +160,46 @@ TEST(ValidateInferRequest, AnyNameNeedsASingleInput) {
             "unexpected inference input 'c' for model 'm'");
 }
 
+// MLServer custom models that declare no tensors (the python runtime sets any_inputs and
+// any_outputs): any names, but the data still has to fit each shape.
+TEST(ValidateInferRequest, ModelThatDeclaresNoTensorsTakesAnyNames) {
+  ModelConfig config;
+  config.name = "custom";
+  config.any_inputs = true;
+  config.any_outputs = true;
+  InferRequest request = Request({Fp32("whatever", {2, 3}), Fp32("else", {1})});
+  request.outputs.push_back({.name = "anything"});
+  EXPECT_TRUE(ValidateInferRequest(config, request).ok());
+
+  InferRequest twice = Request({Fp32("x", {1}), Fp32("x", {1})});
+  EXPECT_EQ(Message(ValidateInferRequest(config, twice)),
+            "input 'x' appears more than once in the request");
+  InferRequest short_data = Request({Fp32("x", {2})});
+  short_data.inputs[0].data = Buffer::FromVector(std::vector<std::byte>(4));
+  absl::Status status = ValidateInferRequest(config, short_data);
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(Message(status).find("input 'x'"), std::string_view::npos) << Message(status);
+
+  // Batched: rows within max_batch_size and equal across inputs.
+  config.max_batch_size = 4;
+  EXPECT_EQ(Message(ValidateInferRequest(config, Request({Fp32("x", {5, 1})}))),
+            "input 'x' has batch size 5, but model 'custom' accepts 1 to 4");
+  EXPECT_EQ(Message(ValidateInferRequest(config, Request({Fp32("x", {2}), Fp32("y", {3})}))),
+            "input 'y' has batch size 3, but another input of the request has batch size 2");
+}
+
+TEST(ValidateInferRequest, DeclaredTensorsStayStrictWithoutTheFlags) {
+  ModelConfig config;
+  config.name = "empty";  // a C++ model's config never leaves both lists empty; still strict
+  EXPECT_EQ(Message(ValidateInferRequest(config, Request({Fp32("x", {1})}))),
+            "unexpected inference input 'x' for model 'empty'");
+  InferRequest request = Request({Fp32("a", {1, 4}), Fp32("b", {1, 1})});
+  request.outputs.push_back({.name = "z"});
+  ModelConfig batched = BatchedModel();
+  batched.any_outputs = true;  // outputs declared: the flag does not apply
+  EXPECT_EQ(Message(ValidateInferRequest(batched, request)),
+            "unexpected inference output 'z' for model 'm'");
+}
+
 }  // namespace
 }  // namespace tensord
