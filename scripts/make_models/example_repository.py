@@ -9,6 +9,8 @@
                                                       served as sum_classify.pipeline
     OUT_DIR/python_custom/model-settings.json,       MLServer custom runtime (python runtime's
             models.py                                worker processes): copied from examples/
+    OUT_DIR/iris_sklearn/model-settings.json,        scikit-learn pipeline served by
+            model.joblib                             mlserver_sklearn.SKLearnModel (sklearn_models.py)
 
 examples/<model>-request.json holds a valid request for each. Deterministic (fixed seeds).
 """
@@ -19,6 +21,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from make_models import onnx_models as m  # noqa: E402
+from make_models import sklearn_models  # noqa: E402
 
 MLP_SEED = 20240601
 
@@ -97,6 +100,7 @@ def main(argv):
     write_add_sub(root)
     write_text_upper(root)
     write_python_custom(root)
+    sklearn_models.write_iris(root)
     write_sum_classify(root)
     return 0
 

@@ -41,6 +41,9 @@ def write_iris(root):
         "name": IRIS_NAME,
         "implementation": "mlserver_sklearn.SKLearnModel",
         "parameters": {"uri": "./model.joblib", "version": "v1"},
+        # One worker process (MLServer 1.5's default): enough for an example, and it keeps
+        # `make run` and the example tests quick to start; raise it for throughput.
+        "parallel_workers": 1,
     }
     with open(os.path.join(folder, "model-settings.json"), "w") as f:
         json.dump(settings, f, indent=2)

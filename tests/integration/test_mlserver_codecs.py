@@ -79,12 +79,7 @@ def write_sklearn_models(root):
     import joblib
     from sklearn.ensemble import RandomForestRegressor
 
-    iris = os.path.join(sklearn_models.write_iris(str(root)), "model-settings.json")
-    with open(iris) as f:
-        settings = json.load(f)
-    settings["parallel_workers"] = 1  # one worker process is enough here (2 shared cores)
-    with open(iris, "w") as f:
-        json.dump(settings, f)
+    sklearn_models.write_iris(str(root))
     x = rows(count=40, seed=1)
     regressor = RandomForestRegressor(n_estimators=5, random_state=0).fit(x, x[:, 0])
     for name, payload in (("forest_regressor", regressor), ("not_a_model", {"weights": [1]})):

@@ -415,3 +415,16 @@ def test_sklearn_bad_model_files(tmp_path):
         load("../outside.joblib")
     with pytest.raises(InvalidModelURI, match="Invalid URI specified for model bad"):
         load("./absent.joblib")
+
+
+def test_pandas_is_imported_only_when_used():
+    # Every Python worker imports mlserver; pandas (about a second) only when a model uses it.
+    import subprocess
+    code = ("import sys; sys.path.insert(0, sys.argv[1]); import mlserver, mlserver_sklearn; "
+            "from mlserver.codecs import PandasCodec, find_request_codec; "
+            "assert find_request_codec('pd') is PandasCodec; "
+            "assert not PandasCodec.can_encode([1]); print('pandas' in sys.modules)")
+    result = subprocess.run(["/usr/bin/python3", "-c", code,
+                             os.path.join(REPO_ROOT, "python", "mlserver_compat")],
+                            capture_output=True, text=True, timeout=30)
+    assert result.stdout.strip() == "False", result.stderr

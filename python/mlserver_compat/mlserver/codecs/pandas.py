@@ -4,12 +4,15 @@
                                            # request parameters content_type "pd";
                                            # string columns: BYTES with content_type "str"
     df = PandasCodec.decode_request(req)   # columns in input order
+
+pandas is imported on first use, not with mlserver.codecs: it takes about a second, which
+every Python worker would pay at start whether its model sees a DataFrame or not.
 """
 
+import sys
 from typing import Any, List, Optional, Tuple
 
 import numpy as np
-import pandas as pd
 
 from ..types import InferenceRequest, InferenceResponse, Parameters, RequestInput, ResponseOutput
 from .base import RequestCodec, register_request_codec
@@ -17,6 +20,19 @@ from .lists import ListElement
 from .numpy import convert_nan, to_datatype, to_dtype
 from .string import StringCodec, encode_str
 from .utils import InputOrOutput, get_decoded_or_raw, inject_batch_dimension
+
+
+def _pd():
+    import pandas
+
+    return pandas
+
+
+class _PandasTypeHint(type):
+    # The type hint decode_args matches is pandas.DataFrame; reading it imports pandas.
+    @property
+    def TypeHint(cls):
+        return _pd().DataFrame
 
 
 def _column_values(input_or_output: InputOrOutput, payload: Any, dtype: np.dtype) -> Any:
@@ -33,7 +49,8 @@ def _column_values(input_or_output: InputOrOutput, payload: Any, dtype: np.dtype
     return payload
 
 
-def _to_series(input_or_output: InputOrOutput) -> pd.Series:
+def _to_series(input_or_output: InputOrOutput):
+    pd = _pd()
     payload = get_decoded_or_raw(input_or_output)
     payload = getattr(payload, "root", payload)
     if str(input_or_output.datatype) == "BYTES":
@@ -62,7 +79,7 @@ def _process_bytes(data: List[ListElement], use_bytes: bool = True
     return processed, content_type
 
 
-def _to_response_output(series: pd.Series, use_bytes: bool = True) -> ResponseOutput:
+def _to_response_output(series, use_bytes: bool = True) -> ResponseOutput:
     datatype = to_datatype(series.dtype)
     data = series.tolist()
     if series.isnull().any():
@@ -80,18 +97,18 @@ def _to_response_output(series: pd.Series, use_bytes: bool = True) -> ResponseOu
 
 
 @register_request_codec
-class PandasCodec(RequestCodec):
+class PandasCodec(RequestCodec, metaclass=_PandasTypeHint):
     """Decodes a request (response) into a DataFrame, each input (output) being a column."""
 
     ContentType = "pd"
-    TypeHint = pd.DataFrame
 
     @classmethod
     def can_encode(cls, payload: Any) -> bool:
-        return isinstance(payload, pd.DataFrame)
+        pandas = sys.modules.get("pandas")  # not imported yet: payload is no DataFrame
+        return pandas is not None and isinstance(payload, pandas.DataFrame)
 
     @classmethod
-    def encode_response(cls, model_name: str, payload: pd.DataFrame,
+    def encode_response(cls, model_name: str, payload,
                         model_version: Optional[str] = None, use_bytes: bool = True,
                         **kwargs) -> InferenceResponse:
         return InferenceResponse(model_name=model_name, model_version=model_version,
@@ -99,15 +116,15 @@ class PandasCodec(RequestCodec):
                                  outputs=cls.encode_outputs(payload, use_bytes=use_bytes))
 
     @classmethod
-    def decode_response(cls, response: InferenceResponse) -> pd.DataFrame:
-        return pd.DataFrame({output.name: _to_series(output) for output in response.outputs})
+    def decode_response(cls, response: InferenceResponse):
+        return _pd().DataFrame({output.name: _to_series(output) for output in response.outputs})
 
     @classmethod
-    def encode_outputs(cls, payload: pd.DataFrame, use_bytes: bool = True) -> List[ResponseOutput]:
+    def encode_outputs(cls, payload, use_bytes: bool = True) -> List[ResponseOutput]:
         return [_to_response_output(payload[col], use_bytes=use_bytes) for col in payload]
 
     @classmethod
-    def encode_request(cls, payload: pd.DataFrame, use_bytes: bool = True,
+    def encode_request(cls, payload, use_bytes: bool = True,
                        **kwargs) -> InferenceRequest:
         outputs = cls.encode_outputs(payload, use_bytes=use_bytes)
         return InferenceRequest(
@@ -117,5 +134,5 @@ class PandasCodec(RequestCodec):
         )
 
     @classmethod
-    def decode_request(cls, request: InferenceRequest) -> pd.DataFrame:
-        return pd.DataFrame({inp.name: _to_series(inp) for inp in request.inputs})
+    def decode_request(cls, request: InferenceRequest):
+        return _pd().DataFrame({inp.name: _to_series(inp) for inp in request.inputs})
