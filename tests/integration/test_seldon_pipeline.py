@@ -17,7 +17,8 @@ and one pipeline per load error. Checked: the three REST addressing forms and gR
 seldon-model key, metadata and readiness under those names, numbers against numpy, triggers
 skipping steps, joins, statistics of the pipeline and its steps, every bad input (unknown
 pipeline 404, missing input 400, failing step 400 naming it, join that cannot complete 504,
-step model unloaded 503 naming it, load errors with file:line on ready and in the index).
+step model unloaded 503 naming it, load errors with file:line on ready and in the index), and
+the request's timeout reaching a step that would otherwise wait in its queue.
 """
 
 import os
@@ -28,7 +29,8 @@ import pytest
 import requests
 
 from grpc_helpers import generate_stubs, grpc_address
-from make_test_repository import m
+from held_requests import held_config
+from make_test_repository import m, write_probe_triton
 from oip_client import TIMEOUT_S, error_message, infer, ok_json, outputs_by_name, tensor
 
 HEAD = "apiVersion: mlops.seldon.io/v1alpha1\nkind: Pipeline\nmetadata:\n  name: {name}\n"
@@ -158,6 +160,10 @@ def repository(tmp_path_factory):
         write_pipeline(root, name, body)
     for name, (body, _) in BAD.items():
         write_pipeline(root, name, body)
+    # A step whose requests wait in its queue until they time out (held_requests.py).
+    write_probe_triton(root, "held", 4, held_config())
+    write_pipeline(root, "held_chain", "spec:\n  steps:\n    - name: held\n"
+                   "  output: {steps: [held]}\n")
     write_pipeline(root, "bad_name", PIPELINES["chain"], metadata_name="other")
     return root
 
@@ -291,6 +297,15 @@ def test_a_join_that_can_never_complete_is_504(url):
         in message, message
     message = error_message(post(url, "/v2/pipelines/cond_any/infer", ROW), 504)
     assert "step 'ident' was skipped: its input" in message, message
+
+
+def test_the_request_timeout_reaches_the_steps(url):
+    """Without it the held step would wait for batch mates for a minute."""
+    body = {"inputs": [tensor("x", "FP32", [1, 2], [1, 2])], "parameters": {"timeout": 200_000}}
+    response = requests.post(url + "/v2/pipelines/held_chain/infer", json=body,
+                             timeout=TIMEOUT_S)
+    message = error_message(response, 504)
+    assert message.startswith("pipeline 'held_chain' step 'held': "), message
 
 
 def test_statistics_count_the_pipeline_and_its_steps(url):
