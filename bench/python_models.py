@@ -114,7 +114,7 @@ def main():
         with open(body_file, "w") as f:
             json.dump({"inputs": [{"name": "x", "datatype": "FP32", "shape": [1, FEATURES],
                                    "data": row.ravel().tolist()}]}, f)
-        server = TensordProcess.start(repo, "--log-verbose", "0")
+        server = TensordProcess.start(repo, timeout=300)
         try:
             for name in ["sleep1", "sleep4", *models]:
                 with open(body_file) as f:

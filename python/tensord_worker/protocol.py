@@ -30,33 +30,36 @@ def decode_frame_length(header):
 
 
 class Channel:
-    """The worker's end of the socketpair."""
+    """The worker's end of the socketpair, read and written on the worker's event loop (so
+    that tasks a model started keep running between requests, as in MLServer)."""
 
-    def __init__(self, sock):
+    def __init__(self, sock, loop):
+        sock.setblocking(False)
         self._sock = sock
+        self._loop = loop
 
-    def _read_exact(self, n):
+    async def _read_exact(self, n):
         chunks = []
         while n > 0:
-            chunk = self._sock.recv(min(n, 1 << 20))
+            chunk = await self._loop.sock_recv(self._sock, min(n, 1 << 20))
             if not chunk:
                 return None
             chunks.append(chunk)
             n -= len(chunk)
         return b"".join(chunks)
 
-    def receive(self):
+    async def receive(self):
         """The next message, or None when tensord closed the socket."""
-        header = self._read_exact(4)
+        header = await self._read_exact(4)
         if header is None:
             return None
-        payload = self._read_exact(decode_frame_length(header))
+        payload = await self._read_exact(decode_frame_length(header))
         if payload is None:
             return None
         return json.loads(payload)
 
-    def send(self, message):
-        self._sock.sendall(encode_frame(message))
+    async def send(self, message):
+        await self._loop.sock_sendall(self._sock, encode_frame(message))
 
 
 class Arena:
