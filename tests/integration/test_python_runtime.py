@@ -11,6 +11,7 @@ worker outlives the server.
 
 import json
 import os
+import shutil
 import signal
 import struct
 import sys
@@ -438,12 +439,27 @@ def test_adaptive_batching_merges_into_one_predict(python_server):
     assert "unexpected inference input 'y' for model 'batched'" in reply.json()["error"]
 
 
-def test_no_worker_outlives_the_server(tmp_path, start_server_module):
+def test_example_with_repository_settings_and_no_worker_outlives_the_server(
+        tmp_path, start_server_module):
+    # examples/python_custom as `make run` serves it; its settings name no parallel_workers,
+    # so the repository's settings.json (MLServer's server-wide settings) decides.
     root = str(tmp_path)
-    write_model(root, "tripler", {"implementation": "models.Doubler", "parallel_workers": 2},
-                TRIPLER)
+    shutil.copytree(os.path.join(REPO_ROOT, "examples", "python_custom"),
+                    os.path.join(root, "python_custom"),
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    with open(os.path.join(root, "settings.json"), "w") as f:
+        json.dump({"parallel_workers": 2}, f)
     server = start_server_module(root, "--exit-timeout-secs", "1")
-    assert infer(server, "tripler", [x_input([1])]).status_code == 200
+    with open(os.path.join(REPO_ROOT, "examples", "python_custom-request.json")) as f:
+        body = json.load(f)
+    reply = requests.post(f"{server.url}/v2/models/python_custom/infer", json=body,
+                          timeout=TIMEOUT_S)
+    assert reply.status_code == 200, reply.text
+    outputs = outputs_by_name(reply)
+    assert outputs["x_scaled"]["data"] == [10, 20, 30, 40]
+    assert outputs["x_scaled"]["shape"] == [2, 2]
+    assert outputs["content_type"]["data"] == ["np"]
+    assert reply.json()["model_version"] == "v1"
     pids = worker_pids(server)
     assert len(pids) == 2, pids
     started = time.monotonic()
