@@ -4,6 +4,7 @@ A message is a 4-byte little-endian length then that many bytes of JSON. Tensor 
 here: messages give each tensor's offset and size in the arena (Arena below).
 """
 
+import asyncio
 import json
 import mmap
 import os
@@ -38,10 +39,23 @@ class Channel:
         self._sock = sock
         self._loop = loop
 
+    async def _recv(self, n):
+        # While the worker's own task is the only one (the usual case: a model that started
+        # no tasks of its own), wait for tensord in a blocking recv: the loop's wait costs
+        # an epoll registration and wake-up per request. Otherwise on the loop, so that the
+        # model's tasks run between requests.
+        if len(asyncio.all_tasks(self._loop)) <= 1:
+            self._sock.setblocking(True)
+            try:
+                return self._sock.recv(n)
+            finally:
+                self._sock.setblocking(False)
+        return await self._loop.sock_recv(self._sock, n)
+
     async def _read_exact(self, n):
         chunks = []
         while n > 0:
-            chunk = await self._loop.sock_recv(self._sock, min(n, 1 << 20))
+            chunk = await self._recv(min(n, 1 << 20))
             if not chunk:
                 return None
             chunks.append(chunk)
@@ -59,7 +73,13 @@ class Channel:
         return json.loads(payload)
 
     async def send(self, message):
-        await self._loop.sock_sendall(self._sock, encode_frame(message))
+        frame = encode_frame(message)
+        try:
+            sent = self._sock.send(frame)  # a reply almost always fits the socket buffer
+        except BlockingIOError:
+            sent = 0
+        if sent < len(frame):
+            await self._loop.sock_sendall(self._sock, frame[sent:])
 
 
 class Arena:
