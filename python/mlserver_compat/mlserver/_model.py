@@ -90,24 +90,38 @@ class BaseModel:
     EXTRA_ALLOWED: ClassVar[bool] = False
 
     def __init__(self, **kwargs):
-        for name, field in self.FIELDS.items():
-            value = _MISSING
-            if field.alias is not None and field.alias in kwargs:
-                value = kwargs.pop(field.alias)
+        # Runs for every message object of every request: the field table is flattened once
+        # per class (_plan) and values go straight into __dict__.
+        attributes = self.__dict__
+        for name, alias, required, convert, field in type(self)._plan():
             if name in kwargs:
                 value = kwargs.pop(name)
-            if value is _MISSING:
-                if field.required:
+                if alias is not None:
+                    kwargs.pop(alias, None)
+            elif alias is not None and alias in kwargs:
+                value = kwargs.pop(alias)
+            else:
+                if required:
                     raise TypeError(
-                        f"{type(self).__name__}: field '{field.alias or name}' is required")
-                value = field.initial()
-            elif field.convert is not None and value is not None:
-                value = field.convert(value)
-            object.__setattr__(self, name, value)
-        for name, value in kwargs.items():
-            if self.EXTRA_ALLOWED or name.startswith("_"):
-                object.__setattr__(self, name, value)
-            # Other unknown keywords are ignored, as pydantic's default extra="ignore" does.
+                        f"{type(self).__name__}: field '{alias or name}' is required")
+                attributes[name] = field.initial()
+                continue
+            if convert is not None and value is not None:
+                value = convert(value)
+            attributes[name] = value
+        if kwargs:
+            for name, value in kwargs.items():
+                if self.EXTRA_ALLOWED or name.startswith("_"):
+                    attributes[name] = value
+                # Other unknown keywords are ignored, as pydantic's default extra="ignore".
+
+    @classmethod
+    def _plan(cls):
+        plan = cls.__dict__.get("_PLAN")
+        if plan is None:
+            plan = tuple((name, f.alias, f.required, f.convert, f) for name, f in cls.FIELDS.items())
+            cls._PLAN = plan
+        return plan
 
     # pydantic v2 and v1 spellings of the same operations.
     @classmethod

@@ -47,8 +47,24 @@ def _raw(input_or_output: InputOrOutput) -> Any:
     return getattr(input_or_output.data, "root", input_or_output.data)
 
 
+_NumericDtypes = {name: np.dtype(dtype) for name, dtype in _DatatypeToNumpy.items()
+                  if name != "BYTES"}
+
+
+def _datatype_name(input_or_output: InputOrOutput) -> str:
+    datatype = input_or_output.datatype
+    if isinstance(datatype, Datatype):
+        return datatype.value
+    if datatype in _DatatypeToNumpy:
+        return datatype
+    return Datatype(datatype).value  # ValueError naming an unknown datatype
+
+
 def to_dtype(input_or_output: InputOrOutput) -> "np.dtype":
-    datatype = str(Datatype(input_or_output.datatype))
+    datatype = _datatype_name(input_or_output)
+    numeric = _NumericDtypes.get(datatype)
+    if numeric is not None:
+        return numeric
     dtype = _DatatypeToNumpy[datatype]
     if datatype == "BYTES":
         data = _raw(input_or_output)
@@ -76,7 +92,7 @@ def to_datatype(dtype: np.dtype) -> str:
 
 def _to_ndarray(input_or_output: InputOrOutput) -> np.ndarray:
     data = _raw(input_or_output)
-    datatype = str(Datatype(input_or_output.datatype))
+    datatype = _datatype_name(input_or_output)
     if datatype == "BYTES":
         if is_list_of(data, bytes):
             # Variable-length elements: an object array of bytes, one per element.

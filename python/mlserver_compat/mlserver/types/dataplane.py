@@ -35,9 +35,15 @@ class Datatype(str, Enum):
         return self.value
 
 
+_DATATYPE_NAMES = {member.value: member.value for member in Datatype}
+
+
 def _datatype(value):
     # Stored as the plain name: Datatype is a str enum, so both spellings compare equal.
-    return value.value if isinstance(value, Datatype) else str(Datatype(value).value)
+    if isinstance(value, Datatype):
+        return value.value
+    name = _DATATYPE_NAMES.get(value) if isinstance(value, str) else None
+    return name if name is not None else str(Datatype(value).value)  # ValueError if unknown
 
 
 class TensorData:
