@@ -498,7 +498,8 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   serve
       ->add_option("--parallel-workers", flags.parallel_workers,
-                   "instances per model when its config does not say (0: 1)")
+                   "instances per model when its config does not say (0: 1; python models: one "
+                   "worker process per usable core)")
       ->envname("TENSORD_PARALLEL_WORKERS")
       ->check(CLI::Range(0, 256))
       ->capture_default_str();
