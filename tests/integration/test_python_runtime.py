@@ -24,7 +24,7 @@ import pytest
 import requests
 
 from grpc_helpers import generate_stubs, grpc_address
-from tensord_process import REPO_ROOT
+from tensord_process import REPO_ROOT, run_cli
 
 sys.path.insert(0, os.path.join(REPO_ROOT, "python"))
 from tensord_worker import convert, protocol  # noqa: E402
@@ -467,6 +467,15 @@ def test_example_with_repository_settings_and_no_worker_outlives_the_server(
     assert time.monotonic() - started < 8
     for pid in pids:
         assert not os.path.exists(f"/proc/{pid}"), f"worker {pid} outlived the server"
+
+
+@pytest.mark.parametrize("flag,value", [("--python-predict-timeout", "0"),
+                                        ("--python-load-timeout", "1e300"),
+                                        ("--python-predict-timeout", "soon")])
+def test_timeout_flags_out_of_range_are_refused(tmp_path, flag, value):
+    result = run_cli("serve", "--model-repository", str(tmp_path), flag, value)
+    assert result.returncode != 0
+    assert flag in result.stderr, result.stderr
 
 
 def test_control_codec_and_bytes_layout():
