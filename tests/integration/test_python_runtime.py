@@ -306,6 +306,16 @@ def test_grpc_custom_model(python_server, tmp_path):
         assert error.value.details() == "ValueError: asked to fail: grpc"
 
 
+def test_tensors_larger_than_the_arena_grow_it_on_both_sides(python_server):
+    # 1 MiB arena at start: tensord grows it for the input, the worker for its outputs.
+    values = [float(i % 1000) for i in range(300_000)]
+    reply = infer(python_server, "tripler", [x_input(values)])
+    assert reply.status_code == 200, reply.text[:300]
+    doubled = outputs_by_name(reply)["doubled"]["data"]
+    assert len(doubled) == 300_000 and doubled[999] == 2997 and doubled[1000] == 0
+    assert infer(python_server, "tripler", [x_input([1])]).status_code == 200
+
+
 def test_two_models_each_import_their_own_models_py(python_server):
     assert outputs_by_name(infer(python_server, "doubler", [x_input([1])]))["doubled"]["data"] == [2]
     assert outputs_by_name(infer(python_server, "tripler", [x_input([1])]))["doubled"]["data"] == [3]
