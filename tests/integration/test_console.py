@@ -149,11 +149,22 @@ class Browser:
                 self.process.wait()
 
 
-@pytest.fixture
-def browser(tmp_path):
-    b = Browser(str(tmp_path / "chromium-profile"))
+@pytest.fixture(scope="module")
+def chromium(tmp_path_factory):
+    """One chromium for the module: starting it costs seconds on CI's two cores."""
+    b = Browser(str(tmp_path_factory.mktemp("chromium-profile")))
     yield b
     b.close()
+
+
+@pytest.fixture
+def browser(chromium):
+    """The module's chromium on a blank page with no errors kept from earlier tests (each
+    test's server listens on its own port, so no storage is shared between them either)."""
+    chromium.open("about:blank")
+    chromium.evaluate("1")  # takes in the events the previous page sent before it went away
+    chromium.errors.clear()
+    return chromium
 
 
 @pytest.fixture(scope="module")
