@@ -95,11 +95,13 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Create(Options options,
     spdlog::info("model '{}': loading the pipeline again after its step models", name);
     if (absl::Status loaded = repo.Load(name); !loaded.ok()) spdlog::error("{}", Message(loaded));
   }
-  LoadPipelineFiles(repo, options.pipeline_files);
+  auto pipeline_loader = std::make_unique<PipelineLoader>(repo, *pipelines);
+  pipeline_loader->LoadFiles(options.pipeline_files);
   auto server =
       std::unique_ptr<Server>(new Server(std::move(options), std::move(runtimes), std::move(timer),
                                          *std::move(repository), *std::move(tracer)));
   server->ensembles_ = ensembles.get();
+  server->pipeline_loader_ = std::move(pipeline_loader);
   if (server->options_.model_control_mode == ModelControlMode::kPoll) {
     server->poller_ =
         std::make_unique<RepositoryPoller>(*server->repository_, server->options_.poll_interval);
@@ -190,7 +192,10 @@ absl::Status Server::CheckExplicit() const {
 void Server::LoadModelAsync(std::string_view name, ModelLoadOptions options,
                             StatusCallback done) {
   RunLoadTask(name, [this, name = std::string(name), options = std::move(options)] {
-    return LoadWithStepModels(*repository_, *ensembles_, name, options);
+    absl::Status loaded = LoadWithStepModels(*repository_, *ensembles_, name, options);
+    // Pipelines loaded before this model (Seldon deploys them in any order) may load now.
+    if (loaded.ok()) pipeline_loader_->ModelLoaded(name);
+    return loaded;
   }, std::move(done));
 }
 

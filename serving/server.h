@@ -41,6 +41,7 @@ class RegionRegistry;
 }
 class LogSettingsControl;
 class EnsembleRuntime;
+class PipelineLoader;
 
 // Triton's model control modes: kNone loads every model at start and changes nothing
 // after; kPoll does the same and then follows the repository's changes on disk; kExplicit
@@ -144,6 +145,8 @@ class Server final : public InferenceService {
   // whose steps go through this server's repository. Outlives the repository.
   std::unique_ptr<runtime::RuntimeRegistry> registry_;
   EnsembleRuntime* ensembles_ = nullptr;  // in registry_
+  // Loads --pipeline files and pipelines that waited for a model (serving/pipeline/).
+  std::unique_ptr<PipelineLoader> pipeline_loader_;
   // Destroyed in reverse order: loads stop first, then polling, then the repository (its
   // schedulers unregister from the timer), then the timer.
   std::unique_ptr<scheduler::DeadlineTimer> timer_;

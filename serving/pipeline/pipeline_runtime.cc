@@ -346,7 +346,9 @@ absl::StatusOr<runtime::ModelPtr> PipelineRuntime::Load(const ModelConfig& confi
       std::filesystem::is_directory(model_path, ec) ? model_path / kPipelineFile : model_path;
   absl::StatusOr<std::string> text = ReadFile(file);
   if (!text.ok()) return text.status();
-  absl::StatusOr<PipelineSpec> spec = ParsePipelineSpec(*text, file.string());
+  auto shown = config.parameters.find(std::string(kPipelineFileParameter));
+  absl::StatusOr<PipelineSpec> spec =
+      ParsePipelineSpec(*text, shown != config.parameters.end() ? shown->second : file.string());
   if (!spec.ok()) return spec.status();
   if (config.name != spec->name + std::string(kPipelineSuffix)) {
     std::string served = config.name;
@@ -356,10 +358,12 @@ absl::StatusOr<runtime::ModelPtr> PipelineRuntime::Load(const ModelConfig& confi
                     spec->name, served));
   }
   bool step_not_ready = false;
+  std::set<std::string> missing;  // step models not loaded or not ready
   absl::StatusOr<PipelinePlan> plan =
       PlanPipeline(*spec, config.name, [&](std::string_view model) -> absl::StatusOr<ModelConfig> {
         absl::StatusOr<ModelHandle> handle = lookup_(model, "");
         if (handle.ok()) return (*handle)->config();
+        missing.emplace(model);
         {
           // At start-up the step model may simply not be loaded yet (loads go by name).
           std::lock_guard lock(mutex_);
@@ -379,6 +383,14 @@ absl::StatusOr<runtime::ModelPtr> PipelineRuntime::Load(const ModelConfig& confi
         return absl::UnavailableError(
             fmt::format("model '{}' is not ready: {}", model, Message(handle.status())));
       });
+  {
+    std::lock_guard lock(mutex_);
+    if (plan.ok() || missing.empty()) {
+      waiting_for_.erase(config.name);
+    } else {
+      waiting_for_[config.name] = missing;
+    }
+  }
   if (!plan.ok()) {
     std::lock_guard lock(mutex_);
     if (step_not_ready && starting_ &&
@@ -391,6 +403,20 @@ absl::StatusOr<runtime::ModelPtr> PipelineRuntime::Load(const ModelConfig& confi
       config.instance_count > 0 ? config.instance_count : kDefaultInstances;
   plan->config.version_label = config.version_label;
   return std::make_unique<PipelineModel>(*std::move(plan), lookup_);
+}
+
+std::vector<std::string> PipelineRuntime::TakeWaitingFor(std::string_view model) {
+  std::lock_guard lock(mutex_);
+  std::vector<std::string> pipelines;
+  for (auto it = waiting_for_.begin(); it != waiting_for_.end();) {
+    if (it->second.contains(std::string(model))) {
+      pipelines.push_back(it->first);
+      it = waiting_for_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  return pipelines;
 }
 
 std::vector<std::string> PipelineRuntime::TakeWaiting() {

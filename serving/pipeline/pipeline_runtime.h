@@ -32,7 +32,9 @@
 // Thread-safe after SetLookup.
 #pragma once
 
+#include <map>
 #include <mutex>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -44,6 +46,9 @@
 namespace tensord {
 
 inline constexpr std::string_view kPipelineFile = "pipeline.yaml";
+// A config parameter naming the file a pipeline came from, when the runtime reads a copy of
+// it (--pipeline files): messages name it rather than the copy.
+inline constexpr std::string_view kPipelineFileParameter = "pipeline_file";
 
 class PipelineRuntime final : public runtime::Runtime {
  public:
@@ -59,11 +64,16 @@ class PipelineRuntime final : public runtime::Runtime {
   // the list and ends start-up.
   std::vector<std::string> TakeWaiting();
 
+  // Pipelines whose last load failed because `model` was not loaded or not ready (Seldon
+  // deploys a pipeline before its models): load them again now that it is. Clears them.
+  std::vector<std::string> TakeWaitingFor(std::string_view model);
+
  private:
   ModelLookup lookup_;
   std::mutex mutex_;
   std::vector<std::string> waiting_ ABSL_GUARDED_BY(mutex_);
   bool starting_ ABSL_GUARDED_BY(mutex_) = true;
+  std::map<std::string, std::set<std::string>, std::less<>> waiting_for_ ABSL_GUARDED_BY(mutex_);
 };
 
 }  // namespace tensord

@@ -354,13 +354,22 @@ def test_load_errors_are_in_the_index_and_the_log(url, server):
     assert "unknown model 'nope'" in server.log()
 
 
-def test_step_model_unloaded_is_503_and_pipeline_file_flag(start_server, tmp_path):
+def test_pipeline_file_waits_for_its_models_and_a_step_unloaded_is_503(start_server, tmp_path):
+    """Explicit model control, as Seldon's agent drives a server: the --pipeline file is
+    there before its models; it loads once they are, and a step unloaded while in use is a
+    503 naming it."""
     root = str(tmp_path / "repo")
     write_step_models(root)
     pipeline_file = str(tmp_path / "chain.yaml")
     m.write_text(pipeline_file, HEAD.format(name="chain") + PIPELINES["chain"])
     server = start_server(root, "--model-control-mode", "explicit", "--load-model", "pre",
-                          "--load-model", "ident", "--pipeline", pipeline_file)
+                          "--pipeline", pipeline_file)
+    message = error_message(get(server.url, "/v2/pipelines/chain/ready"), 400)
+    assert f"{pipeline_file}:8: step 'ident': unknown model 'ident'" in message, message
+    response = requests.post(f"{server.url}/v2/repository/models/ident/load", json={},
+                             timeout=TIMEOUT_S)
+    assert response.status_code == 200, response.text
+    assert get(server.url, "/v2/pipelines/chain/ready").status_code == 200
     got = outs(post(server.url, "/v2/pipelines/chain/infer", ROW))
     np.testing.assert_allclose(got["OUTPUT0"], 2 * X)
     response = requests.post(f"{server.url}/v2/repository/models/ident/unload", timeout=TIMEOUT_S)
