@@ -388,6 +388,15 @@ def test_hanging_predict_times_out_and_restarts(python_server):
     assert reply.status_code == 200, reply.text
 
 
+def test_request_timeout_shorter_than_the_flag_decides(python_server):
+    reply = infer(python_server, "tripler", [x_input([1])],
+                  parameters={"sleep": 5, "timeout": 300_000})  # microseconds, Triton's
+    assert reply.status_code == 504, reply.text
+    assert "predict() did not return within 300 ms (the request's timeout)" in \
+        reply.json()["error"]
+    assert infer(python_server, "tripler", [x_input([1])]).status_code == 200
+
+
 def index_rows(server):
     reply = requests.post(f"{server.url}/v2/repository/index", json={}, timeout=TIMEOUT_S)
     return {row["name"]: row for row in reply.json()}
