@@ -197,6 +197,11 @@ def build_repository(root):
     write_model(root, "missing_class", {"implementation": "models.Nope"}, NO_PREDICT)
     write_model(root, "no_predict", {"implementation": "models.NoPredict"}, NO_PREDICT)
     write_model(root, "load_raises", {"implementation": "models.Broken"}, LOAD_RAISES)
+    os.makedirs(os.path.join(root, "triton_python", "1"))
+    with open(os.path.join(root, "triton_python", "config.pbtxt"), "w") as f:
+        f.write('backend: "python"\n')
+    with open(os.path.join(root, "triton_python", "1", "model.py"), "w") as f:
+        f.write("class TritonPythonModel:\n    pass\n")
     return root
 
 
@@ -411,6 +416,9 @@ def index_rows(server):
                    "'models.NoPredict' has no predict() method"),
     ("load_raises", "model 'load_raises' (implementation 'models.Broken'): RuntimeError: "
                     "no weights in the folder"),
+    ("triton_python", "model 'triton_python': the python runtime serves MLServer models (a "
+                      "model-settings.json naming an implementation); Triton's python backend "
+                      "(model.py) is not supported"),
 ])
 def test_load_errors_name_model_implementation_and_reason(python_server, model, reason):
     row = index_rows(python_server)[model]
