@@ -301,12 +301,12 @@ def data():
     return x, y
 
 
-def sklearn_model(folder, estimator, filename="model.joblib", uri=None):
+def sklearn_model(folder, estimator, filename="model.joblib", uri=None, extra=None):
     os.makedirs(folder, exist_ok=True)
     joblib.dump(estimator, os.path.join(folder, filename))
     settings = ModelSettings(name="sk", implementation=SKLearnModel,
                              parameters=ModelParameters(uri=uri or f"./{filename}",
-                                                        version="v1"))
+                                                        version="v1", extra=extra or {}))
     settings._source = os.path.join(folder, "model-settings.json")
     model = SKLearnModel(settings)
     assert run(model.load()) is True and model.ready
@@ -333,6 +333,17 @@ def test_sklearn_logistic_regression_outputs(tmp_path, data):
     proba, _ = response.outputs
     assert (proba.name, proba.datatype, proba.shape) == ("predict_proba", "FP64", [5, 3])
     np.testing.assert_allclose(proba.data.root, estimator.predict_proba(x[:5]).ravel())
+
+
+def test_sklearn_predict_fn_sets_the_default_output(tmp_path, data):
+    x, y = data
+    estimator = LogisticRegression(max_iter=200).fit(x, y)
+    model = sklearn_model(str(tmp_path), estimator, extra={"predict_fn": "predict_proba"})
+    [proba] = run(model.predict(numpy_request(x[:2]))).outputs
+    assert (proba.name, proba.shape) == ("predict_proba", [2, 3])
+    model = sklearn_model(str(tmp_path), estimator, extra={"predict_fn": "decision_function"})
+    with pytest.raises(InferenceError, match=r"\(decision_function was received\)"):
+        run(model.predict(numpy_request(x[:2])))
 
 
 def test_sklearn_raw_bytes_input_as_tensord_workers_send_it(tmp_path, data):

@@ -8,8 +8,8 @@ scikit-learn runtime serves them.
 - `parameters.uri` is a .joblib/.pkl/.pickle file, or a folder holding model.joblib,
   model.pickle or model.pkl, relative to the model folder. tensord refuses a path that
   leaves the model folder (MLServer does not check).
-- Outputs: `predict` (the default when the request names none), `predict_proba`,
-  `transform`; each encoded by NumpyCodec (1-D results get shape [N, 1]) unless the
+- Outputs: `predict` (the default when the request names none, unless
+  `parameters.extra.predict_fn` names another), `predict_proba`, `transform`; each encoded by NumpyCodec (1-D results get shape [N, 1]) unless the
   model settings give the output another content type; a DataFrame result is encoded
   column by column (PandasCodec) and must then be the only output asked for.
 - Inputs: the request decoded by its content type; without one, its single input as a
@@ -33,6 +33,7 @@ PREDICT_OUTPUT = "predict"
 PREDICT_PROBA_OUTPUT = "predict_proba"
 PREDICT_TRANSFORM = "transform"
 VALID_OUTPUTS = [PREDICT_OUTPUT, PREDICT_PROBA_OUTPUT, PREDICT_TRANSFORM]
+PREDICT_FN_KEY = "predict_fn"  # parameters.extra key: the output a request without any gets
 
 WELLKNOWN_MODEL_FILENAMES = ["model.joblib", "model.pickle", "model.pkl"]
 MODEL_FILE_EXTENSIONS = (".joblib", ".pkl", ".pickle")
@@ -100,17 +101,24 @@ class SKLearnModel(MLModel):
         return InferenceResponse(model_name=self.name, model_version=self.version,
                                  outputs=outputs)
 
+    def _default_output(self) -> str:
+        # parameters.extra.predict_fn names the method a request without outputs gets.
+        parameters = self._settings.parameters
+        extra = parameters.extra if parameters is not None else None
+        if extra and PREDICT_FN_KEY in extra:
+            return extra[PREDICT_FN_KEY]
+        return PREDICT_OUTPUT
+
     def _check_request(self, payload: InferenceRequest) -> InferenceRequest:
         if not payload.outputs:
-            # By default only the result of predict() is returned.
-            payload.outputs = [RequestOutput(name=PREDICT_OUTPUT)]
-        else:
-            for request_output in payload.outputs:
-                if request_output.name not in VALID_OUTPUTS:
-                    raise InferenceError(
-                        f"SKLearnModel only supports '{PREDICT_OUTPUT}', "
-                        f"'{PREDICT_PROBA_OUTPUT}' and '{PREDICT_TRANSFORM}' as outputs "
-                        f"({request_output.name} was received)")
+            # By default only the result of predict() (or of extra.predict_fn) is returned.
+            payload.outputs = [RequestOutput(name=self._default_output())]
+        for request_output in payload.outputs:
+            if request_output.name not in VALID_OUTPUTS:
+                raise InferenceError(
+                    f"SKLearnModel only supports '{PREDICT_OUTPUT}', "
+                    f"'{PREDICT_PROBA_OUTPUT}' and '{PREDICT_TRANSFORM}' as outputs "
+                    f"({request_output.name} was received)")
         names = [o.name for o in payload.outputs]
         if PREDICT_PROBA_OUTPUT in names:
             # Regressors (and pipelines ending in one) have no predict_proba.
