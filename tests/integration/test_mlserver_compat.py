@@ -48,11 +48,9 @@ from mlserver.errors import InferenceError, InvalidModelURI, MLServerError  # no
 from mlserver.settings import ModelParameters, ModelSettings  # noqa: E402
 from mlserver.types import (  # noqa: E402
     InferenceRequest,
-    InferenceResponse,
     Parameters,
     RequestInput,
     RequestOutput,
-    ResponseOutput,
 )
 from mlserver.utils import get_model_uri  # noqa: E402
 from mlserver_sklearn import SKLearnModel  # noqa: E402
