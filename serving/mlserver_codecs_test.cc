@@ -175,6 +175,44 @@ TEST(MlserverCodecs, AMatrixSentAsPandasPassesUnchanged) {
   EXPECT_THAT(request.inputs[0].shape, ElementsAre(2, 3));
 }
 
+TEST(MlserverCodecs, AOneColumnFrameFeedsAOneFeatureOrRankOneInput) {
+  ModelConfig one_feature{.name = "onnx", .platform = "onnxruntime_onnx"};
+  one_feature.inputs.push_back(
+      TensorConfig{.name = "x", .datatype = DataType::kFp32, .dims = {-1, 1}});
+  InferRequest request = Pandas({Column<float>("age", DataType::kFp32, {1, 2})});
+  ASSERT_TRUE(AdaptMlserverCodecs(one_feature, request).ok());
+  EXPECT_EQ(request.inputs[0].name, "x");
+  EXPECT_THAT(request.inputs[0].shape, ElementsAre(2, 1));
+
+  ModelConfig rank_one{.name = "onnx", .platform = "onnxruntime_onnx"};
+  rank_one.inputs.push_back(TensorConfig{.name = "x", .datatype = DataType::kFp32, .dims = {-1}});
+  InferRequest column = Pandas({Column<float>("age", DataType::kFp32, {1, 2, 3})});
+  ASSERT_TRUE(AdaptMlserverCodecs(rank_one, column).ok());
+  EXPECT_EQ(column.inputs[0].name, "x");
+  EXPECT_THAT(column.inputs[0].shape, ElementsAre(3));
+  EXPECT_THAT(Values<float>(column.inputs[0]), ElementsAre(1, 2, 3));
+
+  InferRequest two =
+      Pandas({Column<float>("a", DataType::kFp32, {1}), Column<float>("b", DataType::kFp32, {2})});
+  EXPECT_EQ(Message(AdaptMlserverCodecs(rank_one, two)),
+            "the pandas request (content_type 'pd') sends 2 columns, but model 'onnx' input 'x' "
+            "has shape [-1]: columns are assembled only into a [rows, columns] input");
+}
+
+TEST(MlserverCodecs, BoolColumnsConvertForXgboost) {
+  ModelConfig config = Xgboost(2);
+  config.inputs[0].accepted_datatypes.push_back(DataType::kBool);
+  std::vector<std::byte> flags{std::byte{1}, std::byte{0}};
+  InferRequest request = Pandas({Tensor{.name = "flag",
+                                        .datatype = DataType::kBool,
+                                        .shape = {2, 1},
+                                        .data = Buffer::FromVector(std::move(flags))},
+                                 Column<double>("v", DataType::kFp64, {0.5, 1.5})});
+  ASSERT_TRUE(AdaptMlserverCodecs(config, request).ok());
+  EXPECT_EQ(request.inputs[0].datatype, DataType::kFp32);
+  EXPECT_THAT(Values<float>(request.inputs[0]), ElementsAre(1, 0.5, 0, 1.5));
+}
+
 TEST(MlserverCodecs, SingleInputCodecsFeedTheModelsInput) {
   ModelConfig config{.name = "text_upper", .platform = "onnxruntime_onnx"};
   config.inputs.push_back(TensorConfig{.name = "TEXT", .datatype = DataType::kBytes, .dims = {-1}});
