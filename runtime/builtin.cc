@@ -29,4 +29,10 @@ absl::Status RegisterBuiltinRuntimes(RuntimeRegistry& registry,
   return absl::OkStatus();
 }
 
+void BeginRuntimeShutdown() {
+#ifdef TENSORD_WITH_PYTHON
+  python::BeginShutdown();
+#endif
+}
+
 }  // namespace tensord::runtime

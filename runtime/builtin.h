@@ -21,4 +21,8 @@ struct BuiltinRuntimeOptions {
 absl::Status RegisterBuiltinRuntimes(RuntimeRegistry& registry,
                                      const BuiltinRuntimeOptions& options = {});
 
+// Called once the server has drained, before it is torn down: runtimes whose work can
+// outlast the drain (a python model's predict(), up to --python-predict-timeout) stop it.
+void BeginRuntimeShutdown();
+
 }  // namespace tensord::runtime

@@ -375,6 +375,8 @@ int Serve(const Flags& flags) {
   grpc_stop.join();
   metrics_tls.reset();
   metrics.reset();
+  // Drained: a python model's predict() still running must not hold the exit.
+  tensord::runtime::BeginRuntimeShutdown();
   spdlog::info("stopped");
   return 0;
 }

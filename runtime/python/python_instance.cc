@@ -44,6 +44,7 @@ void PythonInstance::SetRequestContext(const RequestContext& context) {
 void PythonInstance::Restart() {
   worker_.reset();
   loaded_ = false;
+  if (WorkersShuttingDown()) return;
   absl::StatusOr<std::unique_ptr<WorkerProcess>> worker = StartWorker(*launch_, arena_.fd());
   if (worker.ok()) {
     worker_ = *std::move(worker);
@@ -104,6 +105,14 @@ absl::StatusOr<std::vector<Tensor>> PythonInstance::Execute(
   const absl::Status sent = worker_->Send(EncodePredictCall(call));
   absl::StatusOr<std::string> answer =
       sent.ok() ? worker_->Receive(timeout) : absl::StatusOr<std::string>(sent);
+  if (absl::IsCancelled(answer.status())) {
+    worker_->Kill();
+    worker_.reset();
+    loaded_ = false;
+    return absl::UnavailableError(fmt::format(
+        "model '{}': the server is shutting down; its python worker (pid {}) was stopped", model,
+        pid));
+  }
   if (absl::IsDeadlineExceeded(answer.status())) {
     worker_->Kill();
     Restart();

@@ -54,6 +54,8 @@ fs::path FindPythonDir() {
   return {};
 }
 
+void BeginShutdown() { BeginWorkerShutdown(); }
+
 absl::Status RegisterPythonRuntime(RuntimeRegistry& registry, PythonRuntimeOptions options) {
   if (options.python_dir.empty()) options.python_dir = FindPythonDir();
   registry.Register(kPlatform, std::make_shared<PythonRuntime>(std::move(options)));

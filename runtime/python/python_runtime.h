@@ -43,6 +43,11 @@ struct PythonRuntimeOptions {
 
 absl::Status RegisterPythonRuntime(RuntimeRegistry& registry, PythonRuntimeOptions options);
 
+// After the server's drain: predict() calls still running stop within 100 ms (their
+// workers are killed, the requests get Unavailable) and no worker restarts, so a hanging
+// model cannot hold the exit. Process-wide; for main's shutdown.
+void BeginShutdown();
+
 // The folder with tensord_worker/: $TENSORD_PYTHON_DIR, else <binary>/../share/tensord/python,
 // else the source tree's python/ (compiled in). Empty when none holds it.
 std::filesystem::path FindPythonDir();

@@ -34,6 +34,10 @@ absl::Status AwaitLoaded(const WorkerLaunch& launch, WorkerProcess& worker) {
                     "was killed",
                     who, DurationText(launch.load_timeout)));
   }
+  if (absl::IsCancelled(answer.status())) {
+    worker.Kill();
+    return absl::UnavailableError(fmt::format("{}: the server is shutting down", who));
+  }
   if (absl::IsUnavailable(answer.status())) {
     return absl::InternalError(fmt::format("{}: the python worker (pid {}) {} while loading", who,
                                            worker.pid(), worker.ReapDescription()));

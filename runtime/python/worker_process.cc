@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <climits>
 #include <cstring>
@@ -55,7 +56,12 @@ std::string DescribeWaitStatus(int status) {
   _exit(127);
 }
 
+std::atomic<bool> shutting_down{false};
+
 }  // namespace
+
+void BeginWorkerShutdown() { shutting_down.store(true, std::memory_order_relaxed); }
+bool WorkersShuttingDown() { return shutting_down.load(std::memory_order_relaxed); }
 
 Forker::Forker() : thread_([this] { Loop(); }) {}
 
@@ -153,8 +159,10 @@ absl::Status WorkerProcess::ReadFull(char* out, size_t n,
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) return absl::DeadlineExceededError("no answer in time");
+    if (WorkersShuttingDown()) return absl::CancelledError("the server is shutting down");
     pollfd p{.fd = fd_, .events = POLLIN, .revents = 0};
-    const int ready = poll(&p, 1, static_cast<int>(std::min<int64_t>(left.count() + 1, INT_MAX)));
+    // Slices of 100 ms at most, so that a shutdown is noticed.
+    const int ready = poll(&p, 1, static_cast<int>(std::min<int64_t>(left.count() + 1, 100)));
     if (ready < 0 && errno == EINTR) continue;
     if (ready == 0) continue;  // the loop's deadline check decides
     const ssize_t r = recv(fd_, out + got, n - got, 0);

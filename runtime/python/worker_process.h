@@ -61,6 +61,12 @@ class Forker {
   std::thread thread_;
 };
 
+// Called once the server stopped taking requests (after its drain): a Receive in progress
+// returns Cancelled within 100 ms, so a predict() that hangs at shutdown does not hold the
+// exit for --python-predict-timeout; no worker is restarted after it. Process-wide.
+void BeginWorkerShutdown();
+bool WorkersShuttingDown();
+
 class WorkerProcess {
  public:
   static absl::StatusOr<std::unique_ptr<WorkerProcess>> Start(Forker& forker,
@@ -75,7 +81,8 @@ class WorkerProcess {
   // Sends one framed message. Unavailable when the worker is gone.
   absl::Status Send(std::string_view payload);
   // Waits up to `timeout` for one whole message. DeadlineExceeded: no answer in time.
-  // Unavailable: the worker closed its end (it exited or was killed).
+  // Unavailable: the worker closed its end (it exited or was killed). Cancelled: the server
+  // is shutting down (BeginWorkerShutdown).
   absl::StatusOr<std::string> Receive(std::chrono::milliseconds timeout);
   // After Receive said Unavailable: waits for the process and says how it ended
   // ("was killed by signal 9 (SIGKILL)", "exited with status 1").

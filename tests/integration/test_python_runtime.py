@@ -496,6 +496,29 @@ def test_example_with_repository_settings_and_no_worker_outlives_the_server(
         assert not os.path.exists(f"/proc/{pid}"), f"worker {pid} outlived the server"
 
 
+def test_a_predict_hanging_at_sigterm_does_not_hold_the_exit(tmp_path, start_server_module):
+    root = str(tmp_path)
+    write_model(root, "tripler", {"implementation": "models.Doubler", "parallel_workers": 1},
+                TRIPLER)
+    server = start_server_module(root, "--exit-timeout-secs", "1")  # predict timeout: 60 s
+    pids = worker_pids(server)
+    def hang():
+        try:
+            infer(server, "tripler", [x_input([1])], parameters={"sleep": 30})
+        except requests.RequestException:
+            pass  # the server may close the connection instead of answering
+
+    thread = threading.Thread(target=hang)
+    thread.start()
+    time.sleep(0.5)
+    started = time.monotonic()
+    assert server.stop() == 0
+    assert time.monotonic() - started < 6, server.log()
+    thread.join()
+    for pid in pids:
+        assert not os.path.exists(f"/proc/{pid}"), f"worker {pid} outlived the server"
+
+
 @pytest.mark.parametrize("flag,value", [("--python-predict-timeout", "0"),
                                         ("--python-load-timeout", "1e300"),
                                         ("--python-predict-timeout", "soon")])
