@@ -2,8 +2,12 @@
 
 namespace tensord {
 
-RepositoryPoller::RepositoryPoller(ModelRepository& repository, std::chrono::milliseconds interval)
-    : repository_(repository), interval_(interval), thread_([this] { Run(); }) {}
+RepositoryPoller::RepositoryPoller(ModelRepository& repository, std::chrono::milliseconds interval,
+                                   std::function<void()> after_poll)
+    : repository_(repository),
+      interval_(interval),
+      after_poll_(std::move(after_poll)),
+      thread_([this] { Run(); }) {}
 
 RepositoryPoller::~RepositoryPoller() {
   {
@@ -20,6 +24,7 @@ void RepositoryPoller::Run() {
     if (stop_.wait_for(lock, interval_, [this] { return stopping_; })) return;
     lock.unlock();
     repository_.Poll();
+    if (after_poll_) after_poll_();
     lock.lock();
   }
 }

@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <functional>
 #include <mutex>
 #include <thread>
 
@@ -18,8 +19,10 @@ namespace tensord {
 
 class RepositoryPoller {
  public:
-  // `repository` must outlive the poller.
-  RepositoryPoller(ModelRepository& repository, std::chrono::milliseconds interval);
+  // `repository` must outlive the poller. `after_poll`, when set, runs on the poller's
+  // thread after each Poll (pipelines waiting for a model load then, serving/pipeline/).
+  RepositoryPoller(ModelRepository& repository, std::chrono::milliseconds interval,
+                   std::function<void()> after_poll = nullptr);
   ~RepositoryPoller();
   RepositoryPoller(const RepositoryPoller&) = delete;
   RepositoryPoller& operator=(const RepositoryPoller&) = delete;
@@ -29,6 +32,7 @@ class RepositoryPoller {
 
   ModelRepository& repository_;
   const std::chrono::milliseconds interval_;
+  const std::function<void()> after_poll_;
   std::mutex mutex_;
   std::condition_variable stop_;
   bool stopping_ = false;

@@ -103,8 +103,11 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Create(Options options,
   server->ensembles_ = ensembles.get();
   server->pipeline_loader_ = std::move(pipeline_loader);
   if (server->options_.model_control_mode == ModelControlMode::kPoll) {
-    server->poller_ =
-        std::make_unique<RepositoryPoller>(*server->repository_, server->options_.poll_interval);
+    // After each poll, pipelines that waited for a model the poll loaded load too.
+    PipelineLoader* pipeline_loader = server->pipeline_loader_.get();
+    server->poller_ = std::make_unique<RepositoryPoller>(
+        *server->repository_, server->options_.poll_interval,
+        [pipeline_loader] { pipeline_loader->RetryWaiting(); });
   }
   return server;
 }

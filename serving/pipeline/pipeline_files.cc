@@ -67,18 +67,27 @@ void PipelineLoader::LoadFiles(const std::vector<std::filesystem::path>& files) 
   }
 }
 
+void PipelineLoader::Reload(const std::string& pipeline, std::string_view why) {
+  std::filesystem::path file;
+  {
+    std::lock_guard lock(mutex_);
+    if (auto found = files_.find(pipeline); found != files_.end()) file = found->second;
+  }
+  spdlog::info("model '{}': loading the pipeline again now that {}", pipeline, why);
+  std::string name;
+  absl::Status loaded = file.empty() ? repository_.Load(pipeline) : LoadFile(file, &name);
+  if (!loaded.ok()) spdlog::info("model '{}': {}", pipeline, Message(loaded));
+}
+
 void PipelineLoader::ModelLoaded(std::string_view model) {
   for (const std::string& pipeline : runtime_.TakeWaitingFor(model)) {
-    std::filesystem::path file;
-    {
-      std::lock_guard lock(mutex_);
-      if (auto found = files_.find(pipeline); found != files_.end()) file = found->second;
-    }
-    spdlog::info("model '{}': loading the pipeline again now that model '{}' is loaded", pipeline,
-                 model);
-    std::string name;
-    absl::Status loaded = file.empty() ? repository_.Load(pipeline) : LoadFile(file, &name);
-    if (!loaded.ok()) spdlog::info("model '{}': {}", pipeline, Message(loaded));
+    Reload(pipeline, fmt::format("model '{}' is loaded", model));
+  }
+}
+
+void PipelineLoader::RetryWaiting() {
+  for (const std::string& pipeline : runtime_.TakeLoadable()) {
+    Reload(pipeline, "its models are loaded");
   }
 }
 

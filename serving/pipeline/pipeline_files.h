@@ -38,10 +38,13 @@ class PipelineLoader {
   void LoadFiles(const std::vector<std::filesystem::path>& files);
   // Loads again the pipelines whose last load failed because `model` was not there.
   void ModelLoaded(std::string_view model);
+  // After a repository poll: loads again those whose missing models are all ready now.
+  void RetryWaiting();
 
  private:
   // Loads one file; `name` gets the pipeline's served name once the file parsed.
   absl::Status LoadFile(const std::filesystem::path& path, std::string* name);
+  void Reload(const std::string& pipeline, std::string_view why);
 
   ModelRepository& repository_;
   PipelineRuntime& runtime_;

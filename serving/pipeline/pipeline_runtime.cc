@@ -419,6 +419,23 @@ std::vector<std::string> PipelineRuntime::TakeWaitingFor(std::string_view model)
   return pipelines;
 }
 
+std::vector<std::string> PipelineRuntime::TakeLoadable() {
+  std::lock_guard lock(mutex_);
+  std::vector<std::string> pipelines;
+  for (auto it = waiting_for_.begin(); it != waiting_for_.end();) {
+    const bool ready =
+        std::all_of(it->second.begin(), it->second.end(),
+                    [&](const std::string& model) { return lookup_(model, "").ok(); });
+    if (ready) {
+      pipelines.push_back(it->first);
+      it = waiting_for_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  return pipelines;
+}
+
 std::vector<std::string> PipelineRuntime::TakeWaiting() {
   std::lock_guard lock(mutex_);
   starting_ = false;

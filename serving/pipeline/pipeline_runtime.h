@@ -67,6 +67,8 @@ class PipelineRuntime final : public runtime::Runtime {
   // Pipelines whose last load failed because `model` was not loaded or not ready (Seldon
   // deploys a pipeline before its models): load them again now that it is. Clears them.
   std::vector<std::string> TakeWaitingFor(std::string_view model);
+  // Those whose missing models are all ready now (after a repository poll). Clears them.
+  std::vector<std::string> TakeLoadable();
 
  private:
   ModelLookup lookup_;

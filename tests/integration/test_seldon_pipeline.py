@@ -386,11 +386,14 @@ def test_pipeline_file_waits_for_its_models_and_a_step_unloaded_is_503(start_ser
 
 def test_the_example_pipeline_that_make_run_serves(start_server, tmp_path):
     import json
-    import subprocess
     from make_test_repository import REPO_ROOT
+    from make_models import example_repository as example
+    # Only the pipeline and its two models of scripts/make-models' repository (the others,
+    # python ones included, take seconds to start and are tested elsewhere).
     root = str(tmp_path / "example")
-    subprocess.run([os.path.join(REPO_ROOT, "scripts", "make-models"), root], check=True,
-                   timeout=120)
+    example.write_mlp(root)
+    example.write_add_sub(root)
+    example.write_sum_classify(root)
     server = start_server(root)
     with open(os.path.join(REPO_ROOT, "examples", "sum_classify-pipeline-request.json")) as f:
         body = json.load(f)
@@ -404,3 +407,23 @@ def test_the_example_pipeline_that_make_run_serves(start_server, tmp_path):
     direct = outs(requests.post(server.url + "/v2/models/mlp/infer", json={"inputs": [
         tensor("input", "FP32", [1, 16], (a + b).tolist())]}, timeout=TIMEOUT_S))
     np.testing.assert_allclose(got["probabilities"], direct["probabilities"], rtol=1e-5)
+
+
+def test_poll_mode_loads_a_pipeline_once_its_model_arrives(start_server, tmp_path):
+    import shutil
+    import time
+    staging, root = str(tmp_path / "staging"), str(tmp_path / "repo")
+    write_step_models(staging)
+    os.makedirs(root)
+    shutil.move(os.path.join(staging, "pre"), os.path.join(root, "pre"))
+    write_pipeline(root, "chain", PIPELINES["chain"])
+    server = start_server(root, "--model-control-mode", "poll", "--repository-poll-secs", "0.1")
+    message = error_message(get(server.url, "/v2/pipelines/chain/ready"), 400)
+    assert "step 'ident': unknown model 'ident'" in message, message
+    os.rename(os.path.join(staging, "ident"), os.path.join(root, "ident"))
+    deadline = time.monotonic() + 10
+    while get(server.url, "/v2/pipelines/chain/ready").status_code != 200:
+        assert time.monotonic() < deadline, server.log()
+        time.sleep(0.05)
+    np.testing.assert_allclose(outs(post(server.url, "/v2/pipelines/chain/infer", ROW))["OUTPUT0"],
+                               2 * X)
