@@ -24,7 +24,7 @@ namespace {
 void LimitAndValidate(const tensord::InferRequest& request) {
   using namespace tensord;
   if (!CheckRequestLimits(request, fuzz::kLimits).ok()) return;
-  for (const ModelConfig& model : fuzz::Models()) (void)ValidateInferRequest(model, request);
+  fuzz::AdaptAndValidate(request);
 }
 
 }  // namespace

@@ -14,9 +14,12 @@
 #include <string_view>
 #include <vector>
 
+#include "core/infer_request.h"
 #include "core/model_config.h"
+#include "core/request_validation.h"
 #include "frontend/request_limits.h"
 #include "repository/instance_limit.h"
+#include "serving/mlserver_codecs.h"
 
 namespace tensord::fuzz {
 
@@ -79,6 +82,17 @@ inline const std::vector<ModelConfig>& Models() {
 
 inline const ModelConfig& ModelFor(uint8_t selector) {
   return Models()[selector % Models().size()];
+}
+
+// What Server::InferAsync does with a decoded request for each fixed model: MLServer's
+// request codecs (serving/mlserver_codecs.h: a pandas request's columns assembled into the
+// model's one input) on a copy, then the validation. Fuzzers that call it compile
+// serving/mlserver_codecs.cc in (tensord_fuzzer's SOURCES).
+inline void AdaptAndValidate(const InferRequest& request) {
+  for (const ModelConfig& model : Models()) {
+    InferRequest copy = request;
+    if (AdaptMlserverCodecs(model, copy).ok()) (void)ValidateInferRequest(model, copy);
+  }
 }
 
 // The model the REST route names, or nullptr (an unknown model: NotFound).

@@ -21,6 +21,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   absl::StatusOr<std::unique_ptr<InferRequest>> request = grpc::RequestFromProto(message);
   if (!request.ok()) return 0;
   if (!CheckRequestLimits(**request, fuzz::kLimits).ok()) return 0;
-  for (const ModelConfig& model : fuzz::Models()) (void)ValidateInferRequest(model, **request);
+  fuzz::AdaptAndValidate(**request);
   return 0;
 }

@@ -1,7 +1,7 @@
 // Fuzzes the REST JSON inference request decoder (frontend/http/json_request_codec) the
 // way RestHandler::Infer calls it for a body without Inference-Header-Content-Length, then
-// the per-request limits and the validation against each fixed model (fuzz_models.h), as
-// Server::InferAsync does.
+// the per-request limits, MLServer's request codecs and the validation against each fixed
+// model (fuzz_models.h), as Server::InferAsync does.
 //
 //   build/fuzz/fuzz/json_request_fuzzer fuzz/corpus/json_request   # fuzz/README.md: more
 #include <cstddef>
@@ -21,6 +21,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       http::DecodeInferRequest(body, {.header_length = std::nullopt});
   if (!request.ok()) return 0;
   if (!CheckRequestLimits(**request, fuzz::kLimits).ok()) return 0;
-  for (const ModelConfig& model : fuzz::Models()) (void)ValidateInferRequest(model, **request);
+  fuzz::AdaptAndValidate(**request);
   return 0;
 }
