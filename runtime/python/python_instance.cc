@@ -73,6 +73,14 @@ absl::Status PythonInstance::EnsureLoaded() {
 
 absl::StatusOr<std::vector<Tensor>> PythonInstance::Execute(
     std::span<const Tensor> inputs, std::span<const std::string> output_names) {
+  // A worker that died between requests (OOM killer, kill -9) is replaced before this one
+  // is sent to it, so the request does not pay for a death it did not cause.
+  if (loaded_ && worker_ != nullptr && worker_->ClosedWhileIdle()) {
+    const pid_t dead = worker_->pid();
+    spdlog::error("model '{}': python worker (pid {}) {} while idle; restarting it",
+                  launch_->model_name, dead, worker_->ReapDescription());
+    Restart();
+  }
   if (absl::Status s = EnsureLoaded(); !s.ok()) return s;
   const std::string& model = launch_->model_name;
 

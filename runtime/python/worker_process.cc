@@ -184,6 +184,14 @@ absl::StatusOr<std::string> WorkerProcess::Receive(std::chrono::milliseconds tim
   return payload;
 }
 
+bool WorkerProcess::ClosedWhileIdle() {
+  pollfd p{.fd = fd_, .events = POLLIN, .revents = 0};
+  if (poll(&p, 1, 0) <= 0) return false;
+  if ((p.revents & (POLLHUP | POLLERR)) != 0) return true;
+  char byte;
+  return recv(fd_, &byte, 1, MSG_PEEK | MSG_DONTWAIT) == 0;
+}
+
 std::string WorkerProcess::ReapDescription() {
   if (!reaped_) {
     int status = 0;

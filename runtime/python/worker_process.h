@@ -84,6 +84,9 @@ class WorkerProcess {
   // Unavailable: the worker closed its end (it exited or was killed). Cancelled: the server
   // is shutting down (BeginWorkerShutdown).
   absl::StatusOr<std::string> Receive(std::chrono::milliseconds timeout);
+  // Whether the worker has closed its end while it owed no answer (it died while idle).
+  // Does not block.
+  bool ClosedWhileIdle();
   // After Receive said Unavailable: waits for the process and says how it ended
   // ("was killed by signal 9 (SIGKILL)", "exited with status 1").
   std::string ReapDescription();

@@ -382,6 +382,17 @@ def test_killed_worker_fails_clearly_and_restarts(python_server):
     assert outputs_by_name(reply)["doubled"]["data"] == [6]
 
 
+def test_worker_killed_while_idle_is_replaced_before_the_next_request(python_server):
+    victim = info_of(infer(python_server, "tripler", [x_input([1])]))["pid"]
+    os.kill(victim, signal.SIGKILL)
+    time.sleep(0.1)
+    reply = infer(python_server, "tripler", [x_input([2])])
+    assert reply.status_code == 200, reply.text
+    assert info_of(reply)["pid"] != victim
+    assert f"python worker (pid {victim}) was killed by signal 9 (SIGKILL) while idle" in \
+        python_server.log()
+
+
 def test_hanging_predict_times_out_and_restarts(python_server):
     started = time.monotonic()
     reply = infer(python_server, "tripler", [x_input([1])], parameters={"sleep": 20})
