@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # malloc calls per request of tensord's REST and gRPC infer paths on add_sub (issue 12):
-#   bench/count_mallocs.sh [TENSORD_BINARY]
+#   bench/count_mallocs.sh [TENSORD_BINARY [GRPC_FLOOR_BINARY]]
 # Counts with an LD_PRELOAD wrapper (bench/malloc_counter.c) read before and after a fixed
 # load; a warm-up load first, so lazily built state is not counted.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=${1:-build/release/server/tensord}
+floor=${2:-build/release/bench/grpc_floor/grpc_floor_server}
 tmp=$(mktemp -d)
 trap 'kill $pid 2>/dev/null; rm -rf "$tmp"' EXIT
 gcc -shared -fPIC -O2 -o "$tmp/counter.so" bench/malloc_counter.c
@@ -31,7 +32,7 @@ echo "gRPC raw:  $(( (after - before) / 10000 )) mallocs per request (10000 requ
 kill "$pid"; wait "$pid" 2>/dev/null || true
 
 # The same for bench/grpc_floor (grpc++ alone, echoing the inputs): what gRPC itself costs.
-LD_PRELOAD="$tmp/counter.so" build/release/bench/grpc_floor/grpc_floor_server --port 0 \
+LD_PRELOAD="$tmp/counter.so" "$floor" --port 0 \
   >"$tmp/log" 2>&1 &
 pid=$!
 for _ in $(seq 100); do grep -q "serving gRPC" "$tmp/log" && break; sleep 0.1; done

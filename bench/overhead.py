@@ -13,7 +13,8 @@ voluntary context switches per request (thread hand-offs and waits), which unlik
 hardly depends on what else the machine runs. Each row is the median of
 RUNS runs; the ratio is tensord / floor in the same run.
 
-  bench/overhead.sh [--seconds 5] [--runs 3] [--model add_sub]
+  bench/overhead.sh [--seconds 5] [--runs 3] [--model add_sub] [--only rest|grpc]
+                    [--tensord BINARY] [--floor GRPC_FLOOR_BINARY]
 """
 import argparse
 import os
@@ -192,11 +193,15 @@ def main():
     parser.add_argument("--models", default=os.path.join(ROOT, "models"))
     parser.add_argument("--tensord", default=TENSORD,
                         help="the tensord binary to measure (e.g. a copy of an older build)")
+    parser.add_argument("--floor", default=FLOOR, help="the grpc_floor_server binary")
+    parser.add_argument("--only", choices=("rest", "grpc"),
+                        help="measure one protocol only (gRPC still starts tensord with 1 I/O "
+                             "thread)")
     args = parser.parse_args()
     for tool in ("wrk", "h2load", "nginx"):
         if shutil.which(tool) is None:
             sys.exit(f"{tool} is not installed (scripts/install-deps --bench installs it)")
-    for binary in (args.tensord, FLOOR):
+    for binary in (args.tensord, args.floor):
         if not os.access(binary, os.X_OK):
             sys.exit(f"{binary} is missing: make build")
     request_json = os.path.join(ROOT, f"examples/{args.model}-request.json")
@@ -216,7 +221,7 @@ def main():
 
     try:
         for run in range(args.runs):
-            for threads in (1, 2):
+            for threads in ((1,) if args.only == "grpc" else (1, 2)):
                 server = tensord(threads)
                 http_port = int(server.match.group(1))
                 grpc_port = int(server.match.group(2))
@@ -224,12 +229,14 @@ def main():
                 url_t = f"http://127.0.0.1:{http_port}"
                 url_n = f"http://127.0.0.1:{nginx.port}"
                 path = f"/v2/models/{args.model}/infer"
-                wrk(url_t, path, request_json, 1, 64)  # warm-up
-                t = measure(server, lambda: wrk(url_t, path, request_json, args.seconds, 64))
-                n = measure(nginx, lambda: wrk(url_n, path, request_json, args.seconds, 64))
-                rows.setdefault(f"REST JSON c=64, {threads} I/O thread(s) vs nginx", []).append((t, n))
-                if threads == 1:
-                    floor = Process([FLOOR, "--port", "0", "--threads", "1"],
+                if args.only != "grpc":
+                    wrk(url_t, path, request_json, 1, 64)  # warm-up
+                    t = measure(server, lambda: wrk(url_t, path, request_json, args.seconds, 64))
+                    n = measure(nginx, lambda: wrk(url_n, path, request_json, args.seconds, 64))
+                    rows.setdefault(f"REST JSON c=64, {threads} I/O thread(s) vs nginx",
+                                    []).append((t, n))
+                if threads == 1 and args.only != "rest":
+                    floor = Process([args.floor, "--port", "0", "--threads", "1"],
                                     r"serving gRPC on \S+:(\d+)", tmp, "floor")
                     floor_port = int(floor.match.group(1))
                     h2load(grpc_port, grpc_body, 1, 32)  # warm-up

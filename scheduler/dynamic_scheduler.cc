@@ -27,6 +27,7 @@ DynamicScheduler::DynamicScheduler(runtime::Model& model, SchedulerOptions optio
                                                     : nullptr),
       timer_(options_.deadline_timer != nullptr ? *options_.deadline_timer : *own_timer_),
       instances_(std::move(instances)),
+      default_outputs_(OutputNames(config_, InferRequest{})),
       former_(std::move(batching)) {
   if (former_.options().preserve_ordering) ordered_.emplace();
   {
@@ -181,7 +182,7 @@ void DynamicScheduler::RunStep(BatchFormer::Step& step, runtime::Instance* insta
     lock.lock();
     return;
   }
-  std::vector<InferResult> results = ExecuteBatch(*instance, step.batch);
+  Results results = ExecuteBatch(*instance, step.batch);
   lock.lock();
   free_instances_.push_back(instance);
   // Before the answers go out: a client's next request must not find this one still
@@ -224,43 +225,41 @@ void DynamicScheduler::AnswerDropped(BatchFormer::Step& step) {
   }
 }
 
-std::vector<InferResult> DynamicScheduler::ExecuteBatch(runtime::Instance& instance,
-                                                        std::vector<PendingRequest>& batch) {
+DynamicScheduler::Results DynamicScheduler::ExecuteBatch(runtime::Instance& instance,
+                                                         std::vector<PendingRequest>& batch) {
   StatsRecorder::BatchRecord record{.requests = batch.size()};
   const Clock::TimePoint start = clock_.Now();
-  std::vector<int64_t> rows;
-  rows.reserve(batch.size());
   for (const PendingRequest& pending : batch) {
-    rows.push_back(pending.rows);
     record.rows += pending.rows;
     record.queue += Since(pending.enqueued, start);
     record.queue_each.push_back(Since(pending.enqueued, start));
   }
   // Every request of a batch asks for the same outputs (they are part of the batch key).
-  const std::vector<std::string> names = OutputNames(config_, *batch.front().request);
-  instance.SetRequestContext(
-      {.id = batch.front().request->id, .parameters = &batch.front().request->parameters});
+  const InferRequest& first = *batch.front().request;
+  std::vector<std::string> requested;
+  if (!first.outputs.empty()) requested = OutputNames(config_, first);
+  const std::vector<std::string>& names = first.outputs.empty() ? default_outputs_ : requested;
+  instance.SetRequestContext({.id = first.id, .parameters = &first.parameters});
 
+  // A lone request's outputs (no split) or each request's part of the batch's outputs.
+  absl::StatusOr<std::vector<Tensor>> single;
   absl::StatusOr<std::vector<std::vector<Tensor>>> parts;
   runtime::ExecuteTimes times;  // the runtime's own conversions, inside Execute
   Clock::TimePoint merged = start;
   Clock::TimePoint executed = start;
   if (batch.size() == 1) {
     // A lone request runs on its own tensors: no copy in, no split out.
-    absl::StatusOr<std::vector<Tensor>> outputs =
-        instance.ExecuteTimed(batch.front().request->inputs, names, times);
-    merged = start;
+    single = instance.ExecuteTimed(first.inputs, names, times);
     executed = clock_.Now();
-    if (outputs.ok()) {
-      parts.emplace();
-      parts->push_back(*std::move(outputs));
-    } else {
-      parts = outputs.status();
-    }
   } else {
+    std::vector<int64_t> rows;
+    rows.reserve(batch.size());
     std::vector<const InferRequest*> requests;
     requests.reserve(batch.size());
-    for (const PendingRequest& pending : batch) requests.push_back(pending.request.get());
+    for (const PendingRequest& pending : batch) {
+      rows.push_back(pending.rows);
+      requests.push_back(pending.request.get());
+    }
     absl::StatusOr<std::vector<Tensor>> inputs = MergeInputs(requests);
     merged = clock_.Now();
     executed = merged;
@@ -273,6 +272,7 @@ std::vector<InferResult> DynamicScheduler::ExecuteBatch(runtime::Instance& insta
                            : absl::StatusOr<std::vector<std::vector<Tensor>>>(outputs.status());
     }
   }
+  const bool succeeded = batch.size() == 1 ? single.ok() : parts.ok();
   const Clock::TimePoint split = clock_.Now();
   // Run to completion follows the recent execution time (a moving average, 1/8 weight).
   const int64_t took = Since(start, split).count();
@@ -281,7 +281,7 @@ std::vector<InferResult> DynamicScheduler::ExecuteBatch(runtime::Instance& insta
       recent == std::numeric_limits<int64_t>::max() ? took : recent + (took - recent) / 8,
       std::memory_order_relaxed);
 
-  record.succeeded = parts.ok();
+  record.succeeded = succeeded;
   // Merging inputs and the runtime's input conversion are compute_input; its output
   // conversion and splitting are compute_output (Triton's split of a model's time).
   const auto conversions = std::min(times.input + times.output, Since(merged, executed));
@@ -303,18 +303,18 @@ std::vector<InferResult> DynamicScheduler::ExecuteBatch(runtime::Instance& insta
   record.finished = clock_.WallNow();
   stats_.RecordBatch(record);
 
-  std::vector<InferResult> results;
+  Results results;
   results.reserve(batch.size());
   for (size_t i = 0; i < batch.size(); ++i) {
-    if (!parts.ok()) {
-      results.emplace_back(parts.status());
+    if (!succeeded) {
+      results.emplace_back(batch.size() == 1 ? single.status() : parts.status());
       continue;
     }
     auto response = std::make_unique<InferResponse>();
     response->model_name = options_.model_name;
     response->model_version = options_.model_version;
     response->id = batch[i].request->id;
-    response->outputs = std::move((*parts)[i]);
+    response->outputs = batch.size() == 1 ? *std::move(single) : std::move((*parts)[i]);
     results.emplace_back(std::move(response));
   }
   return results;

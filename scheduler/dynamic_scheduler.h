@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/container/inlined_vector.h"
 #include "scheduler/batch_former.h"
 #include "scheduler/deadline_timer.h"
 #include "scheduler/ordered_responder.h"
@@ -57,9 +58,10 @@ class DynamicScheduler final : public Scheduler, private DeadlineTimer::Client {
   bool MayRunInline() const;
   // DeadlineTimer::Client: answers the requests whose deadline passed while queued.
   Clock::TimePoint OnDeadline(Clock::TimePoint now) override;
+  // One result per request of a batch; inline for a lone request (no allocation).
+  using Results = absl::InlinedVector<InferResult, 1>;
   // Runs `batch` and records its statistics; returns one result per request, in order.
-  std::vector<InferResult> ExecuteBatch(runtime::Instance& instance,
-                                        std::vector<PendingRequest>& batch);
+  Results ExecuteBatch(runtime::Instance& instance, std::vector<PendingRequest>& batch);
   void AnswerDropped(BatchFormer::Step& step);
   void Respond(PendingRequest& pending, InferResult&& result);
 
@@ -71,6 +73,8 @@ class DynamicScheduler final : public Scheduler, private DeadlineTimer::Client {
   std::vector<runtime::InstancePtr> instances_;
   StatsRecorder stats_;
   std::optional<OrderedResponder> ordered_;  // set with preserve_ordering
+  // The outputs a request that names none gets, computed once (not per request).
+  const std::vector<std::string> default_outputs_;
 
   mutable std::mutex mutex_;
   std::condition_variable work_ready_;  // idle workers wait here

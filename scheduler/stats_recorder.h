@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/container/inlined_vector.h"
 #include "core/inference_stats.h"
 
 namespace tensord::scheduler {
@@ -25,9 +26,11 @@ class StatsRecorder {
     int64_t rows = 0;
     uint64_t requests = 0;
     bool succeeded = false;
-    Nanos queue{0};                 // summed over the batch's requests
-    std::vector<Nanos> queue_each;  // each request's, for the queue histogram (optional)
-    Nanos request_total{0};         // enqueue to answer, summed over the batch's requests
+    Nanos queue{0};  // summed over the batch's requests
+    // Each request's, for the queue histogram (optional); inline for small batches, so a
+    // lone request records without allocating.
+    absl::InlinedVector<Nanos, 4> queue_each;
+    Nanos request_total{0};  // enqueue to answer, summed over the batch's requests
     Nanos compute_input{0};
     Nanos compute_infer{0};
     Nanos compute_output{0};

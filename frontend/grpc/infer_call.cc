@@ -11,12 +11,26 @@
 
 namespace tensord::grpc {
 
-InferCall::InferCall(const CallEnv& env)
-    : Call(env), request_(std::make_shared<inference::ModelInferRequest>()) {
+namespace {
+
+google::protobuf::ArenaOptions FirstBlock(char* block, size_t size) {
+  google::protobuf::ArenaOptions options;
+  options.initial_block = block;
+  options.initial_block_size = size;
+  return options;
+}
+
+}  // namespace
+
+InferCall::Messages::Messages()
+    : arena(FirstBlock(first_block, kFirstBlockBytes)),
+      request(google::protobuf::Arena::CreateMessage<inference::ModelInferRequest>(&arena)),
+      response(google::protobuf::Arena::CreateMessage<inference::ModelInferResponse>(&arena)) {}
+
+InferCall::InferCall(const CallEnv& env) : Call(env) {
   // Must precede the request; the done tag is delivered only for calls that arrive.
   context_.AsyncNotifyWhenDone(static_cast<Tag*>(&done_tag_));
-  env_.service->RequestModelInfer(&context_, request_.get(), &responder_, env_.cq, env_.cq,
-                                  AsTag());
+  env_.service->RequestModelInfer(&context_, &request_, &responder_, env_.cq, env_.cq, AsTag());
 }
 
 void InferCall::Proceed(bool ok) {
@@ -34,7 +48,7 @@ void InferCall::Proceed(bool ok) {
 }
 
 void InferCall::OnDone() {
-  if (context_.IsCancelled()) cancelled_->store(true);
+  if (context_.IsCancelled()) messages_->cancelled.store(true);
   Release();
 }
 
@@ -51,7 +65,8 @@ void InferCall::OnStart() {
     Reply(allowed);
     return;
   }
-  absl::StatusOr<std::unique_ptr<InferRequest>> request = RequestFromProto(request_);
+  absl::StatusOr<std::unique_ptr<InferRequest>> request =
+      RequestFromProto(std::shared_ptr<const inference::ModelInferRequest>(messages_, &request_));
   if (!request.ok()) {
     Reply(request.status());
     return;
@@ -68,7 +83,8 @@ void InferCall::OnStart() {
     (*request)->model_version.clear();
   }
   (*request)->arrival = arrival;
-  (*request)->cancelled = cancelled_;
+  (*request)->cancelled =
+      std::shared_ptr<const std::atomic<bool>>(messages_, &messages_->cancelled);
   // The callback may run inline (errors found before queueing) or on a scheduler thread.
   env_.core->InferAsync(*std::move(request),
                         [this](InferResult result) { Reply(std::move(result)); });
@@ -79,7 +95,8 @@ void InferCall::Reply(InferResult result) {
   if (ServesQueue(env_.cq)) {
     SendReply();
   } else {
-    alarm_.Set(env_.cq, gpr_time_0(GPR_CLOCK_MONOTONIC), static_cast<Tag*>(&reply_tag_));
+    if (!alarm_.has_value()) alarm_.emplace();
+    alarm_->Set(env_.cq, gpr_time_0(GPR_CLOCK_MONOTONIC), static_cast<Tag*>(&reply_tag_));
   }
 }
 
@@ -93,18 +110,18 @@ void InferCall::SendReply() {
         std::chrono::steady_clock::now() - arrival_);
     log->Log({.protocol = "grpc",
               .method = "ModelInfer",
-              .model = request_->model_name(),
-              .version = request_->model_version(),
+              .model = request_.model_name(),
+              .version = request_.model_version(),
               .grpc_code = code,
               .latency_us = latency.count(),
-              .request_id = request_->id()});
+              .request_id = request_.id()});
   }
   if (!result.ok()) {
     responder_.FinishWithError(ToGrpcStatus(result.status()), AsTag());
     return;
   }
-  ResponseToProto(std::move(**result), &response_);
-  responder_.Finish(response_, ::grpc::Status::OK, AsTag());
+  ResponseToProto(std::move(**result), messages_->response);
+  responder_.Finish(*messages_->response, ::grpc::Status::OK, AsTag());
 }
 
 }  // namespace tensord::grpc

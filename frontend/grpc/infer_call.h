@@ -8,14 +8,20 @@
 // so scheduler threads go straight back to inference. Once a call has
 // arrived two tags are owed: Finish's and the "done" tag of AsyncNotifyWhenDone, which
 // also tells when the client cancelled (then the request is marked cancelled so the
-// scheduler drops it unexecuted). The object deletes itself when both have come back. The
-// request message is held by a shared_ptr that the input tensors co-own, so raw input
-// bytes are never copied.
+// scheduler drops it unexecuted). The object deletes itself when both have come back.
+//
+// Allocations (issue 12): the request and response messages live on one protobuf arena
+// whose first block is inside a single shared Messages object, so parsing the request and
+// building the reply allocate almost nothing beyond the byte strings. The input tensors
+// co-own Messages (aliasing shared_ptrs), so raw input bytes are never copied and outlive
+// the call object if a tensor still needs them. The alarm is created only when a result
+// arrives off the queue thread (run to completion answers on it).
 #pragma once
 
 #include <atomic>
 #include <chrono>
 #include <memory>
+#include <optional>
 
 #include "core/infer_request.h"
 #include "frontend/grpc/call.h"
@@ -48,6 +54,18 @@ class InferCall final : public Call, public Tag {
     InferCall* call_;
   };
 
+  // One allocation for what the call's messages need. The arena's first block comes
+  // first so that it outlives the arena, whose destructor still reads it.
+  struct Messages {
+    Messages();
+    static constexpr size_t kFirstBlockBytes = 4096;  // add_sub's request + reply: ~1.5 KB
+    alignas(16) char first_block[kFirstBlockBytes];
+    google::protobuf::Arena arena;
+    inference::ModelInferRequest* request;
+    inference::ModelInferResponse* response;
+    std::atomic<bool> cancelled{false};
+  };
+
   explicit InferCall(const CallEnv& env);
   void OnStart();
   void OnDone();
@@ -59,14 +77,13 @@ class InferCall final : public Call, public Tag {
   void SendReply();
 
   ::grpc::ServerContext context_;
-  std::shared_ptr<inference::ModelInferRequest> request_;
-  inference::ModelInferResponse response_;
+  const std::shared_ptr<Messages> messages_ = std::make_shared<Messages>();
+  inference::ModelInferRequest& request_ = *messages_->request;
   ::grpc::ServerAsyncResponseWriter<inference::ModelInferResponse> responder_{&context_};
   DoneTag done_tag_{this};
   ReplyTag reply_tag_{this};
-  ::grpc::Alarm alarm_;
+  std::optional<::grpc::Alarm> alarm_;  // made when first needed (grpc::Alarm allocates)
   InferResult result_;
-  std::shared_ptr<std::atomic<bool>> cancelled_ = std::make_shared<std::atomic<bool>>(false);
   std::chrono::steady_clock::time_point arrival_;  // for the access log
   bool started_ = false;
   int owed_tags_ = 0;

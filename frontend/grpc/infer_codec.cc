@@ -33,10 +33,12 @@ absl::StatusOr<Tensor> InputFromProto(const InputProto& input, const std::string
   absl::StatusOr<int64_t> count = ElementCount(tensor.shape);
   if (!count.ok()) return Annotate(count.status(), fmt::format("input '{}'", input.name()));
 
-  absl::StatusOr<Parameters> parameters =
-      ParametersFromProto(input.parameters(), fmt::format("input '{}'", input.name()));
-  if (!parameters.ok()) return parameters.status();
-  tensor.parameters = *std::move(parameters);
+  if (!input.parameters().empty()) {  // the context string only when there is something
+    absl::StatusOr<Parameters> parameters =
+        ParametersFromProto(input.parameters(), fmt::format("input '{}'", input.name()));
+    if (!parameters.ok()) return parameters.status();
+    tensor.parameters = *std::move(parameters);
+  }
 
   const bool typed = input.has_contents() && TypedElementCount(input.contents()) > 0;
   if (InSharedMemory(tensor)) {
@@ -97,9 +99,11 @@ absl::StatusOr<std::unique_ptr<InferRequest>> RequestFromProto(
   request->model_name = proto.model_name();
   request->model_version = proto.model_version();
   request->id = proto.id();
-  absl::StatusOr<Parameters> parameters = ParametersFromProto(proto.parameters(), "request");
-  if (!parameters.ok()) return parameters.status();
-  request->parameters = *std::move(parameters);
+  if (!proto.parameters().empty()) {
+    absl::StatusOr<Parameters> parameters = ParametersFromProto(proto.parameters(), "request");
+    if (!parameters.ok()) return parameters.status();
+    request->parameters = *std::move(parameters);
+  }
 
   const std::shared_ptr<const void> owner = message;
   request->inputs.reserve(static_cast<size_t>(proto.inputs_size()));
@@ -118,10 +122,12 @@ absl::StatusOr<std::unique_ptr<InferRequest>> RequestFromProto(
   for (const auto& output : proto.outputs()) {
     RequestedOutput requested;
     requested.name = output.name();
-    absl::StatusOr<Parameters> output_parameters =
-        ParametersFromProto(output.parameters(), fmt::format("output '{}'", output.name()));
-    if (!output_parameters.ok()) return output_parameters.status();
-    requested.parameters = *std::move(output_parameters);
+    if (!output.parameters().empty()) {
+      absl::StatusOr<Parameters> output_parameters =
+          ParametersFromProto(output.parameters(), fmt::format("output '{}'", output.name()));
+      if (!output_parameters.ok()) return output_parameters.status();
+      requested.parameters = *std::move(output_parameters);
+    }
     request->outputs.push_back(std::move(requested));
   }
   return request;
