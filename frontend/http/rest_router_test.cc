@@ -48,6 +48,18 @@ TEST(RestRouter, MatchesModelRoutesWithAndWithoutVersions) {
   EXPECT_EQ(route.model, "versions");
 }
 
+TEST(RestRouter, SeldonPipelineRoutesAddressTheModelNamedPipeline) {
+  Route route = Match("/v2/pipelines/chain/infer");
+  EXPECT_EQ(route.kind, RouteKind::kModelInfer);
+  EXPECT_EQ(route.model, "chain.pipeline");
+  EXPECT_EQ(Match("/v2/pipelines/chain/ready").kind, RouteKind::kModelReady);
+  route = Match("/v2/pipelines/chain");
+  EXPECT_EQ(route.kind, RouteKind::kModelMetadata);
+  EXPECT_EQ(route.model, "chain.pipeline");
+  EXPECT_FALSE(MatchRoute("/v2/pipelines").ok());
+  EXPECT_FALSE(MatchRoute("/v2/pipelines/chain/nope").ok());
+}
+
 TEST(RestRouter, PercentDecodesSegmentsAfterSplitting) {
   Route route = Match("/v2/models/my%20model%2Fv1/versions/a%2Eb/infer");
   EXPECT_EQ(route.model, "my model/v1");
