@@ -19,9 +19,25 @@ SOCKET_FD = 3
 ARENA_FD = 4
 
 
+def _mlserver_status(error):
+    """The HTTP status an MLServerError carries (MLServer answers it with that status and the
+    bare message); None for any other exception."""
+    if not any(cls.__name__ == "MLServerError" for cls in type(error).__mro__):
+        return None
+    status = getattr(error, "status_code", None)
+    if isinstance(status, int) and not isinstance(status, bool) and 400 <= status <= 599:
+        return status
+    return 500
+
+
 def _error_reply(phase, error):
-    return {"ok": False, "phase": phase, "error": f"{type(error).__name__}: {error}",
-            "traceback": traceback.format_exc()}
+    status = _mlserver_status(error)
+    reply = {"ok": False, "phase": phase,
+             "error": str(error) if status else f"{type(error).__name__}: {error}",
+             "traceback": traceback.format_exc()}
+    if status:
+        reply["status_code"] = status
+    return reply
 
 
 async def _maybe_await(value):

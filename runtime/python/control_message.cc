@@ -152,6 +152,11 @@ absl::StatusOr<WorkerReply> DecodeWorkerReply(std::string_view json_text, uint64
     reply.error = StringField(message, "error");
     reply.traceback = StringField(message, "traceback");
     if (reply.error.empty()) reply.error = "the worker reported an error without a message";
+    auto status = message.find("status_code");
+    if (status != message.end() && status->is_number_integer()) {
+      const int64_t code = status->get<int64_t>();
+      if (code >= 400 && code <= 599) reply.status_code = static_cast<int>(code);
+    }
     return reply;
   }
   auto arena_size = message.find("arena_size");

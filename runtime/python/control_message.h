@@ -55,6 +55,9 @@ struct WorkerReply {
   // the phase ("load" or "predict").
   std::string error;
   std::string traceback;
+  // The HTTP status of an MLServerError (its status_code, 400..599); 0 for any other
+  // exception (the client then gets 500 with "<ExceptionType>: <message>").
+  int status_code = 0;
   std::string phase;
   std::vector<ArenaTensor> outputs;  // in the arena
   Parameters parameters;             // response-level

@@ -65,6 +65,21 @@ TEST(ControlMessage, ErrorReply) {
   EXPECT_EQ(reply->error, "ValueError: bad");
   EXPECT_EQ(reply->traceback, "T");
   EXPECT_EQ(reply->phase, "predict");
+  EXPECT_EQ(reply->status_code, 0);
+}
+
+TEST(ControlMessage, MlserverErrorKeepsItsHttpStatusWhenInRange) {
+  absl::StatusOr<WorkerReply> reply = DecodeWorkerReply(
+      R"({"ok": false, "error": "column 'age' is missing", "status_code": 400})", 0);
+  ASSERT_TRUE(reply.ok());
+  EXPECT_EQ(reply->status_code, 400);
+  for (std::string_view ignored : {R"({"ok": false, "error": "e", "status_code": 200})",
+                                   R"({"ok": false, "error": "e", "status_code": 600})",
+                                   R"({"ok": false, "error": "e", "status_code": "400"})"}) {
+    reply = DecodeWorkerReply(ignored, 0);
+    ASSERT_TRUE(reply.ok()) << ignored;
+    EXPECT_EQ(reply->status_code, 0) << ignored;
+  }
 }
 
 void ExpectBad(std::string_view text, std::string_view part, uint64_t limit = 1 << 20) {

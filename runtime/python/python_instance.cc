@@ -25,6 +25,31 @@ std::chrono::milliseconds RequestTimeout(const Parameters& parameters) {
   return std::chrono::milliseconds(std::max<int64_t>(1, *micros / 1000));
 }
 
+// An MLServerError's HTTP status as the status code the frontends answer with that status
+// (frontend/wire_status.cc; gRPC gets the matching code). 422 has no code of its own: 400.
+absl::Status MlserverErrorStatus(int http_status, const std::string& message) {
+  switch (http_status) {
+    case 401:
+      return absl::UnauthenticatedError(message);
+    case 403:
+      return absl::PermissionDeniedError(message);
+    case 404:
+      return absl::NotFoundError(message);
+    case 409:
+      return absl::AlreadyExistsError(message);
+    case 429:
+      return absl::ResourceExhaustedError(message);
+    case 501:
+      return absl::UnimplementedError(message);
+    case 503:
+      return absl::UnavailableError(message);
+    case 504:
+      return absl::DeadlineExceededError(message);
+    default:
+      return http_status < 500 ? absl::InvalidArgumentError(message) : absl::InternalError(message);
+  }
+}
+
 }  // namespace
 
 PythonInstance::PythonInstance(std::shared_ptr<const WorkerLaunch> launch, ShmArena&& arena,
@@ -148,6 +173,9 @@ absl::StatusOr<std::vector<Tensor>> PythonInstance::Execute(
   }
   if (!reply->ok) {
     spdlog::error("model '{}': predict() raised {}\n{}", model, reply->error, reply->traceback);
+    // MLServer answers its own errors (InferenceError: 400, ...) with their status and bare
+    // message; anything else is 500 with the exception's type and message.
+    if (reply->status_code != 0) return MlserverErrorStatus(reply->status_code, reply->error);
     return absl::InternalError(reply->error);
   }
   if (reply->arena_size > 0) {

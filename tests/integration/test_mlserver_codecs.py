@@ -304,14 +304,15 @@ def test_sklearn_errors_reach_the_client(server):
     body["outputs"] = [{"name": "predict_proba"}]
     reply = requests.post(f"{server.url}/v2/models/forest_regressor/infer", json=body,
                           timeout=TIMEOUT_S)
-    assert error_message(reply, 500) == (
-        "InferenceError: <class 'sklearn.ensemble._forest.RandomForestRegressor'> models do "
+    # MLServer's InferenceError: 400 and its message, as MLServer answers it.
+    assert error_message(reply, 400) == (
+        "<class 'sklearn.ensemble._forest.RandomForestRegressor'> models do "
         "not support 'predict_proba")
     body["outputs"] = [{"name": "scores"}]
     reply = requests.post(f"{server.url}/v2/models/forest_regressor/infer", json=body,
                           timeout=TIMEOUT_S)
     assert "SKLearnModel only supports 'predict', 'predict_proba' and 'transform' as outputs " \
-        "(scores was received)" in error_message(reply, 500)
+        "(scores was received)" in error_message(reply, 400)
     # The server serves on.
     body.pop("outputs")
     assert outputs_by_name(requests.post(f"{server.url}/v2/models/forest_regressor/infer",

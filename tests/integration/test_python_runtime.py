@@ -33,7 +33,8 @@ TIMEOUT_S = 20
 
 # Decodes with MLServer's NumpyCodec (the real package or tensord's compat), answers with
 # ResponseOutput; request parameters steer it: fail -> ValueError, sleep -> seconds,
-# wrong_type -> returns a list.
+# wrong_type -> returns a list, inference_error -> MLServer's InferenceError (or an
+# MLServerError with status 503).
 DOUBLER = '''
 import json
 import os
@@ -59,6 +60,11 @@ class Doubler(MLModel):
             if params is not None else {}
         if steer.get("fail"):
             raise ValueError("asked to fail: " + str(steer["fail"]))
+        if steer.get("inference_error"):
+            from mlserver.errors import InferenceError, MLServerError
+            if steer["inference_error"] == "unavailable":
+                raise MLServerError("the feature store is down", 503)
+            raise InferenceError("column 'age' is missing")
         if steer.get("sleep"):
             time.sleep(float(steer["sleep"]))
         if steer.get("wrong_type"):
@@ -338,6 +344,29 @@ def test_model_without_mlserver_imports(python_server):
     reply = infer(python_server, "plain", [x_input([1], name="a")], outputs=["nope"])
     assert reply.status_code == 500
     assert "predict() returned no output 'nope'" in reply.json()["error"]
+
+
+def test_mlserver_errors_keep_their_status_and_bare_message(python_server, tmp_path):
+    """MLServer answers an MLServerError with its status_code and str(exc): so does tensord
+    (InferenceError: 400 / INVALID_ARGUMENT; a 503 one: 503 / UNAVAILABLE)."""
+    reply = infer(python_server, "doubler", [x_input([1])],
+                  parameters={"inference_error": "yes"})
+    assert reply.status_code == 400, reply.text
+    assert reply.json()["error"] == "column 'age' is missing"
+    reply = infer(python_server, "doubler", [x_input([1])],
+                  parameters={"inference_error": "unavailable"})
+    assert reply.status_code == 503, reply.text
+    assert reply.json()["error"] == "the feature store is down"
+    pb2, pb2_grpc = generate_stubs(str(tmp_path))
+    request = pb2.ModelInferRequest(model_name="doubler")
+    request.parameters["inference_error"].string_param = "yes"
+    tensor_ = request.inputs.add(name="x", datatype="FP32", shape=[1])
+    tensor_.contents.fp32_contents.append(1.0)
+    with grpc.insecure_channel(grpc_address(python_server)) as channel:
+        with pytest.raises(grpc.RpcError) as error:
+            pb2_grpc.GRPCInferenceServiceStub(channel).ModelInfer(request, timeout=TIMEOUT_S)
+    assert error.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert error.value.details() == "column 'age' is missing"
 
 
 def test_predict_error_is_500_with_type_and_message(python_server):
