@@ -12,6 +12,8 @@
 // itself when Finish completes (or at once when the server shuts down before a call came).
 #pragma once
 
+#include <string>
+
 #include "frontend/grpc/call.h"
 #include "frontend/grpc/call_auth.h"
 #include "frontend/grpc/status_code.h"
@@ -45,6 +47,19 @@ class UnaryCall final : public Call, public Tag {
         !allowed.ok()) {
       responder_.FinishWithError(ToGrpcStatus(allowed), AsTag());
       return;
+    }
+    // Seldon Core 2's mesh routes by the "seldon-model" metadata key: calls that name a
+    // model (ModelReady, ModelMetadata, ...) answer for the model, or "<p>.pipeline", it names.
+    if constexpr (requires(Request& r) {
+                    r.set_name(std::string());
+                    r.clear_version();
+                  }) {
+      const auto& metadata = context_.client_metadata();
+      if (auto seldon = metadata.find("seldon-model");
+          seldon != metadata.end() && !seldon->second.empty()) {
+        request_.set_name(std::string(seldon->second.data(), seldon->second.size()));
+        request_.clear_version();
+      }
     }
     const ::grpc::Status status = handler_(*env_.core, request_, &response_);
     responder_.Finish(response_, status, AsTag());

@@ -245,6 +245,13 @@ def test_grpc_seldon_model_metadata_key(server, tmp_path):
         assert response.model_name == "diamond.pipeline"
         ready = stub.ModelReady(pb2.ModelReadyRequest(name="diamond.pipeline"), timeout=TIMEOUT_S)
         assert ready.ready
+        ready = stub.ModelReady(pb2.ModelReadyRequest(name="whatever"), timeout=TIMEOUT_S,
+                                metadata=[("seldon-model", "diamond.pipeline")])
+        assert ready.ready
+        metadata = stub.ModelMetadata(pb2.ModelMetadataRequest(name="x"), timeout=TIMEOUT_S,
+                                      metadata=[("seldon-model", "diamond.pipeline")])
+        assert metadata.name == "diamond.pipeline" and metadata.platform == "seldon_pipeline"
+        assert [o.name for o in metadata.outputs] == ["sum", "diff"]
         with pytest.raises(grpc.RpcError) as error:
             stub.ModelInfer(request, metadata=[("seldon-model", "nope.pipeline")],
                             timeout=TIMEOUT_S)
