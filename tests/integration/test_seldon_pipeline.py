@@ -434,3 +434,22 @@ def test_poll_mode_loads_a_pipeline_once_its_model_arrives(start_server, tmp_pat
         time.sleep(0.05)
     np.testing.assert_allclose(outs(post(server.url, "/v2/pipelines/chain/infer", ROW))["OUTPUT0"],
                                2 * X)
+
+
+def test_pipeline_flag_errors(start_server, tmp_path):
+    import subprocess
+    from tensord_process import require_binary
+    root = str(tmp_path / "repo")
+    write_step_models(root)
+    bad = str(tmp_path / "bad.yaml")
+    m.write_text(bad, HEAD.format(name="bad") + "spec:\n  steps:\n    - name: [pre\n")
+    # A file that does not parse has no name to be listed under: the log says why.
+    server = start_server(root, "--pipeline", bad)
+    assert f"--pipeline {bad}: {bad}:8: malformed YAML" in server.log(), server.log()
+    # Poll mode forgets models without a folder, so it refuses the flag.
+    result = subprocess.run([require_binary(), "serve", "--model-repository", root,
+                             "--model-control-mode", "poll", "--pipeline", bad],
+                            capture_output=True, text=True, timeout=30)
+    assert result.returncode != 0
+    assert "--pipeline needs --model-control-mode none or explicit" in result.stderr + \
+        result.stdout
