@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "CLI/CLI.hpp"
+#include "absl/synchronization/mutex.h"
 #include "frontend/access_log.h"
 #include "frontend/auth/authenticator.h"
 #include "frontend/grpc/grpc_server.h"
@@ -422,6 +423,9 @@ int ExecOptimize(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Debian's Abseil is built without NDEBUG: every absl::Mutex lock (gRPC takes many per
+  // call) would run the deadlock detector's bookkeeping under a global lock (issue 12).
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   // Block the stop signals in every thread; main waits for them with sigwait.
   sigset_t signals;
   sigemptyset(&signals);

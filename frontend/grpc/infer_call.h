@@ -58,7 +58,7 @@ class InferCall final : public Call, public Tag {
   // first so that it outlives the arena, whose destructor still reads it.
   struct Messages {
     Messages();
-    static constexpr size_t kFirstBlockBytes = 4096;  // add_sub's request + reply: ~1.5 KB
+    static constexpr size_t kFirstBlockBytes = 4096;  // add_sub: request 0.8 KB + reply 0.8 KB
     alignas(16) char first_block[kFirstBlockBytes];
     google::protobuf::Arena arena;
     inference::ModelInferRequest* request;
