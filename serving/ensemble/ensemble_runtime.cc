@@ -10,6 +10,7 @@
 #include "core/status_util.h"
 #include "fmt/format.h"
 #include "serving/ensemble/ensemble_graph.h"
+#include "serving/ensemble/step_request_context.h"
 
 namespace tensord {
 namespace {
@@ -27,6 +28,7 @@ struct Run {
   std::vector<size_t> waiting;                         // producers each step still waits for
   int in_flight = 0;  // steps sent and not finished, plus those about to be sent
   absl::Status error;
+  StepDeadline inherited;  // the ensemble request's id and deadline
 };
 
 class EnsembleInstance final : public runtime::Instance {
@@ -34,9 +36,13 @@ class EnsembleInstance final : public runtime::Instance {
   EnsembleInstance(const ModelConfig& config, const EnsembleGraph& graph, const ModelLookup& lookup)
       : config_(config), graph_(graph), lookup_(lookup) {}
 
+  // The request's id and timeout reach the steps: each step request gets the time left.
+  void SetRequestContext(const runtime::RequestContext& context) override { context_.Set(context); }
+
   absl::StatusOr<std::vector<Tensor>> Execute(std::span<const Tensor> inputs,
                                               std::span<const std::string> output_names) override {
     auto run = std::make_shared<Run>();
+    run->inherited = context_.Take();
     for (const Tensor& input : inputs) run->tensors.emplace(input.name, input);
     run->waiting = graph_.producer_count;
     run->in_flight = static_cast<int>(graph_.initial.size());
@@ -73,6 +79,10 @@ class EnsembleInstance final : public runtime::Instance {
     auto request = std::make_unique<InferRequest>();
     request->model_name = step.model_name;
     request->model_version = (*model)->version();
+    if (absl::Status in_time = run->inherited.Apply(*request); !in_time.ok()) {
+      Finish(run, index, Annotate(in_time, StepLabel(config_, index)));
+      return;
+    }
     {
       std::lock_guard lock(run->mutex);
       for (const auto& [input, tensor] : step.input_map) {
@@ -128,6 +138,7 @@ class EnsembleInstance final : public runtime::Instance {
   const ModelConfig& config_;
   const EnsembleGraph& graph_;
   const ModelLookup& lookup_;
+  StepRequestContext context_;
 };
 
 class EnsembleModel final : public runtime::Model {

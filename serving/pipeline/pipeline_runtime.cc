@@ -14,6 +14,7 @@
 #include "core/request_validation.h"
 #include "core/status_util.h"
 #include "fmt/format.h"
+#include "serving/ensemble/step_request_context.h"
 #include "serving/pipeline/pipeline_plan.h"
 #include "serving/pipeline/pipeline_spec.h"
 
@@ -35,8 +36,7 @@ struct Run {
   std::vector<std::vector<Tensor>> made;
   int in_flight = 0;
   absl::Status error;
-  std::string id;  // the pipeline request's, given to every step request
-  std::optional<std::chrono::steady_clock::time_point> deadline;
+  StepDeadline inherited;  // the pipeline request's id and deadline
 };
 
 const Tensor* FindTensor(const std::vector<Tensor>& tensors, std::string_view name) {
@@ -51,26 +51,14 @@ class PipelineInstance final : public runtime::Instance {
   PipelineInstance(const PipelinePlan& plan, const ModelLookup& lookup)
       : plan_(plan), lookup_(lookup) {}
 
-  // The request's id and timeout (Triton's "timeout" parameter, microseconds) reach the
-  // steps: each step request gets the time left when it is sent.
-  void SetRequestContext(const runtime::RequestContext& context) override {
-    id_ = std::string(context.id);
-    timeout_.reset();
-    if (context.parameters == nullptr) return;
-    auto found = context.parameters->find("timeout");
-    if (found == context.parameters->end()) return;
-    if (const int64_t* micros = std::get_if<int64_t>(&found->second); micros && *micros > 0) {
-      timeout_ = std::chrono::microseconds(*micros);
-    }
-  }
+  // The request's id and timeout reach the steps: each step request gets the time left.
+  void SetRequestContext(const runtime::RequestContext& context) override { context_.Set(context); }
 
   absl::StatusOr<std::vector<Tensor>> Execute(std::span<const Tensor> inputs,
                                               std::span<const std::string> output_names) override {
     const size_t n = plan_.steps.size();
     auto run = std::make_shared<Run>();
-    run->id = std::exchange(id_, {});
-    if (timeout_) run->deadline = std::chrono::steady_clock::now() + *timeout_;
-    timeout_.reset();
+    run->inherited = context_.Take();
     run->pipeline_inputs.assign(inputs.begin(), inputs.end());
     run->state.assign(n, StepState::kWaiting);
     run->skipped_because.resize(n);
@@ -225,17 +213,9 @@ class PipelineInstance final : public runtime::Instance {
     auto request = std::make_unique<InferRequest>();
     request->model_name = step.model;
     request->model_version = (*model)->version();
-    request->id = run->id;
-    if (run->deadline) {
-      const auto left = std::chrono::duration_cast<std::chrono::microseconds>(
-          *run->deadline - std::chrono::steady_clock::now());
-      if (left.count() <= 0) {
-        Finish(run, s,
-               absl::DeadlineExceededError(fmt::format(
-                   "{}: the request's timeout passed before the step could start", Label(s))));
-        return;
-      }
-      request->parameters["timeout"] = int64_t{left.count()};
+    if (absl::Status in_time = run->inherited.Apply(*request); !in_time.ok()) {
+      Finish(run, s, Annotate(in_time, Label(s)));
+      return;
     }
     {
       std::lock_guard lock(run->mutex);
@@ -306,8 +286,7 @@ class PipelineInstance final : public runtime::Instance {
 
   const PipelinePlan& plan_;
   const ModelLookup& lookup_;
-  std::string id_;
-  std::optional<std::chrono::microseconds> timeout_;
+  StepRequestContext context_;
 };
 
 class PipelineModel final : public runtime::Model {

@@ -164,6 +164,14 @@ def repository(tmp_path_factory):
     write_probe_triton(root, "held", 4, held_config())
     write_pipeline(root, "held_chain", "spec:\n  steps:\n    - name: held\n"
                    "  output: {steps: [held]}\n")
+    # The same for a Triton ensemble, whose steps inherit the request's timeout too.
+    os.makedirs(os.path.join(root, "held_ens", "1"))
+    m.write_text(os.path.join(root, "held_ens", "config.pbtxt"), m.triton_config_text(
+        name="held_ens", platform="ensemble", max_batch_size=4, inputs=[("IN", "FP32", [-1])],
+        outputs=[("OUT", "FP32", [-1])],
+        extra='ensemble_scheduling {\n  step [\n    {\n      model_name: "held"\n'
+              '      model_version: -1\n      input_map { key: "x" value: "IN" }\n'
+              '      output_map { key: "y" value: "OUT" }\n    }\n  ]\n}\n'))
     write_pipeline(root, "bad_name", PIPELINES["chain"], metadata_name="other")
     return root
 
@@ -307,12 +315,17 @@ def test_a_join_that_can_never_complete_is_504(url):
 
 
 def test_the_request_timeout_reaches_the_steps(url):
-    """Without it the held step would wait for batch mates for a minute."""
+    """Without it the held step would wait for batch mates for a minute (pipelines and
+    Triton ensembles alike)."""
     body = {"inputs": [tensor("x", "FP32", [1, 2], [1, 2])], "parameters": {"timeout": 200_000}}
     response = requests.post(url + "/v2/pipelines/held_chain/infer", json=body,
                              timeout=TIMEOUT_S)
     message = error_message(response, 504)
     assert message.startswith("pipeline 'held_chain' step 'held': "), message
+    body = {"inputs": [tensor("IN", "FP32", [1, 2], [1, 2])], "parameters": {"timeout": 200_000}}
+    response = requests.post(url + "/v2/models/held_ens/infer", json=body, timeout=TIMEOUT_S)
+    message = error_message(response, 504)
+    assert message.startswith("ensemble step 1 ('held'): "), message
 
 
 def test_statistics_count_the_pipeline_and_its_steps(url):
