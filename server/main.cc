@@ -132,8 +132,8 @@ int Serve(const Flags& flags) {
 
   tensord::runtime::RuntimeRegistry registry;
   const tensord::runtime::BuiltinRuntimeOptions runtime_options{
-      .python_predict_timeout = std::chrono::milliseconds(
-          static_cast<int64_t>(flags.python_predict_timeout_secs * 1000)),
+      .python_predict_timeout =
+          std::chrono::milliseconds(static_cast<int64_t>(flags.python_predict_timeout_secs * 1000)),
       .python_load_timeout =
           std::chrono::milliseconds(static_cast<int64_t>(flags.python_load_timeout_secs * 1000)),
       .default_workers = flags.parallel_workers,
@@ -173,15 +173,22 @@ int Serve(const Flags& flags) {
   }
   options.startup_models = flags.load_models;
   if (!flags.pipelines.empty() && options.model_control_mode == tensord::ModelControlMode::kPoll) {
-    return Fail("--pipeline needs --model-control-mode none or explicit (in poll mode put the "
-                "pipeline.yaml in a folder of the repository)");
+    return Fail(
+        "--pipeline needs --model-control-mode none or explicit (in poll mode put the "
+        "pipeline.yaml in a folder of the repository)");
   }
   options.pipeline_files.assign(flags.pipelines.begin(), flags.pipelines.end());
   options.poll_interval =
       std::chrono::milliseconds(static_cast<int64_t>(flags.repository_poll_secs * 1000));
   // Triton's names for the protocol extensions both frontends implement.
-  options.extensions = {"binary_tensor_data",  "parameters",       "schedule_policy", "statistics",
-                        "model_configuration", "model_repository", "classification",  "logging",
+  options.extensions = {"binary_tensor_data",
+                        "parameters",
+                        "schedule_policy",
+                        "statistics",
+                        "model_configuration",
+                        "model_repository",
+                        "classification",
+                        "logging",
                         "trace"};
   if (flags.allow_client_shm) options.extensions.push_back("system_shared_memory");
   absl::StatusOr<std::unique_ptr<tensord::Server>> server =
@@ -205,8 +212,8 @@ int Serve(const Flags& flags) {
                                     .client_ca_file = flags.tls_client_ca,
                                     .reload_interval = std::chrono::seconds(flags.tls_reload_secs)};
   }
-  const bool beside = flags.https_port >= 0 || flags.grpc_tls_port >= 0 ||
-                      flags.metrics_https_port >= 0;
+  const bool beside =
+      flags.https_port >= 0 || flags.grpc_tls_port >= 0 || flags.metrics_https_port >= 0;
   if (beside && !tls) {
     return Fail(
         "--https-port, --grpc-tls-port and --metrics-https-port serve TLS beside the plain "
@@ -272,8 +279,8 @@ int Serve(const Flags& flags) {
       return Fail(std::string(started.status().message()));
     }
     https = *std::move(started);
-    spdlog::info("serving HTTPS on {}:{}{}, beside the plain HTTP port", flags.host,
-                 https->port(), tls_note);
+    spdlog::info("serving HTTPS on {}:{}{}, beside the plain HTTP port", flags.host, https->port(),
+                 tls_note);
   }
   auto stop_http = [&] {
     if (https) https->Stop();
@@ -299,9 +306,8 @@ int Serve(const Flags& flags) {
                                                      .key_file = flags.tls_key,
                                                      .client_ca_file = flags.tls_client_ca,
                                                      .reload_interval_s = flags.tls_reload_secs};
-    if (flags.grpc_tls_port >= 0) {
+    if (flags.grpc_tls_port >= 0)
       grpc_options.tls_port = static_cast<uint16_t>(flags.grpc_tls_port);
-    }
   }
   absl::StatusOr<std::unique_ptr<tensord::grpc::GrpcServer>> grpc =
       tensord::grpc::GrpcServer::Start(**server, grpc_options);
@@ -352,8 +358,8 @@ int Serve(const Flags& flags) {
       return Fail(std::string(started_tls.status().message()));
     }
     metrics_tls = *std::move(started_tls);
-    spdlog::info("serving metrics with TLS on {}:{}{}, beside the plain metrics port",
-                 flags.host, metrics_tls->port(), tls_note);
+    spdlog::info("serving metrics with TLS on {}:{}{}, beside the plain metrics port", flags.host,
+                 metrics_tls->port(), tls_note);
   }
 
   // Wait for a stop signal on this thread; the frontends run on their own threads.
@@ -528,8 +534,9 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   serve->add_option("--load-model", flags.load_models,
                     "model to load at start in explicit mode (repeatable; '*': all)");
-  serve->add_option("--pipeline", flags.pipelines,
-                    "a Seldon Core 2 Pipeline file to serve as <name>.pipeline (repeatable)")
+  serve
+      ->add_option("--pipeline", flags.pipelines,
+                   "a Seldon Core 2 Pipeline file to serve as <name>.pipeline (repeatable)")
       ->check(CLI::ExistingFile);
   serve
       ->add_option("--repository-poll-secs", flags.repository_poll_secs,
