@@ -150,6 +150,26 @@ def test_bad_load_requests(server, parameters, status, message):
     assert scaled(server.url, "uploaded.v-1", [1.0]) == [3.0]
 
 
+@pytest.mark.parametrize("config", [{"backend": "python"}, {"platform": "models.Evil"}])
+def test_a_load_request_cannot_bring_python_code(server, tmp_path, config):
+    """Python models run code, so only a model-settings.json in the repository selects that
+    runtime: a load request can neither send one nor name the runtime in its config."""
+    marker = tmp_path / "ran"
+    code = (f"open({str(marker)!r}, 'w').write('x')\n"
+            "class Evil:\n    async def load(self):\n        return True\n")
+    parameters = {"config": json.dumps(config), "file:1/models.py": b64(code.encode()),
+                  "file:1/model.py": b64(code.encode())}
+    text = error_message(load(server.url, "evil", parameters), 400)
+    assert "Triton's python backend (model.py) is not supported" in text, text
+    settings = json.dumps({"name": "evil", "implementation": "models.Evil"})
+    text = error_message(load(server.url, "evil", {"config": "{}",
+                                                   "file:model-settings.json": b64(
+                                                       settings.encode()),
+                                                   "file:models.py": b64(code.encode())}), 400)
+    assert "parameter 'file:model-settings.json'" in text, text
+    assert not marker.exists()
+
+
 def test_grpc_file_as_a_string_is_refused(server, stub):
     pb2, grpc_stub = stub
     request = pb2.RepositoryModelLoadRequest(model_name="bad")
