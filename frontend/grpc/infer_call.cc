@@ -11,22 +11,6 @@
 
 namespace tensord::grpc {
 
-namespace {
-
-google::protobuf::ArenaOptions FirstBlock(char* block, size_t size) {
-  google::protobuf::ArenaOptions options;
-  options.initial_block = block;
-  options.initial_block_size = size;
-  return options;
-}
-
-}  // namespace
-
-InferCall::Messages::Messages()
-    : arena(FirstBlock(first_block, kFirstBlockBytes)),
-      request(google::protobuf::Arena::CreateMessage<inference::ModelInferRequest>(&arena)),
-      response(google::protobuf::Arena::CreateMessage<inference::ModelInferResponse>(&arena)) {}
-
 InferCall::InferCall(const CallEnv& env) : Call(env) {
   // Must precede the request; the done tag is delivered only for calls that arrive.
   context_.AsyncNotifyWhenDone(static_cast<Tag*>(&done_tag_));
@@ -120,8 +104,9 @@ void InferCall::SendReply() {
     responder_.FinishWithError(ToGrpcStatus(result.status()), AsTag());
     return;
   }
-  ResponseToProto(std::move(**result), messages_->response);
-  responder_.Finish(*messages_->response, ::grpc::Status::OK, AsTag());
+  inference::ModelInferResponse* response = messages_->Create<inference::ModelInferResponse>();
+  ResponseToProto(std::move(**result), response);
+  responder_.Finish(*response, ::grpc::Status::OK, AsTag());
 }
 
 }  // namespace tensord::grpc

@@ -11,10 +11,10 @@
 // scheduler drops it unexecuted). The object deletes itself when both have come back.
 //
 // Allocations (issue 12): the request and response messages live on one protobuf arena
-// whose first block is inside a single shared Messages object, so parsing the request and
-// building the reply allocate almost nothing beyond the byte strings. The input tensors
-// co-own Messages (aliasing shared_ptrs), so raw input bytes are never copied and outlive
-// the call object if a tensor still needs them. The alarm is created only when a result
+// whose first block is inside a single InferMessages object (infer_messages.h), so parsing
+// the request and building the reply allocate almost nothing beyond the byte strings. The
+// input tensors co-own it (aliasing shared_ptrs), so raw input bytes are never copied and
+// outlive the call object if a tensor still needs them. The alarm is created only when a result
 // arrives off the queue thread (run to completion answers on it).
 #pragma once
 
@@ -25,6 +25,7 @@
 
 #include "core/infer_request.h"
 #include "frontend/grpc/call.h"
+#include "frontend/grpc/infer_messages.h"
 #include "grpcpp/alarm.h"
 #include "grpcpp/support/async_unary_call.h"
 
@@ -54,18 +55,6 @@ class InferCall final : public Call, public Tag {
     InferCall* call_;
   };
 
-  // One allocation for what the call's messages need. The arena's first block comes
-  // first so that it outlives the arena, whose destructor still reads it.
-  struct Messages {
-    Messages();
-    static constexpr size_t kFirstBlockBytes = 4096;  // add_sub: request 0.8 KB + reply 0.8 KB
-    alignas(16) char first_block[kFirstBlockBytes];
-    google::protobuf::Arena arena;
-    inference::ModelInferRequest* request;
-    inference::ModelInferResponse* response;
-    std::atomic<bool> cancelled{false};
-  };
-
   explicit InferCall(const CallEnv& env);
   void OnStart();
   void OnDone();
@@ -77,7 +66,7 @@ class InferCall final : public Call, public Tag {
   void SendReply();
 
   ::grpc::ServerContext context_;
-  const std::shared_ptr<Messages> messages_ = std::make_shared<Messages>();
+  const std::shared_ptr<InferMessages> messages_ = std::make_shared<InferMessages>();
   inference::ModelInferRequest& request_ = *messages_->request;
   ::grpc::ServerAsyncResponseWriter<inference::ModelInferResponse> responder_{&context_};
   DoneTag done_tag_{this};

@@ -67,7 +67,9 @@ void StreamInferCall::OnEvent(Op op, bool ok) {
       bool resume_reading = false;
       {
         std::unique_lock<std::mutex> lock(mutex_);
-        writing_.reset();
+        writing_ = nullptr;
+        writing_messages_.reset();
+        writing_error_.reset();
         if (!ok) broken_ = true;
         MaybeWriteLocked();
         // A broken stream resumes too: its Read fails at once and lets the stream finish.
@@ -105,13 +107,13 @@ void StreamInferCall::OnEvent(Op op, bool ok) {
 }
 
 void StreamInferCall::StartRead() {
-  reading_ = std::make_shared<inference::ModelInferRequest>();
-  stream_.Read(reading_.get(), static_cast<Tag*>(&read_tag_));
+  reading_ = std::make_shared<InferMessages>();
+  stream_.Read(reading_->request, static_cast<Tag*>(&read_tag_));
 }
 
 void StreamInferCall::OnRead() {
   const auto arrival = std::chrono::steady_clock::now();
-  std::shared_ptr<inference::ModelInferRequest> message = std::move(reading_);
+  std::shared_ptr<InferMessages> messages = std::move(reading_);
   const uint64_t sequence = next_sequence_++;
   bool read_more = true;
   {
@@ -125,18 +127,19 @@ void StreamInferCall::OnRead() {
   // Keep reading while this one runs (unless the client is not reading its answers).
   if (read_more) StartRead();
 
-  absl::StatusOr<std::unique_ptr<InferRequest>> request = RequestFromProto(message);
+  absl::StatusOr<std::unique_ptr<InferRequest>> request = RequestFromProto(
+      std::shared_ptr<const inference::ModelInferRequest>(messages, messages->request));
   if (!request.ok()) {
-    Complete(sequence, {.result = request.status(), .request = message});
+    Complete(sequence, {.result = request.status(), .messages = std::move(messages)});
     return;
   }
   if (absl::Status within = CheckRequestLimits(**request, env_.limits); !within.ok()) {
-    Complete(sequence, {.result = within, .request = message});
+    Complete(sequence, {.result = within, .messages = std::move(messages)});
     return;
   }
   (*request)->arrival = arrival;
-  env_.core->InferAsync(*std::move(request), [this, sequence, message](InferResult result) {
-    Complete(sequence, {.result = std::move(result), .request = message});
+  env_.core->InferAsync(*std::move(request), [this, sequence, messages](InferResult result) {
+    Complete(sequence, {.result = std::move(result), .messages = messages});
   });
 }
 
@@ -166,10 +169,12 @@ void StreamInferCall::MaybeWriteLocked() {
   if (next == ready_.end()) return;
   Answer& answer = next->second;
   if (answer.result.ok()) {
-    writing_ = std::make_unique<Response>();
+    writing_messages_ = std::move(answer.messages);
+    writing_ = writing_messages_->Create<Response>();
     ResponseToProto(std::move(**answer.result), writing_->mutable_infer_response());
   } else {
-    writing_ = ErrorResponse(answer.result.status(), *answer.request);
+    writing_error_ = ErrorResponse(answer.result.status(), *answer.messages->request);
+    writing_ = writing_error_.get();
   }
   ready_.erase(next);
   ++next_to_write_;

@@ -10,8 +10,8 @@
 // any order on scheduler threads; they wait in `ready_` until every earlier one is
 // written, and only one Write is outstanding at a time (gRPC's rule). Results are encoded
 // on the queue thread when their turn to be written comes: a scheduler thread only files
-// its result and, through an alarm, wakes the queue thread. A client that sends faster than it reads is
-// held back: past kMaxBacklog answers not yet written, no further Read is posted until a
+// its result and, through an alarm, wakes the queue thread. A client that sends faster than it
+// reads is held back: past kMaxBacklog answers not yet written, no further Read is posted until a
 // Write completes (so memory stays bounded and HTTP/2 flow control pushes back on the
 // client). Finish is sent once no read, inference or write
 // is outstanding; the object deletes itself when the Finish tag returns.
@@ -25,6 +25,7 @@
 #include "absl/base/thread_annotations.h"
 #include "core/infer_request.h"
 #include "frontend/grpc/call.h"
+#include "frontend/grpc/infer_messages.h"
 #include "grpcpp/alarm.h"
 #include "grpcpp/support/async_stream.h"
 
@@ -46,10 +47,11 @@ class StreamInferCall final : public Call {
     Op op_;
   };
   using Response = inference::ModelStreamInferResponse;
-  // A result waiting for its turn, with the request it answers (for error echoes).
+  // A result waiting for its turn, with the messages of the request it answers (for error
+  // echoes; a successful reply is built on their arena).
   struct Answer {
     InferResult result;
-    std::shared_ptr<const inference::ModelInferRequest> request;
+    std::shared_ptr<InferMessages> messages;
   };
   static constexpr int64_t kMaxBacklog = 64;
 
@@ -75,15 +77,20 @@ class StreamInferCall final : public Call {
   ::grpc::Alarm kick_;  // wakes the queue thread when a result came elsewhere
   ::grpc::ServerContext context_;
   ::grpc::ServerAsyncReaderWriter<Response, inference::ModelInferRequest> stream_{&context_};
-  // The message the outstanding Read fills; only touched by the queue thread.
-  std::shared_ptr<inference::ModelInferRequest> reading_;
+  // The messages whose request the outstanding Read fills (one arena per request, as for
+  // unary calls: infer_messages.h); only touched by the queue thread.
+  std::shared_ptr<InferMessages> reading_;
   uint64_t next_sequence_ = 0;  // queue thread only
 
   std::mutex mutex_;
   uint64_t next_to_write_ ABSL_GUARDED_BY(mutex_) = 0;
   std::map<uint64_t, Answer> ready_ ABSL_GUARDED_BY(mutex_);
   bool kick_pending_ ABSL_GUARDED_BY(mutex_) = false;
-  std::unique_ptr<Response> writing_ ABSL_GUARDED_BY(mutex_);  // the outstanding Write
+  // The outstanding Write's message (null: none): on the arena of writing_messages_ for a
+  // reply, in writing_error_ for an error.
+  Response* writing_ ABSL_GUARDED_BY(mutex_) = nullptr;
+  std::shared_ptr<InferMessages> writing_messages_ ABSL_GUARDED_BY(mutex_);
+  std::unique_ptr<Response> writing_error_ ABSL_GUARDED_BY(mutex_);
   int64_t inferring_ ABSL_GUARDED_BY(mutex_) = 0;
   bool reads_done_ ABSL_GUARDED_BY(mutex_) = false;
   bool broken_ ABSL_GUARDED_BY(mutex_) = false;  // a Write failed: the client is gone
