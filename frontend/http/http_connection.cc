@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "boost/asio/dispatch.hpp"
+#include "boost/asio/io_context.hpp"
 #include "boost/asio/ssl/error.hpp"
 #include "boost/asio/ssl/stream_base.hpp"
 #include "boost/beast/http/empty_body.hpp"
@@ -284,9 +285,19 @@ void HttpConnection<Stream>::Dispatch() {
   // No deadline while the inference runs; the reply's write sets one.
   Tcp().expires_never();
   answering_ = true;
-  RestHandler::Post post = [executor = stream_.get_executor()](absl::AnyInvocable<void() &&> task) {
-    asio::dispatch(executor, [task = std::move(task)]() mutable { std::move(task)(); });
-  };
+  RestHandler::Post post;
+  if (auto* io = stream_.get_executor().template target<asio::io_context::executor_type>()) {
+    // A plain pointer fits in std::function's inline storage (the handler copies `post`
+    // into its callback): no allocation per request, as the type-erased executor needed.
+    post = [context = &io->context()](absl::AnyInvocable<void() &&> task) {
+      asio::dispatch(context->get_executor(),
+                     [task = std::move(task)]() mutable { std::move(task)(); });
+    };
+  } else {
+    post = [executor = stream_.get_executor()](absl::AnyInvocable<void() &&> task) {
+      asio::dispatch(executor, [task = std::move(task)]() mutable { std::move(task)(); });
+    };
+  }
   handler_(rest, post, [self = this->shared_from_this()](RestResponse response) {
     self->Send(std::move(response));
   });
