@@ -286,7 +286,10 @@ void HttpConnection<Stream>::Dispatch() {
   Tcp().expires_never();
   answering_ = true;
   RestHandler::Post post;
-  if (auto* io = stream_.get_executor().template target<asio::io_context::executor_type>()) {
+  // get_executor() returns the type-erased executor by value: `io` points into this copy,
+  // which must outlive the lookup of its io_context.
+  const auto stream_executor = stream_.get_executor();
+  if (auto* io = stream_executor.template target<asio::io_context::executor_type>()) {
     // A plain pointer fits in std::function's inline storage (the handler copies `post`
     // into its callback): no allocation per request, as the type-erased executor needed.
     post = [context = &io->context()](absl::AnyInvocable<void() &&> task) {
@@ -294,7 +297,7 @@ void HttpConnection<Stream>::Dispatch() {
                      [task = std::move(task)]() mutable { std::move(task)(); });
     };
   } else {
-    post = [executor = stream_.get_executor()](absl::AnyInvocable<void() &&> task) {
+    post = [executor = stream_executor](absl::AnyInvocable<void() &&> task) {
       asio::dispatch(executor, [task = std::move(task)]() mutable { std::move(task)(); });
     };
   }
