@@ -35,10 +35,7 @@ def base_url(server):
     return server.url
 
 
-@pytest.fixture
-def start_server():
-    """start_server(repository, *flags) -> TensordProcess; each is stopped after the test
-    and must exit cleanly."""
+def _server_factory():
     started = []
 
     def start(repository, *flags, **kwargs):
@@ -50,3 +47,17 @@ def start_server():
     for process in started:
         code = process.stop()
         assert code == 0, f"tensord exited with {code} on SIGTERM; its output:\n{process.log()}"
+
+
+@pytest.fixture
+def start_server():
+    """start_server(repository, *flags) -> TensordProcess; each is stopped after the test
+    and must exit cleanly."""
+    yield from _server_factory()
+
+
+@pytest.fixture(scope="module")
+def start_server_module():
+    """start_server as a module-scoped fixture: servers shared by a module's tests, stopped
+    (and required to exit cleanly) after the module."""
+    yield from _server_factory()

@@ -218,22 +218,6 @@ def python_server(tmp_path_factory, start_server_module):
                                "--python-load-timeout", "60")
 
 
-@pytest.fixture(scope="module")
-def start_server_module():
-    from tensord_process import TensordProcess
-    started = []
-
-    def start(repository, *flags):
-        process = TensordProcess.start(repository, *flags)
-        started.append(process)
-        return process
-
-    yield start
-    for process in started:
-        code = process.stop()
-        assert code == 0, f"tensord exited with {code}; its output:\n{process.log()}"
-
-
 def infer(server, model, inputs, parameters=None, outputs=None):
     body = {"inputs": inputs}
     if parameters:
