@@ -19,7 +19,7 @@ import requests
 import make_test_repository as repo
 from grpc_helpers import generate_stubs, grpc_address
 from oip_client import TIMEOUT_S, error_message, tensor
-from tensord_process import StartError, TensordProcess
+from tensord_process import StartError, TensordProcess, run_cli
 
 INFER_TOKEN = "infer-token-0123456789abcdef"
 ADMIN_TOKEN = "admin-token-0123456789abcdef"
@@ -266,6 +266,22 @@ def test_plain_and_tls_ports_side_by_side(certs, models, stubs):
         assert tls_scrape.status_code == 200 and "tensord_" in tls_scrape.text
     finally:
         assert server.stop() == 0, server.log()
+
+
+def test_a_busy_side_by_side_port_stops_the_start(certs, models):
+    common = ("serve", "--model-repository", models, "--host", "127.0.0.1", "--http-port", "0",
+              "--grpc-port", "0", "--metrics-port", "0", *tls_flags(certs))
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        run = run_cli(*common, "--grpc-tls-port", str(port))
+        assert run.returncode == 1, run.stdout + run.stderr
+        assert re.search(rf"cannot listen on 127\.0\.0\.1:\d+ \(plain\) or "
+                         rf"127\.0\.0\.1:{port} \(TLS\) for gRPC", run.stderr), run.stderr
+        run = run_cli(*common, "--https-port", str(port))
+        assert run.returncode == 1, run.stdout + run.stderr
+        assert f"127.0.0.1:{port}" in run.stderr, run.stderr
 
 
 def test_side_by_side_ports_need_a_certificate(models):
