@@ -41,6 +41,11 @@ struct InferRequest {
   // Set when the trace extension sampled this request (core/trace.h); the scheduler
   // stamps its queue and compute times on it.
   std::shared_ptr<RequestTrace> trace;
+  // The caller blocks until the answer (an in-process synchronous call, a composite model's
+  // step whose executor would only wait): its thread is free to execute the request, so the
+  // scheduler runs it to completion there whenever an instance is free and the batcher would
+  // not wait, however long the model takes.
+  bool caller_waits = false;
 };
 
 struct InferResponse {

@@ -60,7 +60,7 @@ void DynamicScheduler::Enqueue(std::unique_ptr<InferRequest>&& request, InferCal
   pending.deadline = DeadlineAfter(now, policy->timeout);
   const Clock::TimePoint deadline = pending.deadline;
 
-  const bool may_run_inline = MayRunInline();
+  const bool may_run_inline = MayRunInline(*pending.request);
   absl::Status refused;
   {
     std::unique_lock lock(mutex_);
@@ -142,10 +142,10 @@ InferenceStats DynamicScheduler::Stats() const {
   return stats_.Snapshot(pending, busy, instances_.size());
 }
 
-bool DynamicScheduler::MayRunInline() const {
-  return options_.inline_execution_limit.count() > 0 &&
-         recent_execute_ns_.load(std::memory_order_relaxed) <=
-             options_.inline_execution_limit.count();
+bool DynamicScheduler::MayRunInline(const InferRequest& request) const {
+  if (options_.inline_execution_limit.count() <= 0) return false;  // run to completion off
+  return request.caller_waits || recent_execute_ns_.load(std::memory_order_relaxed) <=
+                                     options_.inline_execution_limit.count();
 }
 
 void DynamicScheduler::WorkerLoop() {

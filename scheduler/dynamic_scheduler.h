@@ -9,7 +9,8 @@
 // Whoever dispatches a batch takes a free instance from the pool and gives it back after.
 // Run to completion: when a new request can be dispatched at once (an instance is free and
 // the batcher would not wait) and the model's recent batches took no longer than
-// options.inline_execution_limit, Enqueue executes it on the caller's thread and answers
+// options.inline_execution_limit (or the caller blocks on the answer anyway:
+// InferRequest::caller_waits), Enqueue executes it on the caller's thread and answers
 // before returning: no wake-up of a worker, no wake-up of the caller's thread to answer.
 // Otherwise a free worker forms the next batch and executes it, so a batch always goes to
 // whichever instance is free. Workers that find nothing to dispatch wait until the
@@ -55,7 +56,7 @@ class DynamicScheduler final : public Scheduler, private DeadlineTimer::Client {
   // instance back and answers the batch.
   void RunStep(BatchFormer::Step& step, runtime::Instance* instance,
                std::unique_lock<std::mutex>& lock) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
-  bool MayRunInline() const;
+  bool MayRunInline(const InferRequest& request) const;
   // DeadlineTimer::Client: answers the requests whose deadline passed while queued.
   Clock::TimePoint OnDeadline(Clock::TimePoint now) override;
   // One result per request of a batch; inline for a lone request (no allocation).

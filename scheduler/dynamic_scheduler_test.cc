@@ -560,10 +560,46 @@ TEST_F(RunToCompletionTest, ASlowModelKeepsTheHandOffToTheWorkers) {
   }
 }
 
+TEST_F(RunToCompletionTest, ACallerThatWaitsRunsEvenASlowModelOnItsOwnThread) {
+  StartRecording(microseconds(100), microseconds(500));
+  Enqueue(MakeRequest("measured", 1, 2));  // measured slow: 500 us
+  results_.WaitFor(1);
+  EXPECT_NE(ThreadOf(0), std::this_thread::get_id());
+  for (int i = 1; i < 3; ++i) {
+    std::unique_ptr<InferRequest> request = MakeRequest("w" + std::to_string(i), 1, 2);
+    request->caller_waits = true;
+    Enqueue(std::move(request));
+    EXPECT_EQ(results_.size(), static_cast<size_t>(i + 1));  // answered inside Enqueue
+    EXPECT_EQ(ThreadOf(i), std::this_thread::get_id()) << "request " << i;
+  }
+  // A caller that does not wait still hands off to the workers.
+  Enqueue(MakeRequest("async", 1, 2));
+  results_.WaitFor(4);
+  EXPECT_NE(ThreadOf(3), std::this_thread::get_id());
+}
+
+TEST_F(RunToCompletionTest, ACallerThatWaitsStillQueuesWhileTheOnlyInstanceIsBusy) {
+  StartRecording(microseconds(100), microseconds(500));
+  Enqueue(MakeRequest("measured", 1, 2));
+  results_.WaitFor(1);
+  HoldExecutions();
+  std::thread first([this] { Enqueue(MakeRequest("held", 1, 2)); });
+  gate_.WaitEntered(1);
+  std::unique_ptr<InferRequest> waiting = MakeRequest("waits", 1, 2);
+  waiting->caller_waits = true;
+  Enqueue(std::move(waiting));  // returns: no free instance to run it on
+  EXPECT_EQ(results_.size(), 1u);
+  gate_.Open();
+  first.join();
+  results_.WaitFor(3);
+}
+
 TEST_F(RunToCompletionTest, ALimitOfZeroNeverRunsOnTheCaller) {
   StartRecording(std::chrono::nanoseconds(0), Clock::Duration(0));
   for (int i = 0; i < 3; ++i) {
-    Enqueue(MakeRequest("r" + std::to_string(i), 1, 2));
+    std::unique_ptr<InferRequest> request = MakeRequest("r" + std::to_string(i), 1, 2);
+    request->caller_waits = (i == 2);  // not even for a caller that waits
+    Enqueue(std::move(request));
     results_.WaitFor(i + 1);
     EXPECT_NE(ThreadOf(i), std::this_thread::get_id()) << "request " << i;
   }

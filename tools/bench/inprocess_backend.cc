@@ -29,6 +29,9 @@ class InProcessClient : public Client {
     request->model_name = model_;
     request->model_version = version_;
     request->inputs = (*prepared_)[index % prepared_->size()];  // tensors view shared bytes
+    // This thread only waits for the answer: the scheduler may execute on it (as an
+    // application embedding tensord's core would), saving a worker's wake-up per request.
+    request->caller_waits = true;
     std::unique_lock lock(mutex_);
     done_ = false;
     lock.unlock();

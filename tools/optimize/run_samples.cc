@@ -69,6 +69,7 @@ Tensor Slice(const NamedArray& input, int64_t first, int64_t count,
 }
 
 InferResult InferBlocking(InferenceService& service, std::unique_ptr<InferRequest> request) {
+  request->caller_waits = true;  // this thread only waits: the scheduler may execute on it
   std::mutex mutex;
   std::condition_variable cv;
   std::optional<InferResult> result;
