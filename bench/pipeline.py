@@ -11,9 +11,12 @@
               512-2048-2048-512, no dynamic_batching), one-row requests at c=32: throughput
 
 Each number is the median of --runs runs; in each run the two sides are measured one after
-the other. The server is $TENSORD_BIN or build/release/server/tensord.
+the other. The server is $TENSORD_BIN or build/release/server/tensord. With --base BINARY a
+second server (an older build) serves the same repository beside it and every case is
+measured on both, alternating within each run (base, new), so that the two columns share the
+machine's noise; ratios are then printed for both.
 
-  /usr/bin/python3 bench/pipeline.py [--seconds 4] [--runs 3]
+  /usr/bin/python3 bench/pipeline.py [--seconds 4] [--runs 3] [--base /tmp/base/tensord]
 """
 import argparse
 import json
@@ -120,16 +123,24 @@ def main():
     parser.add_argument("--seconds", type=int, default=4)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--cases", default="", help="comma-separated names to run (default all)")
+    parser.add_argument("--base", default="",
+                        help="an older tensord binary measured beside $TENSORD_BIN in each run")
     args = parser.parse_args()
     os.environ.setdefault("TENSORD_BIN", os.path.join(ROOT, "build/release/server/tensord"))
     from tensord_process import TensordProcess
+    binaries = {"new": os.environ["TENSORD_BIN"]}
+    if args.base:
+        binaries = {"base": args.base, **binaries}
     with tempfile.TemporaryDirectory() as root:
         build(root)
         bodies = {"small": body_file(root, "small", 1, 4),
                   "rows": body_file(root, "rows", HEAVY_ROWS, HEAVY[0], "input"),
                   "row512": body_file(root, "row512", 1, WIDE[0])}
-        server = TensordProcess.start(root, "--intra-op-threads", "1")
+        servers = {}
         try:
+            for label, binary in binaries.items():
+                os.environ["TENSORD_BIN"] = binary
+                servers[label] = TensordProcess.start(root, "--intra-op-threads", "1")
             cases = [("single id1", "/v2/models/id1/infer", "small", 16),
                      ("chain3", "/v2/pipelines/chain3/infer", "small", 16),
                      ("sequential", "/v2/pipelines/sequential/infer", "rows", 1),
@@ -138,15 +149,23 @@ def main():
                      ("batching on", "/v2/pipelines/bat_on/infer", "row512", 32)]
             if args.cases:
                 cases = [c for c in cases if c[0] in args.cases.split(",")]
-            results = {name: [] for name, *_ in cases}
+            results = {label: {name: [] for name, *_ in cases} for label in servers}
             for _ in range(args.runs):
                 for name, path, body, c in cases:
-                    results[name].append(wrk(server.url, path, bodies[body], c, args.seconds,
-                                             server.pid))
+                    for label, server in servers.items():
+                        results[label][name].append(
+                            wrk(server.url, path, bodies[body], c, args.seconds, server.pid))
         finally:
-            server.stop()
-    med = {name: {k: statistics.median(r[k] for r in runs) for k in runs[0]}
-           for name, runs in results.items()}
+            for server in servers.values():
+                server.stop()
+    for label in servers:
+        if len(servers) > 1:
+            print(f"--- {label}: {binaries[label]}")
+        report({name: {k: statistics.median(r[k] for r in runs) for k in runs[0]}
+                for name, runs in results[label].items()})
+
+
+def report(med):
     for name, r in med.items():
         print(f"{name:14s} rps {r['rps']:9.1f}  p50 {r['p50_ms']:8.2f} ms  "
               f"server CPU {r['cpu_us']:8.1f} us/req")

@@ -80,7 +80,8 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Create(Options options,
     repo.LoadAll();
   } else {
     for (const std::string& name : options.startup_models) {
-      if (absl::Status loaded = LoadWithStepModels(repo, *ensembles, name); !loaded.ok()) {
+      if (absl::Status loaded = LoadWithStepModels(repo, {ensembles.get(), pipelines.get()}, name);
+          !loaded.ok()) {
         spdlog::error("{}", Message(loaded));
       }
     }
@@ -195,7 +196,8 @@ absl::Status Server::CheckExplicit() const {
 void Server::LoadModelAsync(std::string_view name, ModelLoadOptions options,
                             StatusCallback done) {
   RunLoadTask(name, [this, name = std::string(name), options = std::move(options)] {
-    absl::Status loaded = LoadWithStepModels(*repository_, *ensembles_, name, options);
+    absl::Status loaded = LoadWithStepModels(
+        *repository_, {ensembles_, &pipeline_loader_->runtime()}, name, options);
     // Pipelines loaded before this model (Seldon deploys them in any order) may load now.
     if (loaded.ok()) pipeline_loader_->ModelLoaded(name);
     return loaded;

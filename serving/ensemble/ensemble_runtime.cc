@@ -4,6 +4,8 @@
 #include <condition_variable>
 #include <map>
 #include <memory>
+#include <span>
+#include <thread>
 #include <utility>
 
 #include "core/request_validation.h"
@@ -29,6 +31,11 @@ struct Run {
   int in_flight = 0;  // steps sent and not finished, plus those about to be sent
   absl::Status error;
   StepDeadline inherited;  // the ensemble request's id and deadline
+  // The thread in Execute. Steps that a step finishing on it unblocks wait in
+  // `executor_ready` for it to send them (one of them it runs itself), instead of being sent
+  // from inside the finished step's callback, deeper on its stack.
+  std::thread::id executor;
+  std::vector<size_t> executor_ready;
 };
 
 class EnsembleInstance final : public runtime::Instance {
@@ -46,8 +53,23 @@ class EnsembleInstance final : public runtime::Instance {
     for (const Tensor& input : inputs) run->tensors.emplace(input.name, input);
     run->waiting = graph_.producer_count;
     run->in_flight = static_cast<int>(graph_.initial.size());
-    for (size_t step : graph_.initial) Dispatch(run, step);
-    std::unique_lock lock(run->mutex);
+    run->executor = std::this_thread::get_id();
+    std::span<const size_t> ready = graph_.initial;
+    std::vector<size_t> unblocked;
+    std::unique_lock lock(run->mutex, std::defer_lock);
+    for (;;) {
+      // This thread would only wait: the last ready step runs on it (caller_waits), the
+      // others go to their models' workers, so independent steps still run side by side.
+      // Steps it unblocks come back here (Finish), and the next runs here too: a chain runs
+      // on this thread from end to end, with no hand-off.
+      for (size_t i = 0; i + 1 < ready.size(); ++i) Dispatch(run, ready[i], false);
+      if (!ready.empty()) Dispatch(run, ready.back(), true);
+      lock.lock();
+      unblocked = std::exchange(run->executor_ready, {});
+      if (unblocked.empty()) break;
+      lock.unlock();
+      ready = unblocked;
+    }
     run->all_done.wait(lock, [&] { return run->in_flight == 0; });
     if (!run->error.ok()) return run->error;
     std::vector<Tensor> outputs;
@@ -64,7 +86,8 @@ class EnsembleInstance final : public runtime::Instance {
 
  private:
   // Sends step `index` to its model; its completion sends the steps it unblocks.
-  void Dispatch(const std::shared_ptr<Run>& run, size_t index) {
+  // `caller_waits`: only from the thread in Execute, which waits for the answer anyway.
+  void Dispatch(const std::shared_ptr<Run>& run, size_t index, bool caller_waits) {
     const EnsembleStep& step = config_.ensemble_steps[index];
     absl::StatusOr<ModelHandle> model = lookup_(step.model_name, StepVersion(step));
     if (!model.ok()) {
@@ -79,6 +102,7 @@ class EnsembleInstance final : public runtime::Instance {
     auto request = std::make_unique<InferRequest>();
     request->model_name = step.model_name;
     request->model_version = (*model)->version();
+    request->caller_waits = caller_waits;
     if (absl::Status in_time = run->inherited.Apply(*request); !in_time.ok()) {
       Finish(run, index, Annotate(in_time, StepLabel(config_, index)));
       return;
@@ -131,8 +155,16 @@ class EnsembleInstance final : public runtime::Instance {
       run->in_flight += static_cast<int>(unblocked.size()) - 1;
       // Notified under the lock: the waiter may return (and drop its share) at once.
       if (run->in_flight == 0) run->all_done.notify_all();
+      if (!unblocked.empty() && std::this_thread::get_id() == run->executor) {
+        // Finished on the thread in Execute (a step it ran, or one that failed before it
+        // was sent): that thread sends what comes next when this returns.
+        run->executor_ready.insert(run->executor_ready.end(), unblocked.begin(),
+                                   unblocked.end());
+        return;
+      }
     }
-    for (size_t next : unblocked) Dispatch(run, next);
+    // Another thread (a step model's worker): send normally, it is not the one that waits.
+    for (size_t next : unblocked) Dispatch(run, next, false);
   }
 
   const ModelConfig& config_;

@@ -39,6 +39,7 @@
 #include "absl/base/thread_annotations.h"
 #include "repository/servable_model.h"
 #include "runtime/runtime.h"
+#include "serving/ensemble/step_model_source.h"
 
 namespace tensord {
 
@@ -46,7 +47,7 @@ namespace tensord {
 using ModelLookup =
     std::function<absl::StatusOr<ModelHandle>(std::string_view name, std::string_view version)>;
 
-class EnsembleRuntime final : public runtime::Runtime {
+class EnsembleRuntime final : public runtime::Runtime, public StepModelSource {
  public:
   // Ensemble requests in flight at once when instance_group sets no count: enough for the
   // step models' batchers to find batch mates.
@@ -66,7 +67,7 @@ class EnsembleRuntime final : public runtime::Runtime {
   // The step models that the last load of `ensemble` found in the repository but not
   // ready (explicit model control: not loaded, or unloaded); clears them. Load those, then the ensemble again:
   // LoadWithStepModels (serving/ensemble/load_with_steps.h) does.
-  std::vector<std::string> TakeUnloadedSteps(std::string_view ensemble);
+  std::vector<std::string> TakeUnloadedSteps(std::string_view ensemble) override;
 
   // Ensembles whose load at start-up failed because a step model was not ready yet; clears
   // the list and ends start-up (called once, after the start-up loads).

@@ -7,6 +7,7 @@ namespace tensord {
 
 void StepRequestContext::Set(const runtime::RequestContext& context) {
   id_ = std::string(context.id);
+  cancelled_ = CancelledFlagOf(context);
   timeout_.reset();
   if (context.parameters == nullptr) return;
   auto found = context.parameters->find("timeout");
@@ -17,7 +18,7 @@ void StepRequestContext::Set(const runtime::RequestContext& context) {
 }
 
 StepDeadline StepRequestContext::Take() {
-  StepDeadline run{.id = std::exchange(id_, {})};
+  StepDeadline run{.id = std::exchange(id_, {}), .cancelled = std::exchange(cancelled_, {})};
   if (timeout_) run.deadline = std::chrono::steady_clock::now() + *timeout_;
   timeout_.reset();
   return run;
@@ -25,6 +26,10 @@ StepDeadline StepRequestContext::Take() {
 
 absl::Status StepDeadline::Apply(InferRequest& request) const {
   request.id = id;
+  request.cancelled = cancelled;
+  if (cancelled && cancelled->load(std::memory_order_relaxed)) {
+    return absl::CancelledError("the request was cancelled before the step could start");
+  }
   if (!deadline) return absl::OkStatus();
   const auto left = std::chrono::duration_cast<std::chrono::microseconds>(
       *deadline - std::chrono::steady_clock::now());

@@ -1,6 +1,12 @@
 // What the steps of a composite request (a Triton ensemble, a Seldon pipeline) inherit from
-// it: the request's id and its timeout (Triton's "timeout" parameter, microseconds), turned
-// into a deadline when the composite starts and into each step request's time left.
+// it: the request's id, its timeout (Triton's "timeout" parameter, microseconds), turned
+// into a deadline when the composite starts and into each step request's time left, and its
+// cancellation flag, shared, so that steps still queued when the client goes away are
+// dropped by their schedulers (answered Cancelled) and the composite answers with that.
+//
+// The flag comes from runtime::RequestContext::cancelled when the scheduler passes it (a
+// field the context does not have yet: until it does, steps are not cancelled with their
+// composite; CancelledFlagOf below picks it up once it is there).
 //
 //   void SetRequestContext(const runtime::RequestContext& c) override { context_.Set(c); }
 //   Execute(...) { StepDeadline run = context_.Take(); ... }
@@ -10,7 +16,9 @@
 // SetRequestContext right before Execute); Apply may run on any thread.
 #pragma once
 
+#include <atomic>
 #include <chrono>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -23,10 +31,22 @@ namespace tensord {
 struct StepDeadline {
   std::string id;
   std::optional<std::chrono::steady_clock::time_point> deadline;
+  std::shared_ptr<const std::atomic<bool>> cancelled;  // the composite request's
 
-  // Gives `request` the id and the time left; DeadlineExceeded when none is left.
+  // Gives `request` the id, the cancellation flag and the time left; DeadlineExceeded when
+  // none is left, Cancelled when the composite request was cancelled.
   absl::Status Apply(InferRequest& request) const;
 };
+
+// The context's cancellation flag, when runtime::RequestContext has one.
+template <typename Context>
+std::shared_ptr<const std::atomic<bool>> CancelledFlagOf(const Context& context) {
+  if constexpr (requires { context.cancelled; }) {
+    return context.cancelled;
+  } else {
+    return nullptr;
+  }
+}
 
 class StepRequestContext {
  public:
@@ -37,6 +57,7 @@ class StepRequestContext {
  private:
   std::string id_;
   std::optional<std::chrono::microseconds> timeout_;
+  std::shared_ptr<const std::atomic<bool>> cancelled_;
 };
 
 }  // namespace tensord

@@ -36,6 +36,8 @@ class PipelineLoader {
       : repository_(repository), runtime_(runtime) {}
 
   void LoadFiles(const std::vector<std::filesystem::path>& files);
+  // For load requests, which load a pipeline's step models first (LoadWithStepModels).
+  PipelineRuntime& runtime() const { return runtime_; }
   // Loads again the pipelines whose last load failed because `model` was not there.
   void ModelLoaded(std::string_view model);
   // After a repository poll: loads again those whose missing models are all ready now.

@@ -8,6 +8,7 @@
 #include <optional>
 #include <set>
 #include <sstream>
+#include <thread>
 #include <utility>
 #include <variant>
 
@@ -37,6 +38,11 @@ struct Run {
   int in_flight = 0;
   absl::Status error;
   StepDeadline inherited;  // the pipeline request's id and deadline
+  // The thread in Execute. Steps that a step finishing on it makes ready wait in
+  // `executor_ready` for it to send them (one of them it runs itself), instead of being sent
+  // from inside the finished step's callback, deeper on its stack.
+  std::thread::id executor;
+  std::vector<size_t> executor_ready;
 };
 
 const Tensor* FindTensor(const std::vector<Tensor>& tensors, std::string_view name) {
@@ -64,13 +70,20 @@ class PipelineInstance final : public runtime::Instance {
     run->skipped_because.resize(n);
     run->given.resize(n);
     run->made.resize(n);
-    std::vector<size_t> ready;
-    {
-      std::lock_guard lock(run->mutex);
-      ready = Advance(*run);
-    }
-    for (size_t step : ready) Dispatch(run, step);
+    run->executor = std::this_thread::get_id();
     std::unique_lock lock(run->mutex);
+    std::vector<size_t> ready = Advance(*run);
+    while (!ready.empty()) {
+      lock.unlock();
+      // This thread would only wait: the last ready step runs on it (caller_waits), the
+      // others go to their models' workers, so independent branches still run side by
+      // side. Steps it makes ready come back here (Finish), and the next runs here too: a
+      // chain runs on this thread from end to end, with no hand-off.
+      for (size_t i = 0; i + 1 < ready.size(); ++i) Dispatch(run, ready[i], false);
+      Dispatch(run, ready.back(), true);
+      lock.lock();
+      ready = std::exchange(run->executor_ready, {});
+    }
     run->all_done.wait(lock, [&] { return run->in_flight == 0; });
     if (!run->error.ok()) return run->error;
     return Outputs(*run, output_names);
@@ -201,7 +214,8 @@ class PipelineInstance final : public runtime::Instance {
     return fmt::format("pipeline '{}' step '{}'", plan_.name, plan_.steps[s].model);
   }
 
-  void Dispatch(const std::shared_ptr<Run>& run, size_t s) {
+  // `caller_waits`: only from the thread in Execute, which waits for the answer anyway.
+  void Dispatch(const std::shared_ptr<Run>& run, size_t s, bool caller_waits) {
     const PlannedStep& step = plan_.steps[s];
     absl::StatusOr<ModelHandle> model = lookup_(step.model, "");
     if (!model.ok()) {
@@ -213,6 +227,7 @@ class PipelineInstance final : public runtime::Instance {
     auto request = std::make_unique<InferRequest>();
     request->model_name = step.model;
     request->model_version = (*model)->version();
+    request->caller_waits = caller_waits;
     if (absl::Status in_time = run->inherited.Apply(*request); !in_time.ok()) {
       Finish(run, s, Annotate(in_time, Label(s)));
       return;
@@ -251,8 +266,15 @@ class PipelineInstance final : public runtime::Instance {
       --run->in_flight;
       // Notified under the lock: the waiter may return (and drop its share) at once.
       if (run->in_flight == 0) run->all_done.notify_all();
+      if (!ready.empty() && std::this_thread::get_id() == run->executor) {
+        // Finished on the thread in Execute (a step it ran, or one that failed before it
+        // was sent): that thread sends what comes next when this returns.
+        run->executor_ready.insert(run->executor_ready.end(), ready.begin(), ready.end());
+        return;
+      }
     }
-    for (size_t next : ready) Dispatch(run, next);
+    // Another thread (a step model's worker): send normally, it is not the one that waits.
+    for (size_t next : ready) Dispatch(run, next, false);
   }
 
   absl::StatusOr<std::vector<Tensor>> Outputs(Run& run,
@@ -337,7 +359,12 @@ absl::StatusOr<runtime::ModelPtr> PipelineRuntime::Load(const ModelConfig& confi
                     spec->name, served));
   }
   bool step_not_ready = false;
-  std::set<std::string> missing;  // step models not loaded or not ready
+  // Step models not loaded or not ready: all of them, not only the first the plan meets, so
+  // that a load request can load them all before loading the pipeline again.
+  std::set<std::string> missing;
+  for (const PipelineStepSpec& step : spec->steps) {
+    if (!lookup_(step.name, "").ok()) missing.insert(step.name);
+  }
   absl::StatusOr<PipelinePlan> plan =
       PlanPipeline(*spec, config.name, [&](std::string_view model) -> absl::StatusOr<ModelConfig> {
         absl::StatusOr<ModelHandle> handle = lookup_(model, "");
@@ -396,6 +423,17 @@ std::vector<std::string> PipelineRuntime::TakeWaitingFor(std::string_view model)
     }
   }
   return pipelines;
+}
+
+std::vector<std::string> PipelineRuntime::TakeUnloadedSteps(std::string_view pipeline) {
+  std::lock_guard lock(mutex_);
+  auto found = waiting_for_.find(pipeline);
+  if (found == waiting_for_.end()) return {};
+  std::vector<std::string> models(found->second.begin(), found->second.end());
+  waiting_for_.erase(found);
+  // Loaded again by the caller after its models: not once more after start-up.
+  std::erase(waiting_, std::string(pipeline));
+  return models;
 }
 
 std::vector<std::string> PipelineRuntime::TakeLoadable() {

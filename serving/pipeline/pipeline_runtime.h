@@ -42,6 +42,7 @@
 #include "absl/base/thread_annotations.h"
 #include "runtime/runtime.h"
 #include "serving/ensemble/ensemble_runtime.h"
+#include "serving/ensemble/step_model_source.h"
 
 namespace tensord {
 
@@ -50,7 +51,7 @@ inline constexpr std::string_view kPipelineFile = "pipeline.yaml";
 // it (--pipeline files): messages name it rather than the copy.
 inline constexpr std::string_view kPipelineFileParameter = "pipeline_file";
 
-class PipelineRuntime final : public runtime::Runtime {
+class PipelineRuntime final : public runtime::Runtime, public StepModelSource {
  public:
   static constexpr int kDefaultInstances = 16;
 
@@ -69,6 +70,10 @@ class PipelineRuntime final : public runtime::Runtime {
   std::vector<std::string> TakeWaitingFor(std::string_view model);
   // Those whose missing models are all ready now (after a repository poll). Clears them.
   std::vector<std::string> TakeLoadable();
+  // The models the last load of `pipeline` missed (not loaded, or not ready); clears them. A
+  // load request (explicit model control) loads those, then the pipeline again:
+  // LoadWithStepModels (serving/ensemble/load_with_steps.h) does.
+  std::vector<std::string> TakeUnloadedSteps(std::string_view pipeline) override;
 
  private:
   ModelLookup lookup_;

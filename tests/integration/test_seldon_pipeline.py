@@ -404,6 +404,38 @@ def test_pipeline_file_waits_for_its_models_and_a_step_unloaded_is_503(start_ser
                                2 * X)
 
 
+def test_loading_a_pipeline_loads_its_step_models(start_server, tmp_path):
+    """Explicit model control: loading a pipeline through the repository API (or with
+    --load-model) loads its step models that are not loaded yet, as loading an ensemble does;
+    a step model that is in no folder fails the load naming it."""
+    root = str(tmp_path / "repo")
+    write_step_models(root)
+    write_pipeline(root, "chain", PIPELINES["chain"])
+    write_pipeline(root, "diamond", PIPELINES["diamond"])
+    write_pipeline(root, "lost", "spec:\n  steps:\n    - name: pre\n    - name: gone\n"
+                   "      inputs: [pre]\n  output: {steps: [gone]}\n")
+    server = start_server(root, "--model-control-mode", "explicit", "--load-model",
+                          "diamond.pipeline")
+    for model in ("pre", "ident", "add_sub"):
+        assert get(server.url, f"/v2/models/{model}/ready").status_code == 200, server.log()
+    got = outs(post(server.url, "/v2/pipelines/diamond/infer", ROW))
+    np.testing.assert_allclose(got["sum"], 3 * X)
+    assert get(server.url, "/v2/models/triple/ready").status_code != 200  # not a step
+    requests.post(f"{server.url}/v2/repository/models/ident/unload", timeout=TIMEOUT_S)
+    assert get(server.url, "/v2/models/ident/ready").status_code != 200
+    response = requests.post(f"{server.url}/v2/repository/models/chain.pipeline/load", json={},
+                             timeout=TIMEOUT_S)
+    assert response.status_code == 200, response.text
+    assert get(server.url, "/v2/models/ident/ready").status_code == 200
+    assert get(server.url, "/v2/pipelines/chain/ready").status_code == 200
+    np.testing.assert_allclose(outs(post(server.url, "/v2/pipelines/chain/infer", ROW))["OUTPUT0"],
+                               2 * X)
+    response = requests.post(f"{server.url}/v2/repository/models/lost.pipeline/load", json={},
+                             timeout=TIMEOUT_S)
+    message = error_message(response, 400)
+    assert "step 'gone': unknown model 'gone'" in message, message
+
+
 def test_the_example_pipeline_that_make_run_serves(start_server, tmp_path):
     import json
     from make_test_repository import REPO_ROOT
