@@ -7,6 +7,7 @@
 #include <memory>
 #include <optional>
 #include <set>
+#include <span>
 #include <sstream>
 #include <thread>
 #include <utility>
@@ -25,16 +26,30 @@ namespace {
 enum class StepState { kWaiting, kRunning, kDone, kSkipped };
 enum class Decision { kWait, kRun, kSkip };
 
+class PipelineInstance;
+struct Run;
+
+// What a step's callback needs, held in its Run: the callback captures one shared_ptr to it
+// (sharing the Run's ownership), small enough for InferCallback to keep without allocating.
+struct StepCall {
+  PipelineInstance* instance = nullptr;
+  Run* run = nullptr;
+  size_t step = 0;
+  ModelHandle model;  // the version the step was sent to, kept while it runs
+};
+
 // One Execute: what each step was given and made so far. Shared with the step callbacks,
 // which may run on other threads (or inline, inside Enqueue).
 struct Run {
   std::mutex mutex;
   std::condition_variable all_done;
-  std::vector<Tensor> pipeline_inputs;
+  // Execute's own inputs, not copied: it returns only once no step can read them any more.
+  std::span<const Tensor> pipeline_inputs;
   std::vector<StepState> state;
   std::vector<std::string> skipped_because;
   std::vector<std::vector<Tensor>> given;
   std::vector<std::vector<Tensor>> made;
+  std::vector<StepCall> calls;
   int in_flight = 0;
   absl::Status error;
   StepDeadline inherited;  // the pipeline request's id and deadline
@@ -45,7 +60,7 @@ struct Run {
   std::vector<size_t> executor_ready;
 };
 
-const Tensor* FindTensor(const std::vector<Tensor>& tensors, std::string_view name) {
+const Tensor* FindTensor(std::span<const Tensor> tensors, std::string_view name) {
   for (const Tensor& t : tensors) {
     if (t.name == name) return &t;
   }
@@ -54,8 +69,11 @@ const Tensor* FindTensor(const std::vector<Tensor>& tensors, std::string_view na
 
 class PipelineInstance final : public runtime::Instance {
  public:
-  PipelineInstance(const PipelinePlan& plan, const ModelLookup& lookup)
-      : plan_(plan), lookup_(lookup) {}
+  // `keep_given[s]`: whether a reference reads what step s was given ("<s>.inputs..."), so
+  // its request gets a copy rather than the tensors themselves.
+  PipelineInstance(const PipelinePlan& plan, const ModelLookup& lookup,
+                   const std::vector<bool>& keep_given)
+      : plan_(plan), lookup_(lookup), keep_given_(keep_given) {}
 
   // The request's id and timeout reach the steps: each step request gets the time left.
   void SetRequestContext(const runtime::RequestContext& context) override { context_.Set(context); }
@@ -65,11 +83,12 @@ class PipelineInstance final : public runtime::Instance {
     const size_t n = plan_.steps.size();
     auto run = std::make_shared<Run>();
     run->inherited = context_.Take();
-    run->pipeline_inputs.assign(inputs.begin(), inputs.end());
+    run->pipeline_inputs = inputs;
     run->state.assign(n, StepState::kWaiting);
     run->skipped_because.resize(n);
     run->given.resize(n);
     run->made.resize(n);
+    run->calls.resize(n);
     run->executor = std::this_thread::get_id();
     std::unique_lock lock(run->mutex);
     std::vector<size_t> ready = Advance(*run);
@@ -195,9 +214,9 @@ class PipelineInstance final : public runtime::Instance {
     std::vector<Tensor> tensors;
     for (const PlannedRef& ref : refs) {
       if (Available(run, ref) != Availability::kAvailable) continue;
-      const std::vector<Tensor>& source = ref.step == kFromPipeline ? run.pipeline_inputs
-                                          : ref.inputs              ? run.given[ref.step]
-                                                                    : run.made[ref.step];
+      const std::span<const Tensor> source = ref.step == kFromPipeline ? run.pipeline_inputs
+                                             : ref.inputs ? std::span<const Tensor>(run.given[ref.step])
+                                                          : std::span<const Tensor>(run.made[ref.step]);
       for (const PlannedFeed& feed : ref.feeds) {
         const Tensor* tensor = FindTensor(source, feed.from);
         if (tensor == nullptr || FindTensor(tensors, feed.to) != nullptr) continue;
@@ -234,20 +253,33 @@ class PipelineInstance final : public runtime::Instance {
     }
     {
       std::lock_guard lock(run->mutex);
-      request->inputs = run->given[s];
+      if (keep_given_[s]) {
+        request->inputs = run->given[s];
+      } else {
+        request->inputs = std::move(run->given[s]);
+      }
     }
     if (absl::Status valid = ValidateInferRequest((*model)->config(), *request); !valid.ok()) {
       Finish(run, s, Annotate(valid, Label(s)));
       return;
     }
-    const ModelHandle& handle = *model;
-    handle->Enqueue(std::move(request), [this, run, s, handle](InferResult result) mutable {
-      if (!result.ok()) {
-        Finish(run, s, Annotate(result.status(), Label(s)));
-        return;
-      }
-      Finish(run, s, std::move((*result)->outputs));
+    // Only this thread touches calls[s] before the step is sent; its callback after.
+    StepCall& call = run->calls[s];
+    call = {.instance = this, .run = run.get(), .step = s, .model = *std::move(model)};
+    const ServableModel& servable = *call.model;
+    servable.Enqueue(std::move(request), [call = std::shared_ptr<StepCall>(run, &call)](
+                                             InferResult result) mutable {
+      call->instance->Completed(std::shared_ptr<Run>(call, call->run), call->step,
+                                std::move(result));
     });
+  }
+
+  void Completed(const std::shared_ptr<Run>& run, size_t s, InferResult result) {
+    if (!result.ok()) {
+      Finish(run, s, Annotate(result.status(), Label(s)));
+      return;
+    }
+    Finish(run, s, std::move((*result)->outputs));
   }
 
   void Finish(const std::shared_ptr<Run>& run, size_t s,
@@ -308,22 +340,39 @@ class PipelineInstance final : public runtime::Instance {
 
   const PipelinePlan& plan_;
   const ModelLookup& lookup_;
+  const std::vector<bool>& keep_given_;
   StepRequestContext context_;
 };
+
+std::vector<bool> KeepGiven(const PipelinePlan& plan) {
+  std::vector<bool> keep(plan.steps.size(), false);
+  auto mark = [&keep](const std::vector<PlannedRef>& refs) {
+    for (const PlannedRef& ref : refs) {
+      if (ref.inputs && ref.step != kFromPipeline) keep[ref.step] = true;
+    }
+  };
+  for (const PlannedStep& step : plan.steps) {
+    mark(step.inputs);
+    mark(step.triggers);
+  }
+  mark(plan.outputs);
+  return keep;
+}
 
 class PipelineModel final : public runtime::Model {
  public:
   PipelineModel(PipelinePlan plan, ModelLookup lookup)
-      : plan_(std::move(plan)), lookup_(std::move(lookup)) {}
+      : plan_(std::move(plan)), lookup_(std::move(lookup)), keep_given_(KeepGiven(plan_)) {}
 
   const ModelConfig& config() const override { return plan_.config; }
   absl::StatusOr<runtime::InstancePtr> CreateInstance(const runtime::InstanceOptions&) override {
-    return std::make_unique<PipelineInstance>(plan_, lookup_);
+    return std::make_unique<PipelineInstance>(plan_, lookup_, keep_given_);
   }
 
  private:
   const PipelinePlan plan_;
   const ModelLookup lookup_;
+  const std::vector<bool> keep_given_;
 };
 
 absl::StatusOr<std::string> ReadFile(const std::filesystem::path& path) {

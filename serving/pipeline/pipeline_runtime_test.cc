@@ -184,6 +184,32 @@ TEST_F(PipelineRuntimeTest, IndependentStepsStillRunSideBySide) {
   EXPECT_TRUE(together);
 }
 
+TEST_F(PipelineRuntimeTest, AStepCanReadWhatAnotherStepWasGiven) {
+  // c takes what b was given (a's output), once b is done: b's request must not have taken
+  // those tensors away.
+  runtime::InstancePtr given = Instance("given", R"(
+  steps:
+    - name: a
+    - name: b
+      inputs: [a.outputs.y]
+      tensorMap: {a.outputs.y: x}
+    - name: c
+      inputs: [b.inputs.x]
+      triggers: [b]
+  output:
+    steps: [c.outputs.y, b.outputs.y]
+    tensorMap: {c.outputs.y: from_c, b.outputs.y: from_b}
+)");
+  ASSERT_NE(given, nullptr);
+  const std::vector<Tensor> inputs = Input(1.0f);
+  const std::vector<std::string> outputs = {"from_c", "from_b"};
+  absl::StatusOr<std::vector<Tensor>> result = given->Execute(inputs, outputs);
+  ASSERT_TRUE(result.ok()) << result.status();
+  ASSERT_EQ(result->size(), 2u);
+  EXPECT_EQ(First((*result)[0]), 3.0f);
+  EXPECT_EQ(First((*result)[1]), 3.0f);
+}
+
 TEST_F(PipelineRuntimeTest, AStepThatFailsNamesItselfAndTheRestIsSkipped) {
   runtime::InstancePtr chain = Instance("chain", kChain);
   ASSERT_NE(chain, nullptr);
