@@ -21,6 +21,18 @@ std::string StepVersion(const EnsembleStep& step) {
   return step.model_version < 0 ? std::string() : std::to_string(step.model_version);
 }
 
+class EnsembleInstance;
+struct Run;
+
+// What a step's callback needs, held in its Run: the callback captures one shared_ptr to it
+// (sharing the Run's ownership), small enough for InferCallback to keep without allocating.
+struct StepCall {
+  EnsembleInstance* instance = nullptr;
+  Run* run = nullptr;
+  size_t step = 0;
+  ModelHandle model;  // the version the step was sent to, kept while it runs
+};
+
 // One Execute: the tensors made so far and the steps still running. Shared with the step
 // callbacks, which may run on other threads (or inline, inside Enqueue).
 struct Run {
@@ -28,6 +40,7 @@ struct Run {
   std::condition_variable all_done;
   std::map<std::string, Tensor, std::less<>> tensors;  // by ensemble tensor name
   std::vector<size_t> waiting;                         // producers each step still waits for
+  std::vector<StepCall> calls;                         // by step
   int in_flight = 0;  // steps sent and not finished, plus those about to be sent
   absl::Status error;
   StepDeadline inherited;  // the ensemble request's id and deadline
@@ -52,6 +65,7 @@ class EnsembleInstance final : public runtime::Instance {
     run->inherited = context_.Take();
     for (const Tensor& input : inputs) run->tensors.emplace(input.name, input);
     run->waiting = graph_.producer_count;
+    run->calls.resize(config_.ensemble_steps.size());
     run->in_flight = static_cast<int>(graph_.initial.size());
     run->executor = std::this_thread::get_id();
     std::span<const size_t> ready = graph_.initial;
@@ -123,14 +137,23 @@ class EnsembleInstance final : public runtime::Instance {
       Finish(run, index, Annotate(valid, StepLabel(config_, index)));
       return;
     }
-    const ModelHandle& handle = *model;
-    handle->Enqueue(std::move(request), [this, run, index, handle](InferResult result) mutable {
-      if (!result.ok()) {
-        Finish(run, index, Annotate(result.status(), StepLabel(config_, index)));
-        return;
-      }
-      Finish(run, index, std::move((*result)->outputs));
+    // Only this thread touches calls[index] before the step is sent; its callback after.
+    StepCall& slot = run->calls[index];
+    slot = {.instance = this, .run = run.get(), .step = index, .model = *std::move(model)};
+    const ServableModel& servable = *slot.model;
+    servable.Enqueue(std::move(request), [call = std::shared_ptr<StepCall>(run, &slot)](
+                                             InferResult result) mutable {
+      call->instance->Completed(std::shared_ptr<Run>(call, call->run), call->step,
+                                std::move(result));
     });
+  }
+
+  void Completed(const std::shared_ptr<Run>& run, size_t index, InferResult result) {
+    if (!result.ok()) {
+      Finish(run, index, Annotate(result.status(), StepLabel(config_, index)));
+      return;
+    }
+    Finish(run, index, std::move((*result)->outputs));
   }
 
   void Finish(const std::shared_ptr<Run>& run, size_t index,

@@ -264,10 +264,10 @@ class PipelineInstance final : public runtime::Instance {
       return;
     }
     // Only this thread touches calls[s] before the step is sent; its callback after.
-    StepCall& call = run->calls[s];
-    call = {.instance = this, .run = run.get(), .step = s, .model = *std::move(model)};
-    const ServableModel& servable = *call.model;
-    servable.Enqueue(std::move(request), [call = std::shared_ptr<StepCall>(run, &call)](
+    StepCall& slot = run->calls[s];
+    slot = {.instance = this, .run = run.get(), .step = s, .model = *std::move(model)};
+    const ServableModel& servable = *slot.model;
+    servable.Enqueue(std::move(request), [call = std::shared_ptr<StepCall>(run, &slot)](
                                              InferResult result) mutable {
       call->instance->Completed(std::shared_ptr<Run>(call, call->run), call->step,
                                 std::move(result));
