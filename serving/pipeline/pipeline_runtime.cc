@@ -40,16 +40,21 @@ struct StepCall {
 
 // One Execute: what each step was given and made so far. Shared with the step callbacks,
 // which may run on other threads (or inline, inside Enqueue).
+// One step in one Execute (one allocation for them all).
+struct StepRun {
+  StepState state = StepState::kWaiting;
+  std::string skipped_because;
+  std::vector<Tensor> given;
+  std::vector<Tensor> made;
+  StepCall call;
+};
+
 struct Run {
   std::mutex mutex;
   std::condition_variable all_done;
   // Execute's own inputs, not copied: it returns only once no step can read them any more.
   std::span<const Tensor> pipeline_inputs;
-  std::vector<StepState> state;
-  std::vector<std::string> skipped_because;
-  std::vector<std::vector<Tensor>> given;
-  std::vector<std::vector<Tensor>> made;
-  std::vector<StepCall> calls;
+  std::vector<StepRun> steps;  // plan order
   int in_flight = 0;
   absl::Status error;
   StepDeadline inherited;  // the pipeline request's id and deadline
@@ -84,14 +89,11 @@ class PipelineInstance final : public runtime::Instance {
     auto run = std::make_shared<Run>();
     run->inherited = context_.Take();
     run->pipeline_inputs = inputs;
-    run->state.assign(n, StepState::kWaiting);
-    run->skipped_because.resize(n);
-    run->given.resize(n);
-    run->made.resize(n);
-    run->calls.resize(n);
+    run->steps.resize(n);
     run->executor = std::this_thread::get_id();
     std::unique_lock lock(run->mutex);
-    std::vector<size_t> ready = Advance(*run);
+    std::vector<size_t> ready;
+    Advance(*run, ready);
     while (!ready.empty()) {
       lock.unlock();
       // This thread would only wait: the last ready step runs on it (caller_waits), the
@@ -101,7 +103,8 @@ class PipelineInstance final : public runtime::Instance {
       for (size_t i = 0; i + 1 < ready.size(); ++i) Dispatch(run, ready[i], false);
       Dispatch(run, ready.back(), true);
       lock.lock();
-      ready = std::exchange(run->executor_ready, {});
+      ready.clear();
+      ready.swap(run->executor_ready);  // each keeps its capacity: no allocation per step
     }
     run->all_done.wait(lock, [&] { return run->in_flight == 0; });
     if (!run->error.ok()) return run->error;
@@ -117,7 +120,7 @@ class PipelineInstance final : public runtime::Instance {
                  ? Availability::kAvailable
                  : Availability::kMissing;
     }
-    switch (run.state[ref.step]) {
+    switch (run.steps[ref.step].state) {
       case StepState::kWaiting:
       case StepState::kRunning:
         return Availability::kPending;
@@ -127,7 +130,7 @@ class PipelineInstance final : public runtime::Instance {
         break;
     }
     if (ref.tensor.empty()) return Availability::kAvailable;
-    const std::vector<Tensor>& tensors = ref.inputs ? run.given[ref.step] : run.made[ref.step];
+    const std::vector<Tensor>& tensors = ref.inputs ? run.steps[ref.step].given : run.steps[ref.step].made;
     return FindTensor(tensors, ref.tensor) != nullptr ? Availability::kAvailable
                                                       : Availability::kMissing;
   }
@@ -170,43 +173,42 @@ class PipelineInstance final : public runtime::Instance {
                       step.triggers_join == JoinType::kInner ? JoinType::kInner : JoinType::kAny,
                       &missing);
       if (triggers == Decision::kSkip) {
-        run.skipped_because[s] = fmt::format("its trigger '{}' was not met", missing);
+        run.steps[s].skipped_because = fmt::format("its trigger '{}' was not met", missing);
         return triggers;
       }
     }
     const Decision inputs = Join(run, step.inputs, step.inputs_join, &missing);
     if (inputs == Decision::kSkip) {
-      run.skipped_because[s] = fmt::format("its input '{}' never came", missing);
+      run.steps[s].skipped_because = fmt::format("its input '{}' never came", missing);
       return inputs;
     }
     return triggers == Decision::kWait ? Decision::kWait : inputs;
   }
 
-  // Decides every waiting step it can; returns those to send. Called under run.mutex.
-  std::vector<size_t> Advance(Run& run) const {
-    std::vector<size_t> ready;
+  // Decides every waiting step it can; appends those to send to `ready`. Called under
+  // run.mutex.
+  void Advance(Run& run, std::vector<size_t>& ready) const {
     for (bool changed = true; changed;) {
       changed = false;
       for (size_t s = 0; s < plan_.steps.size(); ++s) {
-        if (run.state[s] != StepState::kWaiting) continue;
+        if (run.steps[s].state != StepState::kWaiting) continue;
         if (!run.error.ok()) {
-          run.state[s] = StepState::kSkipped;
+          run.steps[s].state = StepState::kSkipped;
           continue;
         }
         const Decision decision = Decide(run, s);
         if (decision == Decision::kWait) continue;
         changed = true;
         if (decision == Decision::kSkip) {
-          run.state[s] = StepState::kSkipped;
+          run.steps[s].state = StepState::kSkipped;
         } else {
-          run.state[s] = StepState::kRunning;
-          run.given[s] = Gather(run, plan_.steps[s].inputs);
+          run.steps[s].state = StepState::kRunning;
+          run.steps[s].given = Gather(run, plan_.steps[s].inputs);
           ++run.in_flight;
           ready.push_back(s);
         }
       }
     }
-    return ready;
   }
 
   // The tensors the available references bring, renamed; the first of a name wins.
@@ -215,8 +217,8 @@ class PipelineInstance final : public runtime::Instance {
     for (const PlannedRef& ref : refs) {
       if (Available(run, ref) != Availability::kAvailable) continue;
       const std::span<const Tensor> source = ref.step == kFromPipeline ? run.pipeline_inputs
-                                             : ref.inputs ? std::span<const Tensor>(run.given[ref.step])
-                                                          : std::span<const Tensor>(run.made[ref.step]);
+                                             : ref.inputs ? std::span<const Tensor>(run.steps[ref.step].given)
+                                                          : std::span<const Tensor>(run.steps[ref.step].made);
       for (const PlannedFeed& feed : ref.feeds) {
         const Tensor* tensor = FindTensor(source, feed.from);
         if (tensor == nullptr || FindTensor(tensors, feed.to) != nullptr) continue;
@@ -254,9 +256,9 @@ class PipelineInstance final : public runtime::Instance {
     {
       std::lock_guard lock(run->mutex);
       if (keep_given_[s]) {
-        request->inputs = run->given[s];
+        request->inputs = run->steps[s].given;
       } else {
-        request->inputs = std::move(run->given[s]);
+        request->inputs = std::move(run->steps[s].given);
       }
     }
     if (absl::Status valid = ValidateInferRequest((*model)->config(), *request); !valid.ok()) {
@@ -264,7 +266,7 @@ class PipelineInstance final : public runtime::Instance {
       return;
     }
     // Only this thread touches calls[s] before the step is sent; its callback after.
-    StepCall& slot = run->calls[s];
+    StepCall& slot = run->steps[s].call;
     slot = {.instance = this, .run = run.get(), .step = s, .model = *std::move(model)};
     const ServableModel& servable = *slot.model;
     servable.Enqueue(std::move(request), [call = std::shared_ptr<StepCall>(run, &slot)](
@@ -289,21 +291,21 @@ class PipelineInstance final : public runtime::Instance {
       std::lock_guard lock(run->mutex);
       if (!outputs.ok()) {
         if (run->error.ok()) run->error = outputs.status();
-        run->state[s] = StepState::kSkipped;
+        run->steps[s].state = StepState::kSkipped;
       } else {
-        run->made[s] = *std::move(outputs);
-        run->state[s] = StepState::kDone;
+        run->steps[s].made = *std::move(outputs);
+        run->steps[s].state = StepState::kDone;
       }
-      ready = Advance(*run);
       --run->in_flight;
-      // Notified under the lock: the waiter may return (and drop its share) at once.
-      if (run->in_flight == 0) run->all_done.notify_all();
-      if (!ready.empty() && std::this_thread::get_id() == run->executor) {
+      if (std::this_thread::get_id() == run->executor) {
         // Finished on the thread in Execute (a step it ran, or one that failed before it
         // was sent): that thread sends what comes next when this returns.
-        run->executor_ready.insert(run->executor_ready.end(), ready.begin(), ready.end());
+        Advance(*run, run->executor_ready);
         return;
       }
+      Advance(*run, ready);
+      // Notified under the lock: the waiter may return (and drop its share) at once.
+      if (run->in_flight == 0) run->all_done.notify_all();
     }
     // Another thread (a step model's worker): send normally, it is not the one that waits.
     for (size_t next : ready) Dispatch(run, next, false);
@@ -317,9 +319,9 @@ class PipelineInstance final : public runtime::Instance {
       for (const PlannedRef& ref : plan_.outputs) {
         if (Available(run, ref) == Availability::kAvailable) continue;
         why += fmt::format("{}'{}'", why.empty() ? "" : "; ", ref.text);
-        if (ref.step != kFromPipeline && run.state[ref.step] == StepState::kSkipped) {
+        if (ref.step != kFromPipeline && run.steps[ref.step].state == StepState::kSkipped) {
           why += fmt::format(" (step '{}' was skipped: {})", plan_.steps[ref.step].model,
-                             run.skipped_because[ref.step]);
+                             run.steps[ref.step].skipped_because);
         } else {
           why += " (not produced)";
         }
@@ -333,7 +335,9 @@ class PipelineInstance final : public runtime::Instance {
     outputs.reserve(output_names.size());
     for (const std::string& name : output_names) {
       // An output of a skipped branch (outer / any joins) is left out of the answer.
-      if (const Tensor* found = FindTensor(all, name)) outputs.push_back(*found);
+      auto found = std::find_if(all.begin(), all.end(),
+                                [&name](const Tensor& tensor) { return tensor.name == name; });
+      if (found != all.end()) outputs.push_back(std::move(*found));  // each name is asked once
     }
     return outputs;
   }
