@@ -163,6 +163,10 @@ def main():
             print(f"--- {label}: {binaries[label]}")
         report({name: {k: statistics.median(r[k] for r in runs) for k in runs[0]}
                 for name, runs in results[label].items()})
+        if {"chain3", "single id1"} <= results[label].keys():
+            ratios = [c["cpu_us"] / s["cpu_us"] for c, s in
+                      zip(results[label]["chain3"], results[label]["single id1"])]
+            print("  chain / single in each run: " + " ".join(f"{r:.2f}x" for r in ratios))
 
 
 def report(med):
