@@ -32,6 +32,24 @@ std::string Renamed(const std::map<std::string, std::string>& tensor_map, const 
   return found == tensor_map.end() ? std::string(tensor) : found->second;
 }
 
+// A model whose inputs (outputs) are known only at run time: it declares none and takes
+// (makes) whatever its code does.
+bool OpenInputs(const ModelConfig& model) { return model.any_inputs && model.inputs.empty(); }
+bool OpenOutputs(const ModelConfig& model) { return model.any_outputs && model.outputs.empty(); }
+
+// The tensorMap entries that rename tensors of `ref`'s source, by the source's name.
+std::map<std::string, std::string> RenamesOf(const std::map<std::string, std::string>& tensor_map,
+                                             const TensorRef& ref) {
+  const std::string prefix = ref.Qualified("");
+  std::map<std::string, std::string> renames;
+  for (const auto& [key, to] : tensor_map) {
+    if (key.size() > prefix.size() && key.starts_with(prefix)) {
+      renames.emplace(key.substr(prefix.size()), to);
+    }
+  }
+  return renames;
+}
+
 class Planner {
  public:
   Planner(const PipelineSpec& spec, const PipelineModelLookup& lookup)
@@ -61,7 +79,15 @@ class Planner {
     plan.config.name = std::string(served_name);
     plan.config.platform = std::string(kPipelinePlatform);
     plan.config.source = spec_.file;
-    for (auto& [name, input] : inputs_) plan.config.inputs.push_back(std::move(input));
+    if (open_inputs_) {
+      plan.config.any_inputs = true;  // the steps check what they are given
+    } else {
+      for (auto& [name, input] : inputs_) plan.config.inputs.push_back(std::move(input));
+    }
+    if (open_outputs_) {
+      plan.config.any_outputs = true;  // whatever the output steps make
+      plan.config.outputs.clear();
+    }
     return plan;
   }
 
@@ -100,7 +126,8 @@ class Planner {
       planned.step = found->second;
       const ModelConfig& producer = models_[planned.step];
       const std::vector<TensorConfig>& tensors = ref.inputs ? producer.inputs : producer.outputs;
-      if (!ref.tensor.empty() && Find(tensors, ref.tensor) == nullptr) {
+      const bool open = ref.inputs ? OpenInputs(producer) : OpenOutputs(producer);
+      if (!ref.tensor.empty() && !open && Find(tensors, ref.tensor) == nullptr) {
         return error(fmt::format("names tensor '{}', which is not an {} of model '{}' ({}: {})",
                                  ref.tensor, ref.inputs ? "input" : "output", ref.step,
                                  ref.inputs ? "inputs" : "outputs", Names(tensors)));
@@ -113,9 +140,19 @@ class Planner {
       planned.feeds.push_back({.from = ref.tensor, .to = Renamed(tensor_map, ref, ref.tensor)});
     } else if (planned.step != kFromPipeline) {
       const ModelConfig& producer = models_[planned.step];
+      if (ref.inputs ? OpenInputs(producer) : OpenOutputs(producer)) {
+        planned.every_tensor = true;  // known when the step has run
+        planned.rename = RenamesOf(tensor_map, ref);
+        return planned;
+      }
       for (const TensorConfig& t : ref.inputs ? producer.inputs : producer.outputs) {
         planned.feeds.push_back({.from = t.name, .to = Renamed(tensor_map, ref, t.name)});
       }
+    } else if (consumer != kFromPipeline && OpenInputs(models_[consumer])) {
+      // All of the pipeline's inputs, for a model that takes any: every one the request has.
+      planned.every_tensor = true;
+      planned.rename = RenamesOf(tensor_map, ref);
+      open_inputs_ = true;
     } else {
       // All of the pipeline's inputs, for a step: the ones its model takes, under the names
       // tensorMap gives them.
@@ -193,6 +230,11 @@ class Planner {
     std::map<std::string, std::string> fed;  // model input -> reference feeding it
     for (const PlannedRef& ref : step.inputs) {
       for (const PlannedFeed& feed : ref.feeds) {
+        if (OpenInputs(model)) {
+          // Any name, any type: the model's own code (and the step request's checks) decide.
+          if (ref.step == kFromPipeline) open_inputs_ = true;
+          continue;
+        }
         const TensorConfig* input = Find(model.inputs, feed.to);
         if (input == nullptr) {
           return absl::InvalidArgumentError(fmt::format(
@@ -305,7 +347,14 @@ class Planner {
     for (const TensorRef& ref : output.steps) {
       absl::StatusOr<PlannedRef> planned = Resolve(ref, "spec.output.steps", kFromPipeline, true);
       if (!planned.ok()) return planned.status();
+      if (planned->every_tensor) open_outputs_ = true;
       for (const PlannedFeed& feed : planned->feeds) {
+        if (planned->step != kFromPipeline &&
+            (planned->inputs ? OpenInputs(models_[planned->step])
+                             : OpenOutputs(models_[planned->step]))) {
+          open_outputs_ = true;  // a named tensor of an open model: its type comes with it
+          continue;
+        }
         if (!names.insert(feed.to).second) {
           if (output.steps_join != JoinType::kInner) continue;  // whichever arrives
           return absl::InvalidArgumentError(fmt::format(
@@ -322,6 +371,10 @@ class Planner {
           served.accepted_datatypes.clear();
         } else {
           auto input = inputs_.find(feed.from);
+          if (input == inputs_.end() && open_inputs_) {
+            open_outputs_ = true;  // a pipeline input only open steps take: any type
+            continue;
+          }
           if (input == inputs_.end()) {
             return absl::InvalidArgumentError(
                 fmt::format("{}:{}: spec.output.steps: '{}' is a pipeline input no step takes",
@@ -344,6 +397,8 @@ class Planner {
   std::map<std::string, size_t> index_;
   std::vector<ModelConfig> models_;
   std::map<std::string, TensorConfig> inputs_;  // the pipeline's, by name
+  bool open_inputs_ = false;   // some pipeline input reaches a model that takes any
+  bool open_outputs_ = false;  // some pipeline output comes from a model that makes any
 };
 
 }  // namespace

@@ -21,10 +21,18 @@
 // with an inner join and its model requires it, optional otherwise (the steps that need it
 // are then skipped when it is missing). A pipeline input used only as a trigger is declared
 // optional, of any datatype and one dimension.
+//
+// Models that declare no inputs or no outputs (ModelConfig::any_inputs / any_outputs with
+// none listed: MLServer models whose model-settings.json has no "inputs"/"outputs", which
+// Seldon pipelines run as any other) are open: a step on such a model takes any tensor it is
+// given, and references to its outputs (one by name, or all) are checked at run time. A
+// pipeline whose inputs reach an open step, or whose outputs come from one, is open in the
+// same way (it declares no inputs, or no outputs), and its steps check what they receive.
 #pragma once
 
 #include <cstddef>
 #include <functional>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -50,6 +58,13 @@ struct PlannedRef {
   bool inputs = false;             // the producer's given inputs rather than its outputs
   std::string tensor;              // one tensor, or "" for all
   std::vector<PlannedFeed> feeds;  // data references only (not triggers)
+  // "All" of a source whose tensors are known only at run time (a model that declares no
+  // outputs, as MLServer models may; or the pipeline's inputs given to a model that declares
+  // no inputs): every tensor the source has then, under the name `rename` gives it (the
+  // tensorMap entries of this reference, by the source's name), else its own. `feeds` is
+  // empty then.
+  bool every_tensor = false;
+  std::map<std::string, std::string> rename;
 };
 
 struct PlannedStep {

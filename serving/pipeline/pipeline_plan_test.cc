@@ -28,6 +28,10 @@ PipelineModelLookup Models() {
   return [](std::string_view name) -> absl::StatusOr<ModelConfig> {
     if (name == "a" || name == "b" || name == "c") return TwoInTwoOut(std::string(name));
     if (name == "ints") return TwoInTwoOut("ints", DataType::kInt64);
+    if (name == "open") {  // an MLServer model with no "inputs"/"outputs" in its settings
+      return ModelConfig{
+          .name = "open", .platform = "python", .any_inputs = true, .any_outputs = true};
+    }
     return absl::NotFoundError(fmt::format("unknown model '{}'", name));
   };
 }
@@ -136,6 +140,63 @@ TEST(PlanPipeline, UnknownModelKeepsTheLookupsCodeAndNamesTheStep) {
   EXPECT_EQ(plan.status().code(), absl::StatusCode::kNotFound);
   EXPECT_THAT(std::string(Message(plan.status())),
               HasSubstr("p.yaml:6: step 'nope': unknown model"));
+}
+
+TEST(PlanPipeline, AnOpenModelTakesAnyTensorAndItsOutputsAreKnownAtRunTime) {
+  // The pipeline's inputs reach a model that declares none; its outputs (all of them, and
+  // one by a name it does not declare) feed a declared model and the pipeline's output.
+  absl::StatusOr<PipelinePlan> plan = Plan(R"(  steps:
+    - name: open
+      inputs: [p.inputs.in-x]
+    - name: a
+      inputs: [open.outputs.y, open.outputs.z]
+      tensorMap: {open.outputs.y: INPUT0, open.outputs.z: INPUT1}
+  output:
+    steps: [open, a.outputs.OUTPUT0]
+    tensorMap: {open.outputs.y: why}
+)");
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  EXPECT_TRUE(plan->config.any_inputs);  // the open step checks what it is given
+  EXPECT_TRUE(plan->config.inputs.empty());
+  EXPECT_TRUE(plan->config.any_outputs);
+  EXPECT_TRUE(plan->config.outputs.empty());
+  ASSERT_EQ(plan->outputs.size(), 2u);
+  EXPECT_TRUE(plan->outputs[0].every_tensor);
+  EXPECT_EQ(plan->outputs[0].rename, (std::map<std::string, std::string>{{"y", "why"}}));
+  EXPECT_FALSE(plan->outputs[1].every_tensor);
+  ASSERT_EQ(plan->steps[1].inputs.size(), 2u);
+  EXPECT_EQ(plan->steps[1].inputs[0].feeds.size(), 1u);
+  EXPECT_EQ(plan->steps[1].inputs[0].feeds[0].to, "INPUT0");
+}
+
+TEST(PlanPipeline, AllThePipelinesInputsGoToAnOpenModelUnderTheirTensorMapNames) {
+  absl::StatusOr<PipelinePlan> plan = Plan(R"(  steps:
+    - name: open
+      tensorMap: {p.inputs.a: renamed}
+  output:
+    steps: [open]
+)");
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  ASSERT_EQ(plan->steps[0].inputs.size(), 1u);
+  EXPECT_TRUE(plan->steps[0].inputs[0].every_tensor);
+  EXPECT_EQ(plan->steps[0].inputs[0].rename,
+            (std::map<std::string, std::string>{{"a", "renamed"}}));
+  EXPECT_TRUE(plan->config.any_inputs);
+  EXPECT_TRUE(plan->config.any_outputs);
+}
+
+TEST(PlanPipeline, ADeclaredModelsUnknownOutputIsStillALoadError) {
+  // Only open models defer the check: a declared one keeps it.
+  absl::StatusOr<PipelinePlan> plan = Plan(R"(  steps:
+    - name: a
+    - name: open
+      inputs: [a.outputs.NOPE]
+  output:
+    steps: [open]
+)");
+  ASSERT_FALSE(plan.ok());
+  EXPECT_THAT(Message(plan.status()),
+              HasSubstr("names tensor 'NOPE', which is not an output of model 'a'"));
 }
 
 }  // namespace

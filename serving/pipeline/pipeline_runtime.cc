@@ -219,6 +219,18 @@ class PipelineInstance final : public runtime::Instance {
       const std::span<const Tensor> source = ref.step == kFromPipeline ? run.pipeline_inputs
                                              : ref.inputs ? std::span<const Tensor>(run.steps[ref.step].given)
                                                           : std::span<const Tensor>(run.steps[ref.step].made);
+      if (ref.every_tensor) {  // an open model's tensors: whatever it has now
+        for (const Tensor& tensor : source) {
+          auto renamed = ref.rename.find(tensor.name);
+          const std::string& to = renamed == ref.rename.end() ? tensor.name : renamed->second;
+          if (FindTensor(tensors, to) != nullptr) continue;
+          Tensor view = tensor;  // shares the buffer: no copy
+          view.name = to;
+          view.parameters = {};
+          tensors.push_back(std::move(view));
+        }
+        continue;
+      }
       for (const PlannedFeed& feed : ref.feeds) {
         const Tensor* tensor = FindTensor(source, feed.from);
         if (tensor == nullptr || FindTensor(tensors, feed.to) != nullptr) continue;
@@ -331,6 +343,9 @@ class PipelineInstance final : public runtime::Instance {
           plan_.name, JoinTypeName(plan_.outputs_join), why));
     }
     std::vector<Tensor> all = Gather(run, plan_.outputs);
+    // A pipeline with open outputs asked for none answers with all it has, as its open
+    // output models do.
+    if (output_names.empty() && plan_.config.any_outputs) return all;
     std::vector<Tensor> outputs;
     outputs.reserve(output_names.size());
     for (const std::string& name : output_names) {
