@@ -23,7 +23,10 @@
 // consumes exist, so independent steps run at once; tensors pass between steps as views of
 // the same buffers. A step's error fails the request with the step named ("ensemble step 2
 // ('add_sub'): ..."), a step model that is not ready at request time is Unavailable naming it.
-// The instance's thread waits while the steps run: an ensemble instance is one request in
+// The thread in Execute runs one ready step itself (InferRequest::caller_waits) and sends the
+// others to their models' workers; the steps that one unblocks come back to it, so a chain
+// runs on one thread with no hand-off (steps of a model that batches dynamically always go
+// through its queue). Between steps it waits: an ensemble instance is one request in
 // flight, so ensembles get kDefaultInstances instances unless the config says otherwise.
 //
 // Thread-safe after SetLookup.

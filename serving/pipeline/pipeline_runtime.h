@@ -26,8 +26,19 @@
 // naming it ("pipeline 'p' step 'b': ..."); a step model that is not ready is Unavailable
 // naming the step; an output join that can never complete (its steps were skipped) is
 // DeadlineExceeded, at once, naming what is missing (Seldon would wait out the request's
-// timeout). The instance's thread waits while the steps run, so a pipeline gets
+// timeout).
+//
+// Threads: the thread in Execute (the pipeline's scheduler's: an I/O thread when the
+// pipeline is fast enough to run inline, else an instance worker) runs one of the ready
+// steps itself (InferRequest::caller_waits, so its model's scheduler executes it on that
+// thread when an instance is free) and sends the others to their models' workers, so
+// independent steps run side by side; the steps that one makes ready come back to it, so a
+// chain runs on one thread with no hand-off. Steps whose model batches dynamically always go
+// through its queue (batches form there). Steps finished on a worker send what they make
+// ready from that worker. Between steps the thread waits, so a pipeline gets
 // kDefaultInstances instances (requests in flight) unless its config says otherwise.
+// Step requests carry the pipeline request's id, time left, and cancellation flag
+// (serving/ensemble/step_request_context.h).
 //
 // Thread-safe after SetLookup.
 #pragma once
