@@ -94,8 +94,9 @@ class PipelineRuntimeTest : public ::testing::Test {
 
   void TearDown() override { std::filesystem::remove_all(dir_); }
 
-  void AddModel(const std::string& name) {
-    ModelConfig config = FakeModel::Config(/*max_batch_size=*/0, std::nullopt);
+  void AddModel(const std::string& name, int64_t max_batch_size = 0,
+                std::optional<BatchingConfig> batching = std::nullopt) {
+    ModelConfig config = FakeModel::Config(max_batch_size, std::move(batching));
     config.name = name;
     auto model = std::make_unique<FakeModel>(config);
     models_[name] = model.get();
@@ -154,6 +155,23 @@ TEST_F(PipelineRuntimeTest, AChainRunsEveryStepOnTheExecutingThread) {
   // No hand-off: the step models' schedulers ran each step on the thread in Execute.
   ASSERT_EQ(threads.size(), 3u);
   for (const std::thread::id& thread : threads) EXPECT_EQ(thread, std::this_thread::get_id());
+}
+
+TEST_F(PipelineRuntimeTest, AStepOfAModelThatBatchesGoesThroughItsQueue) {
+  AddModel("batched", /*max_batch_size=*/8, BatchingConfig{});
+  runtime::InstancePtr pipeline =
+      Instance("to_batch", "\n  steps:\n    - name: batched\n  output: {steps: [batched.outputs.y]}\n");
+  ASSERT_NE(pipeline, nullptr);
+  std::thread::id ran_on;
+  models_["batched"]->set_on_execute(
+      [&](const FakeModel::Call&) { ran_on = std::this_thread::get_id(); });
+  std::vector<Tensor> inputs = Input(1.0f);
+  inputs[0].shape = {1, 4};
+  const std::vector<std::string> outputs = {"y"};
+  absl::StatusOr<std::vector<Tensor>> result = pipeline->Execute(inputs, outputs);
+  ASSERT_TRUE(result.ok()) << result.status();
+  // Its worker formed the batch (the executing thread only waited).
+  EXPECT_NE(ran_on, std::this_thread::get_id());
 }
 
 TEST_F(PipelineRuntimeTest, IndependentStepsStillRunSideBySide) {
