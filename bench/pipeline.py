@@ -9,6 +9,10 @@
               requests at c=1, --intra-op-threads 1: median latency
   batching    id512 -> heavy_bat (dynamic batching) vs id512 -> heavy_nobat (the same model,
               512-2048-2048-512, no dynamic_batching), one-row requests at c=32: throughput
+  in process  (--inprocess) the chain vs id1 through tensord-bench's in-process backend at
+              c=1 (no network: one thread runs everything): time per request from its
+              throughput, and the extra per step; $TENSORD_BENCH_BIN or
+              build/release/tools/bench/tensord-bench, --base-bench for the older one
 
 Each number is the median of --runs runs; in each run the two sides are measured one after
 the other. The server is $TENSORD_BIN or build/release/server/tensord. With --base BINARY a
@@ -125,6 +129,10 @@ def main():
     parser.add_argument("--cases", default="", help="comma-separated names to run (default all)")
     parser.add_argument("--base", default="",
                         help="an older tensord binary measured beside $TENSORD_BIN in each run")
+    parser.add_argument("--inprocess", action="store_true",
+                        help="also the chain in process, through tensord-bench")
+    parser.add_argument("--base-bench", default="",
+                        help="an older tensord-bench measured beside $TENSORD_BENCH_BIN")
     args = parser.parse_args()
     os.environ.setdefault("TENSORD_BIN", os.path.join(ROOT, "build/release/server/tensord"))
     from tensord_process import TensordProcess
@@ -136,6 +144,8 @@ def main():
         bodies = {"small": body_file(root, "small", 1, 4),
                   "rows": body_file(root, "rows", HEAVY_ROWS, HEAVY[0], "input"),
                   "row512": body_file(root, "row512", 1, WIDE[0])}
+        if args.inprocess:
+            inprocess(root, args)
         servers = {}
         try:
             for label, binary in binaries.items():
@@ -167,6 +177,37 @@ def main():
             ratios = [c["cpu_us"] / s["cpu_us"] for c, s in
                       zip(results[label]["chain3"], results[label]["single id1"])]
             print("  chain / single in each run: " + " ".join(f"{r:.2f}x" for r in ratios))
+
+
+def inprocess_us(bench, root, model, seconds):
+    """Microseconds per request at c=1 in process, from tensord-bench's throughput."""
+    out = subprocess.run(
+        [bench, "--backend", "inprocess", "--model-repository", root, "-m", model,
+         "--concurrency-range", "1", "-p", str(seconds * 1000), "--no-progress"],
+        capture_output=True, text=True, check=True).stdout
+    row = next(line for line in out.splitlines() if re.match(r"\s+1 \|", line))
+    return 1e6 / float(row.split("|")[1])
+
+
+def inprocess(root, args):
+    benches = {"new": os.environ.get("TENSORD_BENCH_BIN") or
+               os.path.join(ROOT, "build/release/tools/bench/tensord-bench")}
+    if args.base_bench:
+        benches = {"base": args.base_bench, **benches}
+    # Each run starts the repository afresh (every model, as the server loads it).
+    per_run = {label: {"single": [], "chain": []} for label in benches}
+    for _ in range(args.runs):
+        for label, bench in benches.items():
+            per_run[label]["single"].append(inprocess_us(bench, root, "id1", args.seconds))
+            per_run[label]["chain"].append(
+                inprocess_us(bench, root, "chain3.pipeline", args.seconds))
+    for label, runs in per_run.items():
+        steps = [(c - s) / 2 for c, s in zip(runs["chain"], runs["single"])]
+        print(f"in process ({label}: {benches[label]}): id1 "
+              f"{statistics.median(runs['single']):.2f} us, chain3 "
+              f"{statistics.median(runs['chain']):.2f} us a request; extra per step "
+              f"{statistics.median(steps):.2f} us (goal <= 5; each run: "
+              + " ".join(f"{x:.2f}" for x in steps) + ")")
 
 
 def report(med):
