@@ -216,9 +216,19 @@ absl::StatusOr<std::vector<Tensor>> PythonInstance::CollectOutputs(
     }
     return outputs;
   }
+  auto returned = [&](const std::string& name) {
+    return std::find_if(reply.outputs.begin(), reply.outputs.end(),
+                        [&](const ArenaTensor& out) { return out.name == name; });
+  };
+  // Open outputs: those asked for that predict() returned; an error only when it returned
+  // none of them (there would be nothing to answer with).
+  const bool leave_out_missing =
+      launch_->open_outputs &&
+      std::any_of(output_names.begin(), output_names.end(),
+                  [&](const std::string& name) { return returned(name) != reply.outputs.end(); });
   for (const std::string& name : output_names) {
-    auto it = std::find_if(reply.outputs.begin(), reply.outputs.end(),
-                           [&](const ArenaTensor& out) { return out.name == name; });
+    auto it = returned(name);
+    if (it == reply.outputs.end() && leave_out_missing) continue;
     if (it == reply.outputs.end()) {
       std::string returned;
       for (const ArenaTensor& out : reply.outputs) {

@@ -107,6 +107,7 @@ absl::StatusOr<ModelPtr> PythonModel::Load(const ModelConfig& config, const fs::
        folder.string()}}.dump(-1, ' ', false, json::error_handler_t::replace);
   launch->model_name = config.name;
   launch->implementation = implementation;
+  launch->open_outputs = config.outputs.empty();
   launch->predict_timeout = options.predict_timeout;
   launch->load_timeout = options.load_timeout;
 

@@ -25,6 +25,10 @@ struct WorkerLaunch {
   std::string load_message;  // {"op": "load", ...}: the first message every worker gets
   std::string model_name;
   std::string implementation;
+  // The settings declare no outputs (MLServer's usual case): predict() decides what it
+  // returns, and a requested output it did not return is left out of the answer, as MLServer
+  // answers with its prediction as is. Declared outputs are a contract: one missing is an error.
+  bool open_outputs = false;
   std::chrono::milliseconds predict_timeout{60'000};
   std::chrono::milliseconds load_timeout{120'000};
 };

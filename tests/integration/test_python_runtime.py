@@ -322,8 +322,13 @@ def test_model_without_mlserver_imports(python_server):
     outputs = outputs_by_name(reply)
     assert outputs["names"]["data"] == ["a", "b"]
     assert outputs["total"]["data"] == [3]
-    # Outputs named by the request: exactly those; one the model does not return is a 500.
+    # Outputs named by the request: those of them predict() returned (the settings declare
+    # no outputs: MLServer answers with the prediction as is, so one it did not return is
+    # left out); none of them returned is a 500 naming the first.
     reply = infer(python_server, "plain", [x_input([1], name="a")], outputs=["total"])
+    assert [o["name"] for o in reply.json()["outputs"]] == ["total"]
+    reply = infer(python_server, "plain", [x_input([1], name="a")], outputs=["nope", "total"])
+    assert reply.status_code == 200, reply.text
     assert [o["name"] for o in reply.json()["outputs"]] == ["total"]
     reply = infer(python_server, "plain", [x_input([1], name="a")], outputs=["nope"])
     assert reply.status_code == 500
