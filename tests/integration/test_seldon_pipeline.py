@@ -434,6 +434,22 @@ def test_loading_a_pipeline_loads_its_step_models(start_server, tmp_path):
                              timeout=TIMEOUT_S)
     message = error_message(response, 400)
     assert "step 'gone': unknown model 'gone'" in message, message
+    # gRPC's RepositoryModelLoad goes the same way.
+    requests.post(f"{server.url}/v2/repository/models/ident/unload", timeout=TIMEOUT_S)
+    requests.post(f"{server.url}/v2/repository/models/chain.pipeline/unload", timeout=TIMEOUT_S)
+    pb2, pb2_grpc = generate_stubs(str(tmp_path))
+    with grpc.insecure_channel(grpc_address(server)) as channel:
+        stub = pb2_grpc.GRPCInferenceServiceStub(channel)
+        stub.RepositoryModelLoad(pb2.RepositoryModelLoadRequest(model_name="chain.pipeline"),
+                                 timeout=TIMEOUT_S)
+        assert stub.ModelReady(pb2.ModelReadyRequest(name="ident"), timeout=TIMEOUT_S).ready
+        assert stub.ModelReady(pb2.ModelReadyRequest(name="chain.pipeline"),
+                               timeout=TIMEOUT_S).ready
+        with pytest.raises(grpc.RpcError) as error:
+            stub.RepositoryModelLoad(pb2.RepositoryModelLoadRequest(model_name="lost.pipeline"),
+                                     timeout=TIMEOUT_S)
+        assert error.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+        assert "step 'gone': unknown model 'gone'" in error.value.details()
 
 
 def test_the_example_pipeline_that_make_run_serves(start_server, tmp_path):
