@@ -280,7 +280,7 @@ class PipelineInstance final : public runtime::Instance {
       Finish(run, s, Annotate(valid, Label(s)));
       return;
     }
-    // Only this thread touches calls[s] before the step is sent; its callback after.
+    // Only this thread touches steps[s].call before the step is sent; its callback after.
     StepCall& slot = run->steps[s].call;
     slot = {.instance = this, .run = run.get(), .step = s, .model = *std::move(model)};
     const ServableModel& servable = *slot.model;
