@@ -100,13 +100,18 @@ struct ModelConfig {
   std::string triton_fields;
   // Triton's ensemble_scheduling (platform "ensemble"): the steps, in the file's order.
   std::vector<EnsembleStep> ensemble_steps;
+  // Composite models (ensembles, Seldon pipelines): how many step requests one request makes.
+  // The scheduler's run-to-completion limit scales with it, as the composite's execution
+  // time is the sum of its steps' (repository/servable_loader.cc).
+  int composite_steps = 0;
   // MLServer's model-settings.json as its file gave it (empty for other formats): the python
   // runtime (runtime/python/) hands it to the model's own code, which reads fields tensord
   // does not model (implementation, parameters.extra with their JSON types, ...).
   std::string mlserver_settings;
   // MLServer custom models that declare no inputs (outputs): a request may send any inputs
-  // (ask for any outputs) and the model's code decides, as MLServer accepts them. Only the
-  // python runtime sets these; every other runtime's requests are checked by name.
+  // (ask for any outputs) and the model's code decides, as MLServer accepts them. Set by the
+  // python runtime, and by pipelines whose steps include such models; every other runtime's
+  // requests are checked by name.
   bool any_inputs = false;
   bool any_outputs = false;
 };

@@ -1,5 +1,6 @@
 #include "repository/servable_loader.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "core/status_util.h"
@@ -40,6 +41,12 @@ absl::StatusOr<ModelHandle> LoadServable(const runtime::RuntimeRegistry& registr
                                        .usable_cpus = settings.usable_cpus}),
       .deadline_timer = settings.deadline_timer,
   };
+  // A composite's Execute is the sum of its steps': a chain of fast steps still runs on the
+  // caller's thread, as each of its models would (a 3-step chain of trivial models measured
+  // ~13 us, just under the limit, and noise kept sending it to a worker: two more hand-offs).
+  const int steps = std::max(completed.composite_steps,
+                             static_cast<int>(completed.ensemble_steps.size()));
+  if (steps > 1) options.inline_execution_limit *= steps;
   absl::StatusOr<scheduler::SchedulerPtr> scheduler =
       scheduler::CreateScheduler(servable->model(), std::move(options));
   if (!scheduler.ok()) return Annotate(scheduler.status(), where);

@@ -14,6 +14,7 @@
 // (a bad input shape is InvalidArgument, not Internal) and never throw.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <map>
@@ -47,6 +48,9 @@ struct ExecuteTimes {
 struct RequestContext {
   std::string_view id;
   const Parameters* parameters = nullptr;
+  // Set when the client has gone (InferRequest::cancelled); composite models (ensembles,
+  // pipelines) hand it to their step requests, so steps not started yet are dropped.
+  std::shared_ptr<const std::atomic<bool>> cancelled;
 };
 
 // One session. Execute is called by one thread at a time; different instances of one

@@ -239,7 +239,8 @@ DynamicScheduler::Results DynamicScheduler::ExecuteBatch(runtime::Instance& inst
   std::vector<std::string> requested;
   if (!first.outputs.empty()) requested = OutputNames(config_, first);
   const std::vector<std::string>& names = first.outputs.empty() ? default_outputs_ : requested;
-  instance.SetRequestContext({.id = first.id, .parameters = &first.parameters});
+  instance.SetRequestContext(
+      {.id = first.id, .parameters = &first.parameters, .cancelled = first.cancelled});
 
   // A lone request's outputs (no split) or each request's part of the batch's outputs.
   absl::StatusOr<std::vector<Tensor>> single;

@@ -7,7 +7,7 @@ namespace tensord {
 
 void StepRequestContext::Set(const runtime::RequestContext& context) {
   id_ = std::string(context.id);
-  cancelled_ = CancelledFlagOf(context);
+  cancelled_ = context.cancelled;
   timeout_.reset();
   if (context.parameters == nullptr) return;
   auto found = context.parameters->find("timeout");

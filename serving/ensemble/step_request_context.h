@@ -4,9 +4,7 @@
 // cancellation flag, shared, so that steps still queued when the client goes away are
 // dropped by their schedulers (answered Cancelled) and the composite answers with that.
 //
-// The flag comes from runtime::RequestContext::cancelled when the scheduler passes it (a
-// field the context does not have yet: until it does, steps are not cancelled with their
-// composite; CancelledFlagOf below picks it up once it is there).
+// The flag comes from runtime::RequestContext::cancelled, which the scheduler passes.
 //
 //   void SetRequestContext(const runtime::RequestContext& c) override { context_.Set(c); }
 //   Execute(...) { StepDeadline run = context_.Take(); ... }
@@ -37,16 +35,6 @@ struct StepDeadline {
   // none is left, Cancelled when the composite request was cancelled.
   absl::Status Apply(InferRequest& request) const;
 };
-
-// The context's cancellation flag, when runtime::RequestContext has one.
-template <typename Context>
-std::shared_ptr<const std::atomic<bool>> CancelledFlagOf(const Context& context) {
-  if constexpr (requires { context.cancelled; }) {
-    return context.cancelled;
-  } else {
-    return nullptr;
-  }
-}
 
 class StepRequestContext {
  public:

@@ -79,6 +79,7 @@ class Planner {
     plan.config.name = std::string(served_name);
     plan.config.platform = std::string(kPipelinePlatform);
     plan.config.source = spec_.file;
+    plan.config.composite_steps = static_cast<int>(plan.steps.size());
     if (open_inputs_) {
       plan.config.any_inputs = true;  // the steps check what they are given
     } else {
