@@ -1,14 +1,48 @@
 #include "core/request_validation.h"
 
-#include <map>
 #include <set>
+#include <span>
 #include <string>
 #include <string_view>
 
+#include "absl/container/inlined_vector.h"
 #include "fmt/format.h"
 
 namespace tensord {
 namespace {
+
+// Names met so far in one request: a linear scan while they are few (the usual request: no
+// allocation), a set past that, so that a request of thousands of tensors stays linear-ish.
+class NameSet {
+ public:
+  // False when `name` was already there.
+  bool Insert(std::string_view name) {
+    if (large_.empty()) {
+      for (std::string_view known : small_) {
+        if (known == name) return false;
+      }
+      if (small_.size() < kSmall) {
+        small_.push_back(name);
+        return true;
+      }
+      large_.insert(small_.begin(), small_.end());
+    }
+    return large_.insert(name).second;
+  }
+
+ private:
+  static constexpr size_t kSmall = 16;
+  absl::InlinedVector<std::string_view, kSmall> small_;
+  std::set<std::string_view> large_;
+};
+
+// `shape` against the tensor's dims, with the batch dimension in front when the model
+// batches (FullShape), without building that pattern.
+bool FullShapeMatches(const ModelConfig& config, const TensorConfig& tensor,
+                      std::span<const int64_t> shape) {
+  if (config.max_batch_size <= 0) return ShapeMatches(tensor.dims, shape);
+  return !shape.empty() && ShapeMatches(tensor.dims, shape.subspan(1));
+}
 
 const TensorConfig* FindTensor(const std::vector<TensorConfig>& tensors, std::string_view name) {
   for (const TensorConfig& tensor : tensors) {
@@ -48,13 +82,13 @@ std::string AcceptedNames(const TensorConfig& expected) {
 absl::Status ValidateRequestedOutputs(const ModelConfig& config, const InferRequest& request) {
   const std::string& model = config.name;
   const bool any_name = config.any_outputs && config.outputs.empty();
-  std::set<std::string_view> requested;
+  NameSet requested;
   for (const RequestedOutput& output : request.outputs) {
     if (!any_name && FindTensor(config.outputs, output.name) == nullptr) {
       return absl::InvalidArgumentError(
           fmt::format("unexpected inference output '{}' for model '{}'", output.name, model));
     }
-    if (!requested.insert(output.name).second) {
+    if (!requested.Insert(output.name)) {
       return absl::InvalidArgumentError(
           fmt::format("output '{}' is requested more than once", output.name));
     }
@@ -66,10 +100,10 @@ absl::Status ValidateRequestedOutputs(const ModelConfig& config, const InferRequ
 // A model that declares no inputs (config.any_inputs): names are the model code's business;
 // the data must still match each shape, no name twice, and batched inputs agree on rows.
 absl::Status ValidateUndeclared(const ModelConfig& config, const InferRequest& request) {
-  std::set<std::string_view> seen;
+  NameSet seen;
   int64_t batch_size = -1;
   for (const Tensor& input : request.inputs) {
-    if (!seen.insert(input.name).second) {
+    if (!seen.Insert(input.name)) {
       return absl::InvalidArgumentError(
           fmt::format("input '{}' appears more than once in the request", input.name));
     }
@@ -96,36 +130,38 @@ absl::Status ValidateUndeclared(const ModelConfig& config, const InferRequest& r
 
 absl::Status ValidateInferRequest(const ModelConfig& config, const InferRequest& request) {
   const std::string& model = config.name;
-  std::set<std::string_view> seen;
-  std::map<const TensorConfig*, std::string_view> fed;  // config input -> request tensor name
-  int64_t batch_size = -1;
   if (config.any_inputs && config.inputs.empty()) return ValidateUndeclared(config, request);
+  NameSet seen;
+  // By config input (index): the request tensor that feeds it.
+  absl::InlinedVector<const Tensor*, 8> fed(config.inputs.size(), nullptr);
+  int64_t batch_size = -1;
   for (const Tensor& input : request.inputs) {
     const TensorConfig* expected = FindInput(config, input.name);
     if (expected == nullptr) {
       return absl::InvalidArgumentError(
           fmt::format("unexpected inference input '{}' for model '{}'", input.name, model));
     }
-    if (!seen.insert(input.name).second) {
+    if (!seen.Insert(input.name)) {
       return absl::InvalidArgumentError(
           fmt::format("input '{}' appears more than once in the request", input.name));
     }
-    if (auto [it, inserted] = fed.emplace(expected, input.name); !inserted) {
+    const Tensor*& feeder = fed[static_cast<size_t>(expected - config.inputs.data())];
+    if (feeder != nullptr) {
       // Only an any-name input can be fed twice under different names.
       return absl::InvalidArgumentError(
-          fmt::format("inputs '{}' and '{}' both feed the single input of model '{}'", it->second,
-                      input.name, model));
+          fmt::format("inputs '{}' and '{}' both feed the single input of model '{}'",
+                      feeder->name, input.name, model));
     }
+    feeder = &input;
     if (!Accepts(*expected, input.datatype)) {
       return absl::InvalidArgumentError(
           fmt::format("input '{}' has datatype {}, but model '{}' expects {}", input.name,
                       DataTypeName(input.datatype), model, AcceptedNames(*expected)));
     }
-    const Shape pattern = FullShape(config, *expected);
-    if (!ShapeMatches(pattern, input.shape)) {
-      return absl::InvalidArgumentError(
-          fmt::format("input '{}' has shape {}, but model '{}' expects {}", input.name,
-                      ShapeToString(input.shape), model, ShapeToString(pattern)));
+    if (!FullShapeMatches(config, *expected, input.shape)) {
+      return absl::InvalidArgumentError(fmt::format(
+          "input '{}' has shape {}, but model '{}' expects {}", input.name,
+          ShapeToString(input.shape), model, ShapeToString(FullShape(config, *expected))));
     }
     if (config.max_batch_size > 0) {
       const int64_t rows = input.shape.front();
@@ -144,8 +180,9 @@ absl::Status ValidateInferRequest(const ModelConfig& config, const InferRequest&
     absl::Status data = CheckTensorData(input, "input");
     if (!data.ok()) return data;
   }
-  for (const TensorConfig& expected : config.inputs) {
-    if (!expected.optional && !fed.contains(&expected)) {
+  for (size_t i = 0; i < config.inputs.size(); ++i) {
+    const TensorConfig& expected = config.inputs[i];
+    if (!expected.optional && fed[i] == nullptr) {
       return absl::InvalidArgumentError(
           fmt::format("missing input '{}' for model '{}'", expected.name, model));
     }

@@ -53,6 +53,26 @@ TEST(ValidateInferRequest, DuplicateInput) {
                 "input 'a' appears more than once in the request");
 }
 
+TEST(ValidateInferRequest, DuplicatesAreFoundAmongManyNamesToo) {
+  // Past a handful of names the check keeps a set: the first and the last of 40 clash.
+  ModelConfig config;
+  config.name = "open";
+  config.any_inputs = true;
+  config.any_outputs = true;
+  std::vector<Tensor> inputs;
+  for (int i = 0; i < 40; ++i) inputs.push_back(Fp32("t" + std::to_string(i), {1}));
+  EXPECT_TRUE(ValidateInferRequest(config, Request(inputs)).ok());
+  inputs.push_back(Fp32("t0", {1}));
+  EXPECT_EQ(Message(ValidateInferRequest(config, Request(inputs))),
+            "input 't0' appears more than once in the request");
+  InferRequest outputs = Request({});
+  for (int i = 0; i < 40; ++i) outputs.outputs.push_back({.name = "o" + std::to_string(i)});
+  EXPECT_TRUE(ValidateInferRequest(config, outputs).ok());
+  outputs.outputs.push_back({.name = "o39"});
+  EXPECT_EQ(Message(ValidateInferRequest(config, outputs)),
+            "output 'o39' is requested more than once");
+}
+
 TEST(ValidateInferRequest, MissingInput) {
   ExpectInvalid(Request({Fp32("a", {1, 4})}), "missing input 'b' for model 'm'");
 }
