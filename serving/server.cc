@@ -319,14 +319,15 @@ void Server::InferAsync(std::unique_ptr<InferRequest>&& request, InferCallback&&
   }
   const ModelHandle& handle = *model;
   // The trace extension: a sampled request is stamped by the scheduler and handed back to
-  // the tracer when answered.
+  // the tracer when answered — before the answer goes to the frontend, so that a client
+  // that has its response finds the trace written (log_frequency) rather than racing it.
   if (std::shared_ptr<RequestTrace> trace =
           tracer_->Sample(request->model_name, handle->version(), request->arrival)) {
     request->trace = trace;
     done = [tracer = tracer_.get(), trace = std::move(trace),
             inner = std::move(done)](InferResult result) mutable {
-      std::move(inner)(std::move(result));
       tracer->Finish(std::move(trace));
+      std::move(inner)(std::move(result));
     };
   }
   if (classifications->empty() && targets->empty()) {  // the common case: nothing to do after
