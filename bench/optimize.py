@@ -136,11 +136,13 @@ def rest_part(a, root, samples):
             report = os.path.join(root, f"rest-v{version}.json")
             subprocess.run([bench, "-m", "mlp", "-x", version, "-u", f"127.0.0.1:{port}",
                             "--backend", "rest-binary", "--concurrency-range", "16",
+                            "-b", str(a.rest_rows),
                             "-p", str(int(a.seconds * 1000)), "-r", "3", "--json", report,
                             "--no-progress"], check=True)
             with open(report) as f:
                 rates[version] = json.load(f)["points"][0]["inferences_per_sec"]
-        print(f"\nREST, batching on, concurrency 16: float {rates['1']:.0f} inferences/s, "
+        print(f"\nREST, batching on, concurrency 16, {a.rest_rows} row(s) a request: "
+              f"float {rates['1']:.0f} inferences/s, "
               f"int8 dynamic {rates['2']:.0f} inferences/s: {rates['2'] / rates['1']:.2f}x")
         return rates
     finally:
@@ -153,6 +155,9 @@ def main():
     p.add_argument("--seconds", type=float, default=1.0)
     p.add_argument("--only", default="mlp,mlp768,conv")
     p.add_argument("--json", help="all results in one file")
+    p.add_argument("--rest-rows", type=int, default=1,
+                   help="rows per REST request (one-row requests measure the HTTP path as much "
+                        "as the model: one I/O thread caps both versions near the same rate)")
     p.add_argument("--rest", action="store_true",
                    help="also: float vs int8 dynamic MLP served by tensord over REST")
     p.add_argument("--tensord", default=os.environ.get("TENSORD_BIN") or
