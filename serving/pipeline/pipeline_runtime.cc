@@ -38,8 +38,6 @@ struct StepCall {
   ModelHandle model;  // the version the step was sent to, kept while it runs
 };
 
-// One Execute: what each step was given and made so far. Shared with the step callbacks,
-// which may run on other threads (or inline, inside Enqueue).
 // One step in one Execute (one allocation for them all).
 struct StepRun {
   StepState state = StepState::kWaiting;
@@ -49,6 +47,8 @@ struct StepRun {
   StepCall call;
 };
 
+// One Execute: what each step was given and made so far. Shared with the step callbacks,
+// which may run on other threads (or inline, inside Enqueue).
 struct Run {
   std::mutex mutex;
   std::condition_variable all_done;
