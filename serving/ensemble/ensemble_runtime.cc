@@ -79,7 +79,8 @@ class EnsembleInstance final : public runtime::Instance {
       for (size_t i = 0; i + 1 < ready.size(); ++i) Dispatch(run, ready[i], false);
       if (!ready.empty()) Dispatch(run, ready.back(), true);
       lock.lock();
-      unblocked = std::exchange(run->executor_ready, {});
+      unblocked.clear();
+      unblocked.swap(run->executor_ready);  // each keeps its capacity: no allocation per step
       if (unblocked.empty()) break;
       lock.unlock();
       ready = unblocked;
