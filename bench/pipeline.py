@@ -6,7 +6,9 @@
               the measured interval / requests) and the extra CPU per step
   concurrency a diamond (heavy_a and heavy_b side by side on the pipeline's input) vs the
               same two steps one after the other (heavy_b triggered by heavy_a), 128-row
-              requests at c=1, --intra-op-threads 1: median latency
+              requests at c=1 in binary tensors (as JSON, encoding 98k floats is half the
+              time and runs one after the other either way), --intra-op-threads 1: median
+              latency
   batching    id512 -> heavy_bat (dynamic batching) vs id512 -> heavy_nobat (the same model,
               512-2048-2048-512, no dynamic_batching), one-row requests at c=32: throughput
   in process  (--inprocess) the chain vs id1 through tensord-bench's in-process backend at
@@ -101,6 +103,22 @@ def body_file(directory, name, rows, width, input_name="INPUT0"):
     return path
 
 
+def binary_body_file(directory, name, rows, width, input_name):
+    """A binary tensor extension body (JSON header, then the raw FP32 input; outputs asked
+    for in binary too): big tensors skip JSON, as a client sending them would.
+    Returns (path, header length)."""
+    import struct
+    header = json.dumps({"inputs": [{"name": input_name, "datatype": "FP32",
+                                     "shape": [rows, width],
+                                     "parameters": {"binary_data_size": rows * width * 4}}],
+                         "parameters": {"binary_data_output": True}}).encode()
+    path = os.path.join(directory, f"{name}.bin")
+    with open(path, "wb") as f:
+        f.write(header)
+        f.write(struct.pack(f"<{rows * width}f", *(0.01 * (i % 100) for i in range(rows * width))))
+    return path, len(header)
+
+
 def cpu_ticks(pid):
     with open(f"/proc/{pid}/stat") as f:
         fields = f.read().rsplit(")", 1)[1].split()
@@ -112,7 +130,8 @@ def wrk(url, path, body, connections, seconds, pid):
     out = subprocess.run(
         ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "-s",
          os.path.join(ROOT, "bench", "post.lua"), url, "--", path],
-        env={**os.environ, "BODY_FILE": body}, capture_output=True, text=True, check=True).stdout
+        env={**os.environ, "BODY_FILE": body[0], "HEADER_LENGTH": str(body[1] or "")},
+        capture_output=True, text=True, check=True).stdout
     cpu_s = (cpu_ticks(pid) - before) / TICKS
     fields = dict(re.findall(r"(\w+)=([\d.]+)", out.split("RESULT", 1)[1]))
     requests = int(fields["requests"])
@@ -141,9 +160,9 @@ def main():
         binaries = {"base": args.base, **binaries}
     with tempfile.TemporaryDirectory() as root:
         build(root)
-        bodies = {"small": body_file(root, "small", 1, 4),
-                  "rows": body_file(root, "rows", HEAVY_ROWS, HEAVY[0], "input"),
-                  "row512": body_file(root, "row512", 1, WIDE[0])}
+        bodies = {"small": (body_file(root, "small", 1, 4), 0),
+                  "rows": binary_body_file(root, "rows", HEAVY_ROWS, HEAVY[0], "input"),
+                  "row512": (body_file(root, "row512", 1, WIDE[0]), 0)}
         if args.inprocess:
             inprocess(root, args)
         servers = {}

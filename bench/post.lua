@@ -5,6 +5,12 @@ wrk.body = f:read("*a")
 f:close()
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
+-- A binary tensor body (the binary tensor extension): $HEADER_LENGTH is its JSON part's size.
+local header_length = os.getenv("HEADER_LENGTH")
+if header_length and header_length ~= "" then
+  wrk.headers["Content-Type"] = "application/octet-stream"
+  wrk.headers["Inference-Header-Content-Length"] = header_length
+end
 
 function init(args)
   if args[1] then wrk.path = args[1] end
