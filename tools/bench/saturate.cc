@@ -192,7 +192,7 @@ absl::Status RunSaturate(const BenchOptions& bench, const SaturateOptions& sat, 
     }
   }
 
-  const Recommendation rec = Recommend(workers, cores);
+  const Recommendation rec = Recommend(workers, cores, static_cast<int>(bench.batch));
   const WorkerResult& one = workers.front();
   const WorkerResult& n = workers.back();
   out << "\n== Saturation summary\n";

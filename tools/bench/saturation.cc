@@ -43,7 +43,9 @@ SweepSummary Summarize(const std::vector<SweepPoint>& points) {
   return s;
 }
 
-Recommendation Recommend(const std::vector<WorkerResult>& results, const CoreBudget& cores) {
+Recommendation Recommend(const std::vector<WorkerResult>& results, const CoreBudget& cores,
+                         int rows_per_request) {
+  const int rows = std::max(1, rows_per_request);
   Recommendation r;
   if (results.empty()) return r;
   double best = 0;
@@ -93,17 +95,22 @@ Recommendation Recommend(const std::vector<WorkerResult>& results, const CoreBud
   const int per_worker = std::max(1, in_flight / std::max(1, r.parallel_workers));
   int batch = 1;
   while (batch < per_worker && batch < 64) batch *= 2;
-  r.max_batch_size = batch;
+  r.max_batch_size = batch * rows;
   r.max_batch_time_ms = std::clamp(s.low_load_p50_us / 2.0 / 1000.0, 0.1, 10.0);
+  const std::string of_rows =
+      rows > 1 ? fmt::format(" of {} rows", rows) : std::string();
   if (batch <= 1) {
-    r.reasoning.push_back(
-        "max_batch_size 1 (batching off): throughput peaked with about one request per worker "
-        "in flight, so there is no queue for a batch to absorb.");
+    r.reasoning.push_back(fmt::format(
+        "max_batch_size {} ({}): throughput peaked with about one request{} per worker in "
+        "flight, so there is no queue for a batch to absorb.",
+        r.max_batch_size, rows > 1 ? "one request's rows, no batching beyond it" : "batching off",
+        of_rows));
   } else {
     r.reasoning.push_back(fmt::format(
-        "max_batch_size {}: at the {} (concurrency {}) about {} request(s) per worker are in "
-        "flight; a batch of that size absorbs the queue instead of serving it one by one.",
-        batch, s.knee ? "knee" : "throughput peak", in_flight, per_worker));
+        "max_batch_size {}: at the {} (concurrency {}) about {} request(s){} per worker are in "
+        "flight; a batch of {} request(s) absorbs the queue instead of serving it one by one.",
+        r.max_batch_size, s.knee ? "knee" : "throughput peak", in_flight, per_worker, of_rows,
+        batch));
   }
   r.reasoning.push_back(fmt::format(
       "max_batch_time {:.2f} ms: half the low-load median latency ({:.0f} µs), so a lone "

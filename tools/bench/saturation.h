@@ -57,6 +57,9 @@ struct Recommendation {
   double max_batch_time_ms = 0;
   std::vector<std::string> reasoning;  // one sentence per line, for the report
 };
-Recommendation Recommend(const std::vector<WorkerResult>& results, const CoreBudget& cores);
+// rows_per_request: the rows each measured request carried (-b); max_batch_size counts rows,
+// so a batch of k such requests needs k × rows, and batching off still needs one request's.
+Recommendation Recommend(const std::vector<WorkerResult>& results, const CoreBudget& cores,
+                         int rows_per_request = 1);
 
 }  // namespace tensord::bench

@@ -51,6 +51,23 @@ TEST(SaturationTest, RecommendationSaysWhenCoresRunOut) {
   EXPECT_DOUBLE_EQ(r.max_batch_time_ms, 0.1);  // half of 80 µs, floored at 0.1 ms
 }
 
+// max_batch_size counts rows: with 32-row requests, a batch of two requests is 64 rows, and
+// no batching still has to admit one request's 32 (1 would make the model refuse them all).
+TEST(SaturationTest, RecommendedBatchCountsTheRequestsRows) {
+  CoreBudget cores{.affinity = 2, .usable = 2};
+  const SweepSummary queued = Summarize({P(1, 1000, 100, 80), P(2, 1900, 150), P(4, 2000, 400)});
+  EXPECT_EQ(Recommend({{1, queued}}, cores, 32).max_batch_size, 128);  // 4 in flight, 1 worker
+  EXPECT_EQ(Recommend({{1, queued}}, cores).max_batch_size, 4);
+  const SweepSummary alone = Summarize({P(1, 1000, 100, 80), P(2, 1000, 120)});
+  const Recommendation r = Recommend({{1, alone}, {2, alone}}, cores, 32);
+  EXPECT_EQ(r.max_batch_size, 32);
+  bool said = false;
+  for (const std::string& line : r.reasoning) {
+    said = said || line.find("one request's rows") != std::string::npos;
+  }
+  EXPECT_TRUE(said);
+}
+
 TEST(CoreBudgetTest, ParsesCgroupCpuMax) {
   EXPECT_FALSE(ParseCgroupCpuMax("max 100000\n").has_value());
   EXPECT_DOUBLE_EQ(*ParseCgroupCpuMax("150000 100000\n"), 1.5);
