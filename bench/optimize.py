@@ -83,7 +83,7 @@ def resnet18(path, size=112):
     return True
 
 
-def build(root):
+def build(root, workers=0):
     """{name: (model folder, samples path)} in a repository under root."""
     rng = np.random.default_rng(11)
     models = {
@@ -95,11 +95,17 @@ def build(root):
     out = {}
     os.makedirs(os.path.join(root, "repo", "resnet18", "1"))
     if resnet18(os.path.join(root, "repo", "resnet18", "1", "model.onnx")):
+        if workers:
+            m.write_model_settings(os.path.join(root, "repo", "resnet18"),
+                                   {"name": "resnet18", "parallel_workers": workers})
         out["resnet18"] = os.path.join(root, "resnet18-samples.npy")
         np.save(out["resnet18"], rng.random((64, 3, 112, 112), np.float32))
     for name, (model, samples) in models.items():
         os.makedirs(os.path.join(root, "repo", name, "1"))
         onnx.save(model, os.path.join(root, "repo", name, "1", "model.onnx"))
+        if workers:  # the thread plan optimize measures with is the model's config
+            m.write_model_settings(os.path.join(root, "repo", name),
+                                   {"name": name, "parallel_workers": workers})
         path = os.path.join(root, f"{name}-samples.npy")
         np.save(path, samples)
         out[name] = path
@@ -182,6 +188,11 @@ def main():
                         "both near the same rate")
     p.add_argument("--rest-runs", type=int, default=3,
                    help="runs of the REST part (each measures both versions); medians")
+    p.add_argument("--workers", type=int, default=0,
+                   help="parallel_workers in each model's model-settings.json, which sets the "
+                        "thread plan optimize measures with (0: no config, the server's default "
+                        "plan: one instance on every usable core); speed stays one request at a "
+                        "time, so N workers means one instance of usable/N threads runs it")
     p.add_argument("--rest", action="store_true",
                    help="also: float vs int8 dynamic MLP served by tensord over REST")
     p.add_argument("--tensord", default=os.environ.get("TENSORD_BIN") or
@@ -192,7 +203,7 @@ def main():
     extra = {"resnet18": ["--batch-size", "8"]}
     results = {}
     with tempfile.TemporaryDirectory() as root:
-        samples = build(root)
+        samples = build(root, a.workers)
         for name in [x for x in a.only.split(",") if x]:
             if name not in samples:
                 print(f"{name}: skipped (python3-torch/torchvision not installed)")
