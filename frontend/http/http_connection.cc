@@ -14,6 +14,7 @@
 #include "fmt/format.h"
 #include "frontend/http/tls_context.h"
 #include "openssl/ssl.h"
+#include "spdlog/spdlog.h"
 
 namespace tensord::http {
 namespace asio = boost::asio;
@@ -82,7 +83,8 @@ HttpConnection<Stream>::HttpConnection(tcp::socket&& socket,
       options_(options),
       handler_(handler),
       connections_(connections),
-      limit_(limit) {}
+      limit_(limit),
+      idle_timer_(stream_.get_executor()) {}
 
 template <typename Stream>
 HttpConnection<Stream>::~HttpConnection() {
@@ -282,9 +284,16 @@ void HttpConnection<Stream>::Dispatch() {
     rest.authorization = View(header->value());
   }
   rest.peer_common_name = peer_common_name_;
+  if (cancelled_ == nullptr || cancelled_.use_count() > 1) {
+    cancelled_ = std::make_shared<std::atomic<bool>>(false);
+  } else {
+    cancelled_->store(false, std::memory_order_relaxed);
+  }
+  rest.cancelled = cancelled_;
   // No deadline while the inference runs; the reply's write sets one.
   Tcp().expires_never();
   answering_ = true;
+  replied_ = false;
   RestHandler::Post post;
   // get_executor() returns the type-erased executor by value: `io` points into this copy,
   // which must outlive the lookup of its io_context.
@@ -304,10 +313,15 @@ void HttpConnection<Stream>::Dispatch() {
   handler_(rest, post, [self = this->shared_from_this()](RestResponse response) {
     self->Send(std::move(response));
   });
+  // Answered inside the handler (run to completion on this thread): nothing left to cancel,
+  // and no read posted ahead of the reply (it would cost a recvmsg that finds nothing). With
+  // a pipelined request already buffered, the next read is its own (one read at a time).
+  if (!replied_ && buffer_.size() == 0) Watch();
 }
 
 template <typename Stream>
 void HttpConnection<Stream>::Send(RestResponse reply) {
+  replied_ = true;
   response_ = {};
   response_.version(version_ == 10 ? 10 : 11);
   response_.result(static_cast<unsigned>(reply.status));
@@ -349,13 +363,13 @@ void HttpConnection<Stream>::Send(RestResponse reply) {
 template <typename Stream>
 void HttpConnection<Stream>::OnWritten(beast::error_code error) {
   answering_ = false;
-  if (error) {
+  if (error || peer_gone_) {
     Close();
     return;
   }
   response_ = {};  // frees the reply body while the connection idles
   if (!keep_alive_ || closing_) {
-    if (linger_) {
+    if (linger_ && !watching_) {  // one read at a time: with the watch posted, just close
       LingeringClose();
     } else {
       Close();
@@ -363,7 +377,53 @@ void HttpConnection<Stream>::OnWritten(beast::error_code error) {
     return;
   }
   parser_.reset();
+  if (watching_) {
+    // The watch's read now waits for the next request; it was posted with no deadline, so
+    // the idle timeout is this timer's.
+    idle_timer_.expires_after(options_.idle_timeout);
+    idle_timer_.async_wait([self = this->shared_from_this()](beast::error_code error) {
+      if (!error && self->watching_ && !self->answering_) self->Close();
+    });
+    return;
+  }
   WaitForRequest();
+}
+
+template <typename Stream>
+void HttpConnection<Stream>::Watch() {
+  watching_ = true;
+  stream_.async_read_some(buffer_.prepare(kReadChunk),
+                          [self = this->shared_from_this()](beast::error_code error, size_t size) {
+                            self->OnWatch(error, size);
+                          });
+}
+
+template <typename Stream>
+void HttpConnection<Stream>::OnWatch(beast::error_code error, size_t size) {
+  watching_ = false;
+  if (answering_) {
+    if (error) {
+      // Closed or reset by the client (or by Close): nobody will read the answer.
+      peer_gone_ = true;
+      cancelled_->store(true, std::memory_order_relaxed);
+      if (spdlog::should_log(spdlog::level::debug) && parser_) {
+        spdlog::debug("HTTP client closed its connection before the answer to {} {}: the "
+                      "request is cancelled",
+                      View(parser_->get().method_string()), View(parser_->get().target()));
+      }
+    } else {
+      buffer_.commit(size);  // the next request's first bytes, read once the reply is out
+    }
+    return;
+  }
+  // The reply went out first: this read was the wait for the next request.
+  idle_timer_.cancel();
+  if (error) {
+    Close();
+    return;
+  }
+  buffer_.commit(size);
+  ReadHeader();
 }
 
 template <typename Stream>

@@ -33,6 +33,7 @@
 #include "absl/base/thread_annotations.h"
 #include "boost/asio/ip/tcp.hpp"
 #include "boost/asio/ssl/context.hpp"
+#include "boost/asio/steady_timer.hpp"
 #include "boost/beast/core/flat_buffer.hpp"
 #include "boost/beast/core/tcp_stream.hpp"
 #include "boost/beast/http/message.hpp"
@@ -139,6 +140,14 @@ class HttpConnection final : public Connection,
   // Stops sending, reads and drops what the client still sends, then closes.
   void LingeringClose();
   void Drain();
+  // While a request is answered (after the handler returned without answering), one read
+  // stays posted: the client closing its connection (HTTP/1.1 has no other way to cancel)
+  // sets the request's cancelled flag, so a queued request is dropped and a pipeline's later
+  // steps are not run. Bytes that arrive instead (a pipelined next request) are kept for it,
+  // and the watch ends. When the reply is written first, the same read waits for the next
+  // request (idle_timer_ bounds it).
+  void Watch();
+  void OnWatch(boost::beast::error_code error, size_t size);
 
   std::shared_ptr<boost::asio::ssl::context> tls_;  // before stream_: outlives it
   Stream stream_;
@@ -157,6 +166,13 @@ class HttpConnection final : public Connection,
   bool linger_ = false;     // drain before closing (the client may still be sending)
   bool answering_ = false;  // a request was dispatched and its reply not yet written
   bool closing_ = false;    // CloseWhenIdle was called
+  bool watching_ = false;   // Watch's read is posted
+  bool replied_ = false;    // Send was called for the request being answered
+  bool peer_gone_ = false;  // the client closed while its request was answered
+  // The flag of the request being answered (InferRequest::cancelled); reused by the next
+  // request when nothing else holds it.
+  std::shared_ptr<std::atomic<bool>> cancelled_;
+  boost::asio::steady_timer idle_timer_;  // bounds Watch's read once the reply is written
 };
 
 using PlainHttpConnection = HttpConnection<boost::beast::tcp_stream>;

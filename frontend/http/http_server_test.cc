@@ -178,6 +178,37 @@ TEST_F(HttpServerTest, SlowInferenceDoesNotBlockOtherConnections) {
   EXPECT_EQ(response->status, 200);
 }
 
+// HTTP/1.1 cannot cancel but by closing: a client that closes while its request runs has
+// cancelled it (the scheduler drops it if still queued; pipelines skip later steps). One
+// that waits for its answer has not.
+TEST_F(HttpServerTest, AClientThatClosesBeforeTheAnswerCancelsItsRequest) {
+  service_->HoldSlow();
+  std::shared_ptr<const std::atomic<bool>> cancelled;
+  {
+    Client client(server_->port());
+    ASSERT_TRUE(client.Send(Client::Post("/v2/models/slow/infer", kEchoBody)));
+    ASSERT_TRUE(service_->WaitForSlowRequests(1));
+    cancelled = service_->last_slow_cancelled();
+    ASSERT_NE(cancelled, nullptr);
+    EXPECT_FALSE(cancelled->load());
+  }  // closes the connection
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (!cancelled->load() && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(1ms);
+  }
+  EXPECT_TRUE(cancelled->load());
+  service_->ReleaseSlow();
+
+  Client waiting(server_->port());
+  ASSERT_TRUE(waiting.Send(Client::Post("/v2/models/slow/infer", kEchoBody)));
+  std::optional<Client::Response> response = waiting.Read();
+  ASSERT_TRUE(response.has_value());
+  EXPECT_EQ(response->status, 200);
+  std::shared_ptr<const std::atomic<bool>> kept = service_->last_slow_cancelled();
+  ASSERT_NE(kept, nullptr);
+  EXPECT_FALSE(kept->load());
+}
+
 TEST_F(HttpServerTest, HttpTenClosesAfterTheReply) {
   Client client(server_->port());
   ASSERT_TRUE(client.Send("GET /v2/health/live HTTP/1.0\r\n\r\n"));

@@ -380,6 +380,7 @@ void RestHandler::Infer(const RestRequest& request, std::string model, std::stri
   infer_request->model_name = model;
   infer_request->model_version = std::move(version);
   infer_request->arrival = request.arrival;
+  infer_request->cancelled = request.cancelled;
   OutputFormat format = OutputFormatFor(*infer_request);
 
   inflight_->Add();

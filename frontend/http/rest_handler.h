@@ -11,6 +11,7 @@
 // (LoadModelAsync) and post their outcome back likewise: no thread here waits on a load.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <memory>
@@ -42,6 +43,9 @@ struct RestRequest {
   std::optional<std::string_view> authorization;
   std::string_view peer_common_name;
   std::shared_ptr<const PaddedBuffer> body;  // never null
+  // Set once the client has closed its connection before the answer (HTTP/1.1's only way
+  // to cancel); becomes the InferRequest's cancelled flag. May be null (no connection).
+  std::shared_ptr<const std::atomic<bool>> cancelled;
   std::chrono::steady_clock::time_point arrival = std::chrono::steady_clock::now();
 };
 

@@ -164,6 +164,34 @@ def test_silent_client_is_disconnected_by_the_read_timeout(start_server, reposit
     assert received == b"" or received.startswith(b"HTTP/1.1 408"), received[:200]
 
 
+def test_keep_alive_connection_idle_after_a_reply_is_closed_by_the_idle_timeout(
+        start_server, repository):
+    # The read that waits for the next request is posted while the reply is still being
+    # made (to notice a client that leaves); the idle timeout still bounds it.
+    server = start_server(repository, "--http-idle-timeout-s", "1")
+    connection = http.client.HTTPConnection(server.host, server.port, timeout=TIMEOUT_S)
+    body = json.dumps({"inputs": add_sub_inputs([1.0] * 16, [2.0] * 16)})
+    connection.request("POST", "/v2/models/add_sub/infer", body,
+                       {"Content-Type": "application/json"})
+    response = connection.getresponse()
+    assert response.status == 200, response.read()
+    outputs = {o["name"]: o["data"] for o in json.loads(response.read())["outputs"]}
+    assert outputs["OUTPUT0"] == [3.0] * 16 and outputs["OUTPUT1"] == [-1.0] * 16, outputs
+    sock = connection.sock
+    sock.settimeout(60)
+    start = time.monotonic()
+    try:
+        rest = sock.recv(65536)
+    except ConnectionResetError:
+        rest = b""
+    except socket.timeout:
+        raise AssertionError("the server kept an idle keep-alive connection for 60 s")
+    elapsed = time.monotonic() - start
+    connection.close()
+    assert rest == b"", rest[:200]
+    assert elapsed < 10, f"closed only after {elapsed:.0f} s with a 1 s idle timeout"
+
+
 def test_garbage_request_line_is_400_and_server_survives(base_url):
     host, port = host_port(base_url)
     with socket.create_connection((host, port), timeout=TIMEOUT_S) as sock:

@@ -8,7 +8,9 @@ test waits until the server's pending gauge shows them queued, and releases them
 batch or by their own timeout (held_requests.py).
 """
 
+import json
 import re
+import socket
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -182,3 +184,33 @@ def test_without_priority_the_oldest_leads(server):
         assert not second.done()
         check_rest_rows(rest_infer(server, "held", 1, 200.0), 200.0, 1, 4)
         check_rest_rows(second.result(timeout=TIMEOUT_S), 100.0, 3, 4)
+
+
+# ---- a REST client that leaves: its queued request is cancelled ----
+# HTTP/1.1 has no cancel message: a client that closes its connection before the answer has
+# cancelled (as nginx treats it). The request is dropped from the queue, counted as failed,
+# and does not take a place in the next batch.
+
+def test_a_rest_client_that_closes_its_connection_cancels_its_queued_request(start_server,
+                                                                            repository):
+    server = start_server(repository, "--model-control-mode", "explicit", "--load-model", "*",
+                          "--parallel-workers", "1", "--log-verbose", "1")
+    body = json.dumps({"inputs": [tensor("x", "FP32", [1, WIDTH], rows(0.0, 1))]}).encode()
+    with socket.create_connection((server.host, server.port), timeout=TIMEOUT_S) as sock:
+        sock.sendall(b"POST /v2/models/held/infer HTTP/1.1\r\nHost: x\r\n"
+                     b"Content-Type: application/json\r\nContent-Length: " +
+                     str(len(body)).encode() + b"\r\n\r\n" + body)
+        wait_pending(server, "held", 1)
+    wait_until_logged = time.monotonic() + 30
+    while "closed its connection before the answer to POST /v2/models/held/infer" \
+            not in server.log():
+        assert time.monotonic() < wait_until_logged, server.log()[-2000:]
+        time.sleep(0.02)
+    # Alone, 4 rows fill a batch: with the 1-row request still counted, the two could not
+    # share one and the 1-row one would run first (2 successes).
+    check_rest_rows(rest_infer(server, "held", 4, 10.0), 10.0, 4, 4)
+    wait_pending(server, "held", 0)
+    stats = requests.get(f"{server.url}/v2/models/held/stats", timeout=TIMEOUT_S).json()
+    counts = stats["model_stats"][0]["inference_stats"]
+    assert counts["success"]["count"] == 1, counts
+    assert counts["fail"]["count"] == 1, counts

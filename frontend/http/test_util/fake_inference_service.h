@@ -52,6 +52,11 @@ class FakeInferenceService : public InferenceService {
     hold_slow_ = false;
     slow_changed_.notify_all();
   }
+  // The cancelled flag (InferRequest::cancelled) of the last "slow" request received.
+  std::shared_ptr<const std::atomic<bool>> last_slow_cancelled() {
+    std::lock_guard lock(mutex_);
+    return last_slow_cancelled_;
+  }
   // "slow" requests whose callback has been called (or is being called).
   int slow_answered() {
     std::lock_guard lock(mutex_);
@@ -133,6 +138,7 @@ class FakeInferenceService : public InferenceService {
     } else if (model == "slow") {
       std::lock_guard lock(mutex_);
       ++slow_started_;
+      last_slow_cancelled_ = request->cancelled;
       slow_changed_.notify_all();
       threads_.emplace_back([this, request = std::move(request), done = std::move(done)]() mutable {
         {
@@ -183,6 +189,7 @@ class FakeInferenceService : public InferenceService {
   bool hold_slow_ = false;
   int slow_started_ = 0;
   int slow_answered_ = 0;
+  std::shared_ptr<const std::atomic<bool>> last_slow_cancelled_;
 };
 
 }  // namespace tensord::http
