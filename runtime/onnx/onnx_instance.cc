@@ -2,6 +2,7 @@
 
 #include <chrono>
 
+#include "absl/container/inlined_vector.h"
 #include "fmt/format.h"
 #include "runtime/onnx/ort_status.h"
 #include "runtime/onnx/ort_values.h"
@@ -44,15 +45,21 @@ absl::StatusOr<std::vector<Tensor>> OnnxInstance::ExecuteTimed(
       absl::Status added = values.Add(input);
       if (!added.ok()) return added;
     }
-    std::vector<const char*> names;
+    // Output names and values in place for the usual few outputs: no allocation of ours
+    // per run beyond the output tensors.
+    absl::InlinedVector<const char*, InputValues::kInline> names;
+    absl::InlinedVector<Ort::Value, InputValues::kInline> results;
     names.reserve(output_names.size());
-    for (const std::string& name : output_names) names.push_back(name.c_str());
+    results.reserve(output_names.size());
+    for (const std::string& name : output_names) {
+      names.push_back(name.c_str());
+      results.emplace_back(nullptr);
+    }
     const Clock::time_point prepared = Clock::now();
     times.input = prepared - start;
 
-    std::vector<Ort::Value> results =
-        session_->Run(run_options_, values.names().data(), values.values().data(),
-                      values.values().size(), names.data(), names.size());
+    session_->Run(run_options_, values.names().data(), values.values().data(),
+                  values.values().size(), names.data(), results.data(), results.size());
 
     const Clock::time_point ran = Clock::now();
     std::vector<Tensor> outputs;

@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/inlined_vector.h"
 #include "absl/status/statusor.h"
 #include "core/tensor.h"
 #include "onnxruntime_cxx_api.h"
@@ -25,7 +26,8 @@ namespace tensord::runtime::onnx {
 
 class InputValues {
  public:
-  // `expected` inputs are reserved up front: no growth of the vectors below per request.
+  // Up to kInline inputs live inside the object (no allocation per run); `expected` more are
+  // reserved up front, so the lists never grow during a run.
   InputValues(const Ort::MemoryInfo& cpu, size_t expected) : cpu_(cpu) {
     names_.reserve(expected);
     values_.reserve(expected);
@@ -36,8 +38,9 @@ class InputValues {
   // alive until the run ends.
   absl::Status Add(const Tensor& tensor);
 
-  const std::vector<const char*>& names() const { return names_; }
-  const std::vector<Ort::Value>& values() const { return values_; }
+  static constexpr size_t kInline = 4;
+  const absl::InlinedVector<const char*, kInline>& names() const { return names_; }
+  const absl::InlinedVector<Ort::Value, kInline>& values() const { return values_; }
   // True when [data, data + size) overlaps caller memory passed to ONNX Runtime without a
   // copy: an output that aliases an input (a graph output that is a graph input) must be
   // copied, because the request's buffers die before the response does.
@@ -45,10 +48,10 @@ class InputValues {
 
  private:
   const Ort::MemoryInfo& cpu_;
-  std::vector<const char*> names_;
-  std::vector<Ort::Value> values_;
-  std::vector<std::vector<std::byte>> copies_;        // aligned copies, alive for the run
-  std::vector<std::span<const std::byte>> borrowed_;  // caller bytes passed in place
+  absl::InlinedVector<const char*, kInline> names_;
+  absl::InlinedVector<Ort::Value, kInline> values_;
+  std::vector<std::vector<std::byte>> copies_;  // aligned copies, alive for the run
+  absl::InlinedVector<std::span<const std::byte>, kInline> borrowed_;  // caller bytes in place
 };
 
 // The tensor for output `name`. Unimplemented for a non-tensor output.
