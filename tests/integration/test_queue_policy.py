@@ -9,6 +9,7 @@ batch or by their own timeout (held_requests.py).
 """
 
 import json
+import os
 import re
 import socket
 import time
@@ -34,6 +35,12 @@ def repository(tmp_path_factory):
         "  default_queue_policy { max_queue_size: 2 }\n"))
     write_probe_triton(root, "timed", 4, held_config(
         "  default_queue_policy { default_timeout_microseconds: 300000 }\n"))
+    # heldpipe: a Seldon pipeline whose one step is held.
+    os.makedirs(os.path.join(root, "heldpipe"))
+    with open(os.path.join(root, "heldpipe", "pipeline.yaml"), "w") as f:
+        f.write("apiVersion: mlops.seldon.io/v1alpha1\nkind: Pipeline\nmetadata:\n"
+                "  name: heldpipe\nspec:\n  steps:\n    - name: held\n"
+                "  output:\n    steps: [held]\n")
     return root
 
 
@@ -191,19 +198,20 @@ def test_without_priority_the_oldest_leads(server):
 # cancelled (as nginx treats it). The request is dropped from the queue, counted as failed,
 # and does not take a place in the next batch.
 
+@pytest.mark.parametrize("path", ["/v2/models/held/infer", "/v2/pipelines/heldpipe/infer"])
 def test_a_rest_client_that_closes_its_connection_cancels_its_queued_request(start_server,
-                                                                            repository):
+                                                                            repository, path):
+    # Through the pipeline, the flag goes with the step's request into held's queue.
     server = start_server(repository, "--model-control-mode", "explicit", "--load-model", "*",
                           "--parallel-workers", "1", "--log-verbose", "1")
     body = json.dumps({"inputs": [tensor("x", "FP32", [1, WIDTH], rows(0.0, 1))]}).encode()
     with socket.create_connection((server.host, server.port), timeout=TIMEOUT_S) as sock:
-        sock.sendall(b"POST /v2/models/held/infer HTTP/1.1\r\nHost: x\r\n"
+        sock.sendall(f"POST {path} HTTP/1.1\r\nHost: x\r\n".encode() +
                      b"Content-Type: application/json\r\nContent-Length: " +
                      str(len(body)).encode() + b"\r\n\r\n" + body)
         wait_pending(server, "held", 1)
     wait_until_logged = time.monotonic() + 30
-    while "closed its connection before the answer to POST /v2/models/held/infer" \
-            not in server.log():
+    while f"closed its connection before the answer to POST {path}" not in server.log():
         assert time.monotonic() < wait_until_logged, server.log()[-2000:]
         time.sleep(0.02)
     # Alone, 4 rows fill a batch: with the 1-row request still counted, the two could not
