@@ -119,10 +119,13 @@ class Planner {
     } else {
       auto found = index_.find(ref.step);
       if (found == index_.end()) {
-        return error(
-            fmt::format("names '{}', which is neither a step of pipeline '{}' nor the "
-                        "pipeline itself",
-                        ref.step, spec_.name));
+        return error(fmt::format(
+            "names '{}', which is neither a step of pipeline '{}' nor the pipeline itself{}",
+            ref.step, spec_.name,
+            ref.step.find('.') == std::string::npos
+                ? ""
+                : " (a reference is '<step>', '<step>.outputs[.<tensor>]' or "
+                  "'<step>.inputs[.<tensor>]')"));
       }
       planned.step = found->second;
       const ModelConfig& producer = models_[planned.step];

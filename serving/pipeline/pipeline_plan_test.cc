@@ -26,7 +26,9 @@ ModelConfig TwoInTwoOut(const std::string& name, DataType type = DataType::kFp32
 
 PipelineModelLookup Models() {
   return [](std::string_view name) -> absl::StatusOr<ModelConfig> {
-    if (name == "a" || name == "b" || name == "c") return TwoInTwoOut(std::string(name));
+    if (name == "a" || name == "b" || name == "c" || name == "m.v2-x" || name == "n-1.y") {
+      return TwoInTwoOut(std::string(name));
+    }
     if (name == "ints") return TwoInTwoOut("ints", DataType::kInt64);
     if (name == "open") {  // an MLServer model with no "inputs"/"outputs" in its settings
       return ModelConfig{
@@ -74,6 +76,51 @@ TEST(PlanPipeline, DiamondServesRenamedOutputsAndTheFirstStepsInputs) {
   ASSERT_EQ(plan->steps[2].inputs.size(), 2u);
   EXPECT_EQ(plan->steps[2].inputs[1].step, 1u);
   EXPECT_EQ(plan->steps[2].inputs[1].feeds[0].to, "INPUT1");
+}
+
+// Kubernetes names may hold dots: a reference's step is what precedes ".inputs" /
+// ".outputs", and a tensor name may hold dots too.
+TEST(PlanPipeline, StepAndPipelineNamesWithDotsAndDashes) {
+  const std::string text = R"(apiVersion: mlops.seldon.io/v1alpha1
+kind: Pipeline
+metadata: {name: p.v1-z}
+spec:
+  steps:
+    - name: m.v2-x
+      inputs: [p.v1-z.inputs.INPUT0, p.v1-z.inputs.INPUT1]
+    - name: n-1.y
+      inputs: [m.v2-x]
+      tensorMap: {m.v2-x.outputs.OUTPUT0: INPUT0, m.v2-x.outputs.OUTPUT1: INPUT1}
+  output:
+    steps: [n-1.y.outputs.OUTPUT0, m.v2-x]
+    tensorMap: {n-1.y.outputs.OUTPUT0: out.a, m.v2-x.outputs.OUTPUT1: out.b}
+)";
+  absl::StatusOr<PipelineSpec> spec = ParsePipelineSpec(text, "p.yaml");
+  ASSERT_TRUE(spec.ok()) << spec.status();
+  absl::StatusOr<PipelinePlan> plan = PlanPipeline(*spec, "p.v1-z.pipeline", Models());
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  ASSERT_EQ(plan->steps.size(), 2u);
+  EXPECT_EQ(plan->steps[0].model, "m.v2-x");
+  EXPECT_EQ(plan->steps[1].inputs[0].step, 0u);
+  std::vector<std::string> outputs;
+  for (const TensorConfig& output : plan->config.outputs) outputs.push_back(output.name);
+  EXPECT_THAT(outputs, ::testing::Contains("out.a"));
+
+  absl::StatusOr<TensorRef> ref = ParseTensorRef("m.v2.outputs.out.0", "f", "p.yaml", 1);
+  ASSERT_TRUE(ref.ok()) << ref.status();
+  EXPECT_EQ(ref->step, "m.v2");
+  EXPECT_FALSE(ref->inputs);
+  EXPECT_EQ(ref->tensor, "out.0");
+  ref = ParseTensorRef("a.b.inputs", "f", "p.yaml", 1);
+  ASSERT_TRUE(ref.ok()) << ref.status();
+  EXPECT_EQ(ref->step, "a.b");
+  EXPECT_TRUE(ref->inputs);
+  EXPECT_EQ(ref->tensor, "");
+  // A typo is an unknown step, and the message says what a reference looks like.
+  absl::StatusOr<PipelinePlan> typo = Plan("  steps:\n    - name: a\n      inputs: [a.outs]\n");
+  ASSERT_FALSE(typo.ok());
+  EXPECT_THAT(typo.status().message(), HasSubstr("names 'a.outs', which is neither a step"));
+  EXPECT_THAT(typo.status().message(), HasSubstr("'<step>.outputs[.<tensor>]'"));
 }
 
 TEST(PlanPipeline, TriggerOnlyPipelineInputIsOptionalOfAnyType) {

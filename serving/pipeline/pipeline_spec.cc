@@ -138,10 +138,6 @@ absl::StatusOr<PipelineStepSpec> Step(const Context& ctx, const YAML::Node& node
   absl::StatusOr<std::string> name = String(ctx, node["name"], fmt::format("{}.name", field));
   if (!name.ok()) return name.status();
   step.name = *name;
-  if (step.name.find('.') != std::string::npos) {
-    return ctx.Error(node["name"], fmt::format("{}.name", field),
-                     fmt::format("'{}' has a '.', which references use as a separator", step.name));
-  }
   const std::string label = fmt::format("{} ('{}')", field, step.name);
   if (node["inputs"]) {
     absl::StatusOr<std::vector<TensorRef>> inputs =
@@ -307,17 +303,30 @@ std::string TensorRef::Qualified(std::string_view tensor_name) const {
 absl::StatusOr<TensorRef> ParseTensorRef(std::string_view text, std::string_view field,
                                          std::string_view file, int line) {
   TensorRef ref{.text = std::string(text), .line = line};
-  const size_t first = text.find('.');
-  ref.step = std::string(text.substr(0, first));
-  bool ok = !ref.step.empty();
-  if (ok && first != std::string_view::npos) {
-    const std::string_view rest = text.substr(first + 1);
-    const size_t second = rest.find('.');
-    const std::string_view kind = rest.substr(0, second);
+  // The step is what comes before the first ".inputs" or ".outputs" that ends the text or is
+  // followed by a '.': model and pipeline names may hold dots (Kubernetes names do), and
+  // tensor names too ("m.v2.outputs.out.0" is step "m.v2", tensor "out.0").
+  size_t kind_at = std::string_view::npos;
+  std::string_view kind;
+  for (size_t dot = text.find('.'); dot != std::string_view::npos && kind.empty();
+       dot = text.find('.', dot + 1)) {
+    const std::string_view after = text.substr(dot + 1);
+    for (std::string_view candidate : {std::string_view("inputs"), std::string_view("outputs")}) {
+      if (after.starts_with(candidate) &&
+          (after.size() == candidate.size() || after[candidate.size()] == '.')) {
+        kind_at = dot;
+        kind = candidate;
+        break;
+      }
+    }
+  }
+  ref.step = std::string(text.substr(0, kind_at));
+  bool ok = !ref.step.empty() && ref.step.back() != '.';
+  if (ok && !kind.empty()) {
     ref.inputs = kind == "inputs";
-    ok = kind == "inputs" || kind == "outputs";
-    if (ok && second != std::string_view::npos) {
-      ref.tensor = std::string(rest.substr(second + 1));
+    const size_t kind_end = kind_at + 1 + kind.size();
+    if (kind_end < text.size()) {
+      ref.tensor = std::string(text.substr(kind_end + 1));
       ok = !ref.tensor.empty();
     }
   }

@@ -514,3 +514,39 @@ def test_pipeline_flag_errors(start_server, tmp_path):
     assert result.returncode != 0
     assert "--pipeline needs --model-control-mode none or explicit" in result.stderr + \
         result.stdout
+
+
+def test_dotted_and_dashed_model_pipeline_and_tensor_names(start_server, tmp_path):
+    # Kubernetes names may hold dots and dashes: a reference's step is what precedes
+    # ".inputs" / ".outputs"; the step models here are not at version 1.
+    root = str(tmp_path)
+    m.save(m.scale("pre-proc.a", "FP32", ["batch", 4], 2.0),
+           os.path.join(root, "pre-proc.a", "2", "model.onnx"))
+    m.write_triton_config(os.path.join(root, "pre-proc.a"), name="pre-proc.a", max_batch_size=8,
+                          inputs=[("INPUT0", "FP32", [4])], outputs=[("OUTPUT0", "FP32", [4])])
+    m.save(m.identity("ident_b-1.x", "FP32", ["batch", 4]),
+           os.path.join(root, "ident_b-1.x", "5", "model.onnx"))
+    m.write_triton_config(os.path.join(root, "ident_b-1.x"), name="ident_b-1.x",
+                          max_batch_size=8, inputs=[("INPUT0", "FP32", [4])],
+                          outputs=[("OUTPUT0", "FP32", [4])])
+    m.write_text(os.path.join(root, "p-1.x", "pipeline.yaml"), HEAD.format(name="p-1.x") + """spec:
+  steps:
+    - name: pre-proc.a
+      inputs: [p-1.x.inputs.in.a]
+      tensorMap: {p-1.x.inputs.in.a: INPUT0}
+    - name: ident_b-1.x
+      inputs: [pre-proc.a]
+      tensorMap: {pre-proc.a.outputs.OUTPUT0: INPUT0}
+  output:
+    steps: [ident_b-1.x]
+    tensorMap: {ident_b-1.x.outputs.OUTPUT0: out.b-2}
+""")
+    server = start_server(root)
+    x = [1.0, 2.0, 3.0, 4.0]
+    for path in ("/v2/models/p-1.x.pipeline/infer", "/v2/pipelines/p-1.x/infer"):
+        response = requests.post(server.url + path, timeout=TIMEOUT_S,
+                                 json={"inputs": [tensor("in.a", "FP32", [1, 4], x)]})
+        outputs = outputs_by_name(response)
+        assert outputs["out.b-2"]["data"] == [2 * v for v in x], path
+    ready = requests.get(server.url + "/v2/models/p-1.x.pipeline/ready", timeout=TIMEOUT_S)
+    assert ready.status_code == 200, ready.text
