@@ -36,11 +36,11 @@ const std::shared_ptr<const PaddedBuffer>& EmptyBody() {
 }
 
 template <typename Stream>
-Stream MakeStream(tcp::socket&& socket, asio::ssl::context* tls) {
-  if constexpr (std::is_same_v<Stream, beast::tcp_stream>) {
-    return beast::tcp_stream(std::move(socket));
+Stream MakeStream(TcpSocket&& socket, asio::ssl::context* tls) {
+  if constexpr (std::is_same_v<Stream, TcpStream>) {
+    return TcpStream(std::move(socket));
   } else {
-    return Stream(beast::tcp_stream(std::move(socket)), *tls);
+    return Stream(TcpStream(std::move(socket)), *tls);
   }
 }
 
@@ -73,7 +73,7 @@ void ConnectionSet::CloseAll() {
 }
 
 template <typename Stream>
-HttpConnection<Stream>::HttpConnection(tcp::socket&& socket,
+HttpConnection<Stream>::HttpConnection(TcpSocket&& socket,
                                        std::shared_ptr<asio::ssl::context> tls,
                                        const ConnectionOptions& options,
                                        const RequestHandler& handler, ConnectionSet& connections,
@@ -295,21 +295,12 @@ void HttpConnection<Stream>::Dispatch() {
   answering_ = true;
   replied_ = false;
   RestHandler::Post post;
-  // get_executor() returns the type-erased executor by value: `io` points into this copy,
-  // which must outlive the lookup of its io_context.
-  const auto stream_executor = stream_.get_executor();
-  if (auto* io = stream_executor.template target<asio::io_context::executor_type>()) {
-    // A plain pointer fits in std::function's inline storage (the handler copies `post`
-    // into its callback): no allocation per request, as the type-erased executor needed.
-    post = [context = &io->context()](absl::AnyInvocable<void() &&> task) {
-      asio::dispatch(context->get_executor(),
-                     [task = std::move(task)]() mutable { std::move(task)(); });
-    };
-  } else {
-    post = [executor = stream_executor](absl::AnyInvocable<void() &&> task) {
-      asio::dispatch(executor, [task = std::move(task)]() mutable { std::move(task)(); });
-    };
-  }
+  // A plain pointer fits in std::function's inline storage (the handler copies `post` into
+  // its callback): no allocation per request.
+  post = [context = &stream_.get_executor().context()](absl::AnyInvocable<void() &&> task) {
+    asio::dispatch(context->get_executor(),
+                   [task = std::move(task)]() mutable { std::move(task)(); });
+  };
   handler_(rest, post, [self = this->shared_from_this()](RestResponse response) {
     self->Send(std::move(response));
   });
@@ -448,7 +439,7 @@ void HttpConnection<Stream>::Drain() {
                           });
 }
 
-template class HttpConnection<beast::tcp_stream>;
-template class HttpConnection<beast::ssl_stream<beast::tcp_stream>>;
+template class HttpConnection<TcpStream>;
+template class HttpConnection<beast::ssl_stream<TcpStream>>;
 
 }  // namespace tensord::http

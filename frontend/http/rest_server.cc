@@ -183,9 +183,9 @@ class RestServer final : public HttpServer {
     Lane& lane = *lanes_[next_lane_];
     next_lane_ = (next_lane_ + 1) % lanes_.size();
     // The new socket is bound to the lane's context: its handlers run on that thread.
-    const asio::any_io_executor executor = lane.context.get_executor();
-    acceptor_->async_accept(executor, [this, &lane](boost::system::error_code error,
-                                                    tcp::socket socket) {
+    acceptor_->async_accept(lane.context.get_executor(), [this, &lane](
+                                                             boost::system::error_code error,
+                                                             TcpSocket socket) {
       if (error) {
         if (error == asio::error::operation_aborted || stopped_) return;
         OnAcceptError(error);
