@@ -1,5 +1,7 @@
 #include "scheduler/stats_recorder.h"
 
+#include <algorithm>
+
 namespace tensord::scheduler {
 namespace {
 
@@ -28,7 +30,7 @@ void StatsRecorder::RecordBatch(const BatchRecord& batch) {
   stats_.success_ns += Ns(batch.request_total);
   stats_.inference_count += static_cast<uint64_t>(batch.rows);
   stats_.execution_count += 1;
-  stats_.last_inference = batch.finished;
+  last_finished_ = std::max(last_finished_, batch.finished);
   BatchSizeStats& size = stats_.batch_stats[batch.rows];
   size.count += 1;
   size.compute_input_ns += Ns(batch.compute_input);
@@ -54,9 +56,16 @@ void StatsRecorder::RecordDropped(Drop why, Nanos waited) {
 }
 
 InferenceStats StatsRecorder::Snapshot(uint64_t pending_requests, uint64_t busy_instances,
-                                       uint64_t instance_count) const {
+                                       uint64_t instance_count,
+                                       std::chrono::steady_clock::time_point steady_now,
+                                       std::chrono::system_clock::time_point wall_now) const {
   std::lock_guard lock(mutex_);
   InferenceStats snapshot = stats_;
+  if (last_finished_ != std::chrono::steady_clock::time_point{}) {
+    snapshot.last_inference =
+        wall_now - std::chrono::duration_cast<std::chrono::system_clock::duration>(
+                       steady_now - last_finished_);
+  }
   snapshot.pending_requests = pending_requests;
   snapshot.busy_instances = busy_instances;
   snapshot.instance_count = instance_count;

@@ -34,7 +34,9 @@ class StatsRecorder {
     Nanos compute_input{0};
     Nanos compute_infer{0};
     Nanos compute_output{0};
-    std::chrono::system_clock::time_point finished{};
+    // When the batch finished, on the scheduler's steady clock: the wall-clock time of the
+    // last inference is derived when stats are read, not read on every batch.
+    std::chrono::steady_clock::time_point finished{};
   };
   void RecordBatch(const BatchRecord& batch);
 
@@ -42,13 +44,17 @@ class StatsRecorder {
   // One request answered with an error without being executed, after `waited`.
   void RecordDropped(Drop why, Nanos waited);
 
-  // Counters plus the gauges the scheduler passes in.
-  InferenceStats Snapshot(uint64_t pending_requests, uint64_t busy_instances,
-                          uint64_t instance_count) const;
+  // Counters plus the gauges the scheduler passes in; `steady_now` and `wall_now` (the same
+  // moment on both clocks) turn the last batch's steady time into last_inference.
+  InferenceStats Snapshot(
+      uint64_t pending_requests, uint64_t busy_instances, uint64_t instance_count,
+      std::chrono::steady_clock::time_point steady_now = std::chrono::steady_clock::now(),
+      std::chrono::system_clock::time_point wall_now = std::chrono::system_clock::now()) const;
 
  private:
   mutable std::mutex mutex_;
   InferenceStats stats_ ABSL_GUARDED_BY(mutex_);
+  std::chrono::steady_clock::time_point last_finished_ ABSL_GUARDED_BY(mutex_){};
 };
 
 }  // namespace tensord::scheduler

@@ -46,5 +46,21 @@ TEST(DurationHistogram, AboveEveryBoundGoesToTheLastCount) {
   EXPECT_EQ(histogram.counts[kDurationBucketsNs.size() - 1], 1u);
 }
 
+// The last batch's time is kept on the steady clock and read out as wall-clock time: the
+// same distance before the snapshot on both clocks. No batch yet: no last inference.
+TEST(StatsRecorder, LastInferenceIsTheLastSuccessfulBatchOnTheWallClock) {
+  StatsRecorder recorder;
+  const std::chrono::steady_clock::time_point t0{std::chrono::seconds(1000)};
+  const std::chrono::system_clock::time_point wall{std::chrono::seconds(1'800'000'000)};
+  EXPECT_EQ(recorder.Snapshot(0, 0, 1, t0, wall).last_inference,
+            std::chrono::system_clock::time_point{});
+  recorder.RecordBatch({.rows = 1, .requests = 1, .succeeded = true, .finished = t0});
+  recorder.RecordBatch({.rows = 1, .requests = 1, .succeeded = false,
+                        .finished = t0 + std::chrono::seconds(1)});  // failed: not counted
+  const InferenceStats stats =
+      recorder.Snapshot(0, 0, 1, t0 + std::chrono::seconds(2), wall);
+  EXPECT_EQ(stats.last_inference, wall - std::chrono::seconds(2));
+}
+
 }  // namespace
 }  // namespace tensord::scheduler
