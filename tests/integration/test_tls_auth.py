@@ -4,6 +4,7 @@ the HTTP header limits. Certificates are made in set-up with the openssl CLI (a 
 and client certificate it signed, and a second CA for the refusals and the reload).
 """
 
+import json
 import os
 import re
 import shutil
@@ -636,3 +637,95 @@ def test_grpc_max_concurrent_streams_is_accepted(models, start_server, stubs):
                    for _ in range(8)]
         # Over the limit calls wait for a stream; none fails.
         assert all(f.result().model_name == "add_sub" for f in futures)
+
+
+# --- a reply written while the connection's watch read is posted, over TLS ------------------
+# A request answered from another thread leaves one read posted on its connection (to see the
+# client leave); over TLS that read and the reply's write run on the TLS stream at once.
+
+def tls_request(context, port, body_text, path="/v2/models/held/infer"):
+    """An HTTPS connection (kept open) with one POST sent on it."""
+    sock = context.wrap_socket(socket.create_connection(("localhost", port), timeout=TIMEOUT_S),
+                               server_hostname="localhost")
+    body = body_text.encode()
+    sock.sendall(f"POST {path} HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json"
+                 f"\r\nContent-Length: {len(body)}\r\n\r\n".encode() + body)
+    return sock
+
+
+def read_reply(sock):
+    """(status, JSON body) of one reply with a Content-Length."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = sock.recv(65536)
+        assert chunk, data
+        data += chunk
+    head, rest = data.split(b"\r\n\r\n", 1)
+    length = int(re.search(rb"(?i)content-length: *(\d+)", head).group(1))
+    while len(rest) < length:
+        chunk = sock.recv(65536)
+        assert chunk, rest
+        rest += chunk
+    return int(head.split(b" ", 2)[1]), json.loads(rest[:length])
+
+
+def wait_pending_tls(server, certs, count):
+    """held_requests.wait_pending over the TLS metrics port."""
+    sample = f'tensord_pending_requests{{model="held",version="1"}} {count}'
+    deadline = time.monotonic() + 30
+    while sample not in requests.get(metrics_url(server), verify=certs.path("ca.pem"),
+                                     timeout=TIMEOUT_S).text:
+        assert time.monotonic() < deadline, f"{count} requests queued for held"
+        time.sleep(0.02)
+
+
+def test_tls_replies_and_cancellation_with_the_watch_read(certs, tmp_path):
+    from held_requests import held_config, rows
+    from make_test_repository import write_probe_triton
+    root = str(tmp_path)
+    write_probe_triton(root, "held", 4, held_config())
+    server = TensordProcess.start(root, *tls_flags(certs, "--parallel-workers", "1",
+                                                   "--log-verbose", "1"))
+    try:
+        context = ssl.create_default_context(cafile=certs.path("ca.pem"))
+
+        def body(count, first):
+            return json.dumps({"inputs": [tensor("x", "FP32", [count, 2], rows(first, count))]})
+
+        # 3 rows wait in the queue (watch posted), 1 row from another connection fills the
+        # batch: the first reply is written while its connection's read is posted.
+        first = tls_request(context, server.port, body(3, 0.0))
+        wait_pending_tls(server, certs, 1)
+        second = tls_request(context, server.port, body(1, 10.0))
+        for sock, count in ((first, 3), (second, 1)):
+            status, reply = read_reply(sock)
+            assert status == 200, reply
+            n = next(o for o in reply["outputs"] if o["name"] == "n")
+            assert n["data"] == [4.0] * count
+        # The posted read then serves the next request on the same connection.
+        first.sendall(b"GET /v2/health/ready HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        head = first.recv(65536)
+        assert head.startswith(b"HTTP/1.1 200"), head[:200]
+        first.close()
+        second.close()
+
+        # A TLS client that leaves cancels its queued request.
+        gone = tls_request(context, server.port, body(1, 0.0))
+        wait_pending_tls(server, certs, 1)
+        gone.close()
+        deadline = time.monotonic() + 30
+        while "closed its connection before the answer to POST /v2/models/held/infer" \
+                not in server.log():
+            assert time.monotonic() < deadline, server.log()[-2000:]
+            time.sleep(0.02)
+        filler = tls_request(context, server.port, body(4, 20.0))
+        status, reply = read_reply(filler)
+        filler.close()
+        assert status == 200, reply
+        assert next(o for o in reply["outputs"] if o["name"] == "n")["data"] == [4.0] * 4
+        stats = requests.get(https(server, "/v2/models/held/stats"), verify=certs.path("ca.pem"),
+                             timeout=TIMEOUT_S).json()["model_stats"][0]["inference_stats"]
+        assert stats["fail"]["count"] == 1, stats
+        assert stats["success"]["count"] == 3, stats
+    finally:
+        assert server.stop() == 0, server.log()
