@@ -229,3 +229,25 @@ def test_a_version_policy_that_will_not_serve_the_new_version_is_reported(repo, 
     assert "version_policy does not select version 2" in result.stdout
     with open(os.path.join(repo, "mlp", "config.pbtxt")) as f:
         assert "versions: [1]" in f.read()  # the config is left as it was
+
+
+def test_the_thread_plan_measured_is_reported_with_a_hint_when_one_instance_shares_the_cores(
+        repo, samples, tmp_path):
+    # Speed is measured as the model's config runs it; with one instance on several cores the
+    # output says that one instance per core may measure differently, and how to ask for it.
+    cores = len(os.sched_getaffinity(0))
+    report = str(tmp_path / "report.json")
+    result = optimize("--model-repository", repo, "-m", "mlp", "--samples", samples,
+                      "--passes", "fp16", "--json", report, *FAST)
+    assert result.returncode == 0, result.stdout + result.stderr
+    with open(report) as f:
+        assert json.load(f)["thread_plan"] == {"instances": 1, "usable_cores": cores}
+    assert ("one instance per core" in result.stdout) == (cores > 1), result.stdout
+    with open(os.path.join(repo, "mlp", "config.pbtxt"), "a") as f:
+        f.write(f"instance_group [ {{ count: {cores} kind: KIND_CPU }} ]\n")
+    result = optimize("--model-repository", repo, "-m", "mlp", "--samples", samples,
+                      "--passes", "fp16", "--json", report, *FAST)
+    assert result.returncode == 0, result.stdout + result.stderr
+    with open(report) as f:
+        assert json.load(f)["thread_plan"] == {"instances": cores, "usable_cores": cores}
+    assert "one instance per core" not in result.stdout

@@ -55,6 +55,8 @@ int Plan(const fs::path& repository, const std::string& model) {
                         {"error", plan.error},
                         {"config_file", config_file},
                         {"max_batch_size", plan.config.max_batch_size},
+                        // 0: the config sets none (the server's default, one instance)
+                        {"instance_count", plan.config.instance_count},
                         {"versions", nlohmann::json::array()}};
   for (const tensord::VersionPlan& v : plan.versions) {
     out["versions"].push_back({{"version", v.version},

@@ -369,6 +369,21 @@ def write(session, chosen):
     return written
 
 
+def thread_plan(plan):
+    """The thread plan speed was measured with (the model's config, as the server runs it),
+    and a hint when one instance shares every usable core: one instance per core can measure
+    very differently (int8 kernels scale poorly across intra-op threads on some CPUs)."""
+    cores = len(os.sched_getaffinity(0))
+    instances = max(1, int(plan.get("instance_count") or 0))
+    hint = ""
+    if instances == 1 and cores > 1:
+        hint = (f"note: speed was measured as this model's config runs it: one instance on "
+                f"{cores} usable cores (intra-op threads). Serving one instance per core "
+                f"(parallel_workers: {cores}, or instance_group {{ count: {cores} }}) can change "
+                f"these ratios a lot; set it in the config and run again to measure that plan.")
+    return {"instances": instances, "usable_cores": cores, "hint": hint}
+
+
 def run(args):
     workdir = tempfile.mkdtemp(prefix="tensord-optimize-")
     try:
@@ -395,8 +410,12 @@ def run(args):
         for r in rows[1:]:
             for note in r["notes"]:
                 print(f"  {r['name']}: {note}")
+        plan = thread_plan(session.plan)
+        if plan["hint"]:
+            print(plan["hint"])
         doc = {"model": session.plan["name"], "version": session.version["version"],
                "samples": n, "batch_sizes": [1, session.batched], "seconds": args.seconds,
+               "thread_plan": {k: v for k, v in plan.items() if k != "hint"},
                "candidates": [{k: v for k, v in r.items() if k != "model"} for r in rows]}
         written = []
         failure = None
