@@ -31,10 +31,10 @@
 #include <unordered_set>
 
 #include "absl/base/thread_annotations.h"
-#include "boost/asio/ip/tcp.hpp"
-#include "boost/asio/ssl/context.hpp"
 #include "boost/asio/basic_waitable_timer.hpp"
 #include "boost/asio/io_context.hpp"
+#include "boost/asio/ip/tcp.hpp"
+#include "boost/asio/ssl/context.hpp"
 #include "boost/beast/core/flat_buffer.hpp"
 #include "boost/beast/core/tcp_stream.hpp"
 #include "boost/beast/http/message.hpp"

@@ -19,6 +19,7 @@ import requests
 
 import make_test_repository as repo
 from grpc_helpers import generate_stubs, grpc_address
+from held_requests import held_config, rows, wait_until
 from oip_client import TIMEOUT_S, error_message, tensor
 from tensord_process import StartError, TensordProcess, run_cli
 
@@ -672,18 +673,14 @@ def read_reply(sock):
 def wait_pending_tls(server, certs, count):
     """held_requests.wait_pending over the TLS metrics port."""
     sample = f'tensord_pending_requests{{model="held",version="1"}} {count}'
-    deadline = time.monotonic() + 30
-    while sample not in requests.get(metrics_url(server), verify=certs.path("ca.pem"),
-                                     timeout=TIMEOUT_S).text:
-        assert time.monotonic() < deadline, f"{count} requests queued for held"
-        time.sleep(0.02)
+    wait_until(lambda: sample in requests.get(metrics_url(server), verify=certs.path("ca.pem"),
+                                              timeout=TIMEOUT_S).text,
+               f"{count} requests queued for held")
 
 
 def test_tls_replies_and_cancellation_with_the_watch_read(certs, tmp_path):
-    from held_requests import held_config, rows
-    from make_test_repository import write_probe_triton
     root = str(tmp_path)
-    write_probe_triton(root, "held", 4, held_config())
+    repo.write_probe_triton(root, "held", 4, held_config())
     server = TensordProcess.start(root, *tls_flags(certs, "--parallel-workers", "1",
                                                    "--log-verbose", "1"))
     try:
@@ -713,11 +710,8 @@ def test_tls_replies_and_cancellation_with_the_watch_read(certs, tmp_path):
         gone = tls_request(context, server.port, body(1, 0.0))
         wait_pending_tls(server, certs, 1)
         gone.close()
-        deadline = time.monotonic() + 30
-        while "closed its connection before the answer to POST /v2/models/held/infer" \
-                not in server.log():
-            assert time.monotonic() < deadline, server.log()[-2000:]
-            time.sleep(0.02)
+        logged = "closed its connection before the answer to POST /v2/models/held/infer"
+        wait_until(lambda: logged in server.log(), repr(logged))
         filler = tls_request(context, server.port, body(4, 20.0))
         status, reply = read_reply(filler)
         filler.close()
