@@ -129,6 +129,13 @@ void ModelRepository::LoadAll() {
     to_load.push_back(&plan);
     if (plan.error.empty()) versions_.MarkLoading(plan);
   }
+  // Models that run other models (ensembles, pipelines) last: their steps are ready then.
+  std::stable_partition(to_load.begin(), to_load.end(), [this](const ModelFolderPlan* plan) {
+    return std::none_of(plan->versions.begin(), plan->versions.end(), [this](const VersionPlan& v) {
+      const runtime::Runtime* runtime = registry_.Find(v.platform);
+      return runtime != nullptr && runtime->composes_models();
+    });
+  });
   for (const ModelFolderPlan* plan : to_load) {
     std::shared_ptr<std::mutex> model_lock = ModelLock(plan->name);
     std::lock_guard lock(*model_lock);

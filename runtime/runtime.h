@@ -99,6 +99,9 @@ class Runtime {
   // naming both; an unreadable or corrupt file is InvalidArgument or NotFound with the reason.
   virtual absl::StatusOr<ModelPtr> Load(const ModelConfig& config,
                                         const std::filesystem::path& model_path) = 0;
+  // Whether its models run other models of the repository (ensembles, pipelines): loading
+  // the whole repository loads those after the others, so that their steps are ready.
+  virtual bool composes_models() const { return false; }
 };
 
 // Runtimes by platform name (Triton's `platform`, `backend` and MLServer's implementation

@@ -69,6 +69,7 @@ class PipelineRuntime final : public runtime::Runtime, public StepModelSource {
   void SetLookup(ModelLookup lookup) { lookup_ = std::move(lookup); }
 
   std::string_view default_model_filename() const override { return kPipelineFile; }
+  bool composes_models() const override { return true; }
   absl::StatusOr<runtime::ModelPtr> Load(const ModelConfig& config,
                                          const std::filesystem::path& model_path) override;
 

@@ -317,3 +317,27 @@ def test_loading_an_ensemble_loads_its_step_models(start_server, tmp_path):
                              timeout=TIMEOUT_S)
     message = error_message(response, 400)
     assert "ensemble step 2 ('gone'): unknown step model 'gone'" in message, message
+
+
+def test_ensembles_named_before_their_steps_load_after_them_without_errors(start_server,
+                                                                           tmp_path):
+    """Loading the whole repository loads composite models after the plain ones, whatever
+    their names: an ensemble named 'a...' whose steps are 'pre' and 'ident' is ready at
+    start-up and the log has no load error for it. An ensemble whose step is another
+    ensemble ('a_outer' runs 'z_inner') waits for it and loads once it is."""
+    root = str(tmp_path)
+    write_step_models(root)
+    write_ensemble(root, "a_chain", CHAIN)
+    write_ensemble(root, "z_inner", CHAIN, inputs=(("IN", "FP32", [4]),))
+    write_ensemble(root, "a_outer", [
+        step("z_inner", {"IN": "IN"}, {"OUT": "MID"}),
+        step("pre", {"INPUT0": "MID"}, {"OUTPUT0": "OUT"})])
+    server = start_server(root)
+    row = [tensor("IN", "FP32", [1, 4], X[0].tolist())]
+    np.testing.assert_allclose(outputs_by_name(infer(server.url, "a_chain", row))["OUT"]["data"],
+                               2 * X[0])
+    np.testing.assert_allclose(outputs_by_name(infer(server.url, "a_outer", row))["OUT"]["data"],
+                               4 * X[0])
+    log = server.log()
+    assert [line for line in log.splitlines() if " error " in line and "a_chain" in line] == [], \
+        log
