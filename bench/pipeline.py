@@ -2,6 +2,7 @@
 """Seldon Core 2 pipelines in process (issue 15's three numbers), one run, side by side:
 
   overhead    a 3-step chain of identity models (id1 -> id2 -> id3) vs id1 alone over REST
+              (ONNX identity graphs, or with --identity Triton identity-backend models)
               JSON, wrk c=16: server CPU per request (utime+stime of the server process over
               the measured interval / requests) and the extra CPU per step
   concurrency a diamond (heavy_a and heavy_b side by side on the pipeline's input) vs the
@@ -49,11 +50,16 @@ def pipeline(root, name, body):
     m.write_text(os.path.join(root, name, "pipeline.yaml"), HEAD.format(name) + body)
 
 
-def build(root):
+def build(root, identity_backend=False):
     for name in ("id1", "id2", "id3"):
-        m.save(m.identity(name, "FP32", ["batch", 4]), os.path.join(root, name, "1", "model.onnx"))
+        if identity_backend:  # Triton's identity backend: no ONNX Runtime run in a step
+            os.makedirs(os.path.join(root, name, "1"))
+        else:
+            m.save(m.identity(name, "FP32", ["batch", 4]),
+                   os.path.join(root, name, "1", "model.onnx"))
         m.write_triton_config(os.path.join(root, name), name=name, max_batch_size=8,
-                              inputs=[("INPUT0", "FP32", [4])], outputs=[("OUTPUT0", "FP32", [4])])
+                              inputs=[("INPUT0", "FP32", [4])], outputs=[("OUTPUT0", "FP32", [4])],
+                              platform="identity" if identity_backend else "onnxruntime_onnx")
     pipeline(root, "chain3", """  steps:
     - name: id1
     - name: id2
@@ -148,6 +154,8 @@ def main():
     parser.add_argument("--cases", default="", help="comma-separated names to run (default all)")
     parser.add_argument("--base", default="",
                         help="an older tensord binary measured beside $TENSORD_BIN in each run")
+    parser.add_argument("--identity", action="store_true",
+                        help="id1..id3 as Triton identity-backend models instead of ONNX ones")
     parser.add_argument("--inprocess", action="store_true",
                         help="also the chain in process, through tensord-bench")
     parser.add_argument("--base-bench", default="",
@@ -159,7 +167,7 @@ def main():
     if args.base:
         binaries = {"base": args.base, **binaries}
     with tempfile.TemporaryDirectory() as root:
-        build(root)
+        build(root, args.identity)
         bodies = {"small": (body_file(root, "small", 1, 4), 0),
                   "rows": binary_body_file(root, "rows", HEAVY_ROWS, HEAVY[0], "input"),
                   "row512": (body_file(root, "row512", 1, WIDE[0]), 0)}

@@ -206,9 +206,10 @@ std::string KnownPlatforms(const runtime::RuntimeRegistry& registry) {
   return names.empty() ? "none" : names;
 }
 
-// A Triton ensemble has no files of its own: its version folders are empty ("1/"), or
-// missing, which serves it as version 1.
-ModelFolderPlan PlanEnsembleVersions(ModelFolderPlan plan) {
+// A model whose runtime needs no model file (a Triton ensemble or identity model, a Seldon
+// pipeline): its version folders may be empty ("1/"), or missing, which serves it as
+// version 1.
+ModelFolderPlan PlanFilelessVersions(ModelFolderPlan plan) {
   const std::vector<std::string> numbered = NumberedFolders(plan.folder);
   if (numbered.empty()) {
     const std::string label = plan.config.version_label.empty() ? "1" : plan.config.version_label;
@@ -267,8 +268,8 @@ ModelFolderPlan ScanModelFolder(const fs::path& folder, const runtime::RuntimeRe
     plan.config.platform = platform;
   }
 
-  if (platform == "ensemble" || platform == "seldon_pipeline") {
-    return PlanEnsembleVersions(std::move(plan));
+  if (!platform.empty() && !registry.Find(platform)->needs_model_file()) {
+    return PlanFilelessVersions(std::move(plan));
   }
 
   std::error_code ec;

@@ -1,5 +1,6 @@
 #include "runtime/builtin.h"
 
+#include "runtime/identity/identity_runtime.h"
 #include "runtime/onnx/onnx_runtime.h"
 #ifdef TENSORD_WITH_XGBOOST
 #include "runtime/xgboost/xgboost_runtime.h"
@@ -13,6 +14,7 @@ namespace tensord::runtime {
 absl::Status RegisterBuiltinRuntimes(RuntimeRegistry& registry,
                                      [[maybe_unused]] const BuiltinRuntimeOptions& options) {
   if (absl::Status s = onnx::RegisterOnnxRuntime(registry); !s.ok()) return s;
+  if (absl::Status s = identity::RegisterIdentityRuntime(registry); !s.ok()) return s;
 #ifdef TENSORD_WITH_XGBOOST
   if (absl::Status s = xgboost::RegisterXgboostRuntime(registry); !s.ok()) return s;
 #endif

@@ -102,6 +102,10 @@ class Runtime {
   // Whether its models run other models of the repository (ensembles, pipelines): loading
   // the whole repository loads those after the others, so that their steps are ready.
   virtual bool composes_models() const { return false; }
+  // Whether a version needs a model file. Runtimes whose model is all in the config
+  // (ensembles, identity models) or in their folder (pipelines) load from the version folder,
+  // or from the model's folder when it has no version folders.
+  virtual bool needs_model_file() const { return true; }
 };
 
 // Runtimes by platform name (Triton's `platform`, `backend` and MLServer's implementation

@@ -70,6 +70,7 @@ class PipelineRuntime final : public runtime::Runtime, public StepModelSource {
 
   std::string_view default_model_filename() const override { return kPipelineFile; }
   bool composes_models() const override { return true; }
+  bool needs_model_file() const override { return false; }
   absl::StatusOr<runtime::ModelPtr> Load(const ModelConfig& config,
                                          const std::filesystem::path& model_path) override;
 
