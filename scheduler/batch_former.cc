@@ -61,6 +61,16 @@ bool BatchFormer::TryAdd(PendingRequest&& request) {
   return true;
 }
 
+bool BatchFormer::TakeAlone(PendingRequest&& request, Clock::TimePoint now, Step& step) {
+  if (options_.batching || size_ != 0 || request.deadline <= now || request.cancelled()) {
+    return false;
+  }
+  ++executing_;
+  expected_concurrency_ = std::max(expected_concurrency_, executing_);
+  step.batch.push_back(std::move(request));
+  return true;
+}
+
 void BatchFormer::Finished(size_t requests) {
   executing_ = std::max<int64_t>(0, executing_ - static_cast<int64_t>(requests));
 }

@@ -42,6 +42,7 @@
 #include <map>
 #include <vector>
 
+#include "absl/container/inlined_vector.h"
 #include "absl/status/statusor.h"
 #include "core/model_config.h"
 #include "scheduler/clock.h"
@@ -83,7 +84,8 @@ class BatchFormer {
   bool TryAdd(PendingRequest&& request);
 
   struct Step {
-    std::vector<PendingRequest> batch;      // dispatch now; empty: nothing to dispatch
+    // Dispatch now; empty: nothing to dispatch. Inline for one request (no allocation).
+    absl::InlinedVector<PendingRequest, 1> batch;
     std::vector<PendingRequest> expired;    // deadline passed while queued
     std::vector<PendingRequest> cancelled;  // client went away while queued
     // When the decision may change without a new request or a free instance.
@@ -94,6 +96,11 @@ class BatchFormer {
     bool flush = false;         // dispatch without waiting for the delay (shutting down)
   };
   Step Next(Clock::TimePoint now, NextOptions next_options);
+  // The short way of a request that is its own batch at once: without batching, with
+  // nothing queued, neither expired nor cancelled, and an instance free (the caller's
+  // word). Puts it in `step.batch` as TryAdd then Next would, without queueing it; false,
+  // and `request` untouched, otherwise.
+  bool TakeAlone(PendingRequest&& request, Clock::TimePoint now, Step& step);
 
   // `requests` requests of a batch Next handed out have finished executing. Call it before
   // answering them, so that a client's next request does not find its previous one still

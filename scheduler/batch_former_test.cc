@@ -1,5 +1,7 @@
 #include "scheduler/batch_former.h"
 
+#include <span>
+
 #include "core/status_util.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -34,7 +36,7 @@ PendingRequest Make(Spec spec) {
           .priority = spec.priority};
 }
 
-std::vector<std::string> Ids(const std::vector<PendingRequest>& requests) {
+std::vector<std::string> Ids(std::span<const PendingRequest> requests) {
   std::vector<std::string> ids;
   for (const PendingRequest& pending : requests) ids.push_back(pending.request->id);
   return ids;
@@ -187,6 +189,38 @@ TEST(BatchFormer, PreserveOrderingEndsTheBatchAtTheFirstRequestThatCannotJoin) {
   EXPECT_THAT(Ids(former.Next(kT0, {}).batch), ElementsAre("a1"));
   EXPECT_THAT(Ids(former.Next(kT0, {}).batch), ElementsAre("b1"));
   EXPECT_THAT(former.Next(kT0, {}).batch, IsEmpty());  // "a2" waits for its delay
+}
+
+TEST(BatchFormer, TakeAloneSkipsTheQueueOnlyForARequestThatIsItsOwnBatchAtOnce) {
+  BatchFormer former(BatchFormerOptions{.batching = false, .max_batch_size = 8});
+  BatchFormer::Step step;
+  PendingRequest alone = Make({.id = "alone"});
+  ASSERT_TRUE(former.TakeAlone(std::move(alone), kT0, step));
+  EXPECT_THAT(Ids(step.batch), ElementsAre("alone"));
+  EXPECT_TRUE(former.empty());
+  // Counted as executing until Finished, as a request Next handed out is.
+  EXPECT_EQ(former.expected_concurrency(), 8);
+
+  // Expired or cancelled: refused, and left untouched for the queue to answer.
+  BatchFormer::Step none;
+  PendingRequest late = Make({.id = "late", .deadline = kT0});
+  EXPECT_FALSE(former.TakeAlone(std::move(late), kT0, none));
+  EXPECT_NE(late.request, nullptr);
+  PendingRequest gone = Make({.id = "gone"});
+  gone.request->cancelled = std::make_shared<std::atomic<bool>>(true);
+  EXPECT_FALSE(former.TakeAlone(std::move(gone), kT0, none));
+  EXPECT_NE(gone.request, nullptr);
+  // Something queued: it goes first, so a newcomer does not skip it.
+  Add(former, {.id = "queued"});
+  PendingRequest newcomer = Make({.id = "newcomer"});
+  EXPECT_FALSE(former.TakeAlone(std::move(newcomer), kT0, none));
+  EXPECT_THAT(none.batch, IsEmpty());
+
+  // With batching the batcher decides (the request may wait for batch mates).
+  BatchFormer batching(Batching(8, microseconds(1000)));
+  PendingRequest row = Make({.id = "row"});
+  EXPECT_FALSE(batching.TakeAlone(std::move(row), kT0, none));
+  EXPECT_NE(row.request, nullptr);
 }
 
 TEST(BatchFormer, WithoutBatchingEveryRequestIsItsOwnBatchAtOnce) {

@@ -69,6 +69,18 @@ void DynamicScheduler::Enqueue(std::unique_ptr<InferRequest>&& request, InferCal
           absl::UnavailableError(fmt::format("model '{}' is shutting down", options_.model_name));
     } else {
       pending.sequence = next_sequence_;
+      if (may_run_inline && !free_instances_.empty()) {
+        // Run to completion the short way: a request that is its own batch at once skips
+        // the queue.
+        BatchFormer::Step step;
+        if (former_.TakeAlone(std::move(pending), now, step)) {
+          ++next_sequence_;
+          runtime::Instance* instance = free_instances_.back();
+          free_instances_.pop_back();
+          RunInline(step, instance, lock, now);
+          return;
+        }
+      }
       if (former_.TryAdd(std::move(pending))) {
         ++next_sequence_;
         if (may_run_inline && !free_instances_.empty()) {
@@ -77,9 +89,7 @@ void DynamicScheduler::Enqueue(std::unique_ptr<InferRequest>&& request, InferCal
           if (!step.batch.empty()) {
             runtime::Instance* instance = free_instances_.back();
             free_instances_.pop_back();
-            ++running_inline_;
-            RunStep(step, instance, lock);
-            if (--running_inline_ == 0 && stopping_) inline_done_.notify_all();
+            RunInline(step, instance, lock, now);
             return;
           }
           // Nothing dispatched (the batcher waits for batch mates): what it dropped is
@@ -171,8 +181,9 @@ void DynamicScheduler::WorkerLoop() {
   }
 }
 
-void DynamicScheduler::RunStep(BatchFormer::Step& step, runtime::Instance* instance,
-                               std::unique_lock<std::mutex>& lock) {
+DynamicScheduler::Results DynamicScheduler::ExecuteAndRelease(
+    BatchFormer::Step& step, runtime::Instance* instance, std::unique_lock<std::mutex>& lock,
+    std::optional<Clock::TimePoint> start) {
   // Pass the baton: another idle worker takes charge of what is still queued (its delay,
   // or a batch of other shapes) while this thread executes.
   if (!former_.empty() && idle_workers_ > 0) work_ready_.notify_one();
@@ -180,9 +191,9 @@ void DynamicScheduler::RunStep(BatchFormer::Step& step, runtime::Instance* insta
   AnswerDropped(step);
   if (instance == nullptr) {
     lock.lock();
-    return;
+    return {};
   }
-  Results results = ExecuteBatch(*instance, step.batch);
+  Results results = ExecuteBatch(*instance, step.batch, start);
   lock.lock();
   free_instances_.push_back(instance);
   // Before the answers go out: a client's next request must not find this one still
@@ -190,9 +201,38 @@ void DynamicScheduler::RunStep(BatchFormer::Step& step, runtime::Instance* insta
   former_.Finished(step.batch.size());
   // The freed instance may be what a queued batch waits for.
   if (!former_.empty() && idle_workers_ > 0) work_ready_.notify_one();
+  return results;
+}
+
+void DynamicScheduler::RunStep(BatchFormer::Step& step, runtime::Instance* instance,
+                               std::unique_lock<std::mutex>& lock) {
+  Results results = ExecuteAndRelease(step, instance, lock, std::nullopt);
+  if (instance == nullptr) return;
   lock.unlock();
   for (size_t i = 0; i < step.batch.size(); ++i) Respond(step.batch[i], std::move(results[i]));
   lock.lock();
+}
+
+void DynamicScheduler::RunInline(BatchFormer::Step& step, runtime::Instance* instance,
+                                 std::unique_lock<std::mutex>& lock, Clock::TimePoint now) {
+  ++running_inline_;
+  Results results = ExecuteAndRelease(step, instance, lock, now);
+  if (ordered_.has_value()) {
+    lock.unlock();
+    for (size_t i = 0; i < step.batch.size(); ++i) Respond(step.batch[i], std::move(results[i]));
+    lock.lock();
+    if (--running_inline_ == 0 && stopping_) inline_done_.notify_all();
+    lock.unlock();
+    return;
+  }
+  // Counted out before the answers, with no lock taken again after them: Shutdown may
+  // return (and the scheduler go) from here on, and the answers touch nothing of it (each
+  // request's callback lives in `step`, the caller's).
+  if (--running_inline_ == 0 && stopping_) inline_done_.notify_all();
+  lock.unlock();
+  for (size_t i = 0; i < step.batch.size(); ++i) {
+    std::move(step.batch[i].done)(std::move(results[i]));
+  }
 }
 
 Clock::TimePoint DynamicScheduler::OnDeadline(Clock::TimePoint now) {
@@ -225,10 +265,11 @@ void DynamicScheduler::AnswerDropped(BatchFormer::Step& step) {
   }
 }
 
-DynamicScheduler::Results DynamicScheduler::ExecuteBatch(runtime::Instance& instance,
-                                                         std::vector<PendingRequest>& batch) {
+DynamicScheduler::Results DynamicScheduler::ExecuteBatch(
+    runtime::Instance& instance, std::span<PendingRequest> batch,
+    std::optional<Clock::TimePoint> known_start) {
   StatsRecorder::BatchRecord record{.requests = batch.size()};
-  const Clock::TimePoint start = clock_.Now();
+  const Clock::TimePoint start = known_start.has_value() ? *known_start : clock_.Now();
   for (const PendingRequest& pending : batch) {
     record.rows += pending.rows;
     record.queue += Since(pending.enqueued, start);

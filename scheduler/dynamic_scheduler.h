@@ -23,6 +23,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <thread>
 #include <vector>
 
@@ -50,19 +51,32 @@ class DynamicScheduler final : public Scheduler, private DeadlineTimer::Client {
   InferenceStats Stats() const override;
 
  private:
+  // One result per request of a batch; inline for a lone request (no allocation).
+  using Results = absl::InlinedVector<InferResult, 1>;
+
   void WorkerLoop();
   // Dispatches `step` on `instance` (taken from the pool under `lock`, which is held on
   // entry and on return): answers its dropped requests, executes its batch, gives the
   // instance back and answers the batch.
   void RunStep(BatchFormer::Step& step, runtime::Instance* instance,
                std::unique_lock<std::mutex>& lock) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
+  // Enqueue's run to completion: RunStep on the caller's thread, `lock` held on entry and
+  // released on return (the caller has nothing left to do under it). `now`, the caller's
+  // clock read just before, is the execution's start: it runs at once.
+  void RunInline(BatchFormer::Step& step, runtime::Instance* instance,
+                 std::unique_lock<std::mutex>& lock, Clock::TimePoint now);
+  // RunStep's common part: answers the dropped requests and executes the batch with `lock`
+  // released, then, under it again, gives the instance back.
+  Results ExecuteAndRelease(BatchFormer::Step& step, runtime::Instance* instance,
+                            std::unique_lock<std::mutex>& lock,
+                            std::optional<Clock::TimePoint> start);
   bool MayRunInline(const InferRequest& request) const;
   // DeadlineTimer::Client: answers the requests whose deadline passed while queued.
   Clock::TimePoint OnDeadline(Clock::TimePoint now) override;
-  // One result per request of a batch; inline for a lone request (no allocation).
-  using Results = absl::InlinedVector<InferResult, 1>;
   // Runs `batch` and records its statistics; returns one result per request, in order.
-  Results ExecuteBatch(runtime::Instance& instance, std::vector<PendingRequest>& batch);
+  // `start`: the clock's reading at the start, when the caller has one (else read here).
+  Results ExecuteBatch(runtime::Instance& instance, std::span<PendingRequest> batch,
+                       std::optional<Clock::TimePoint> start = std::nullopt);
   void AnswerDropped(BatchFormer::Step& step);
   void Respond(PendingRequest& pending, InferResult&& result);
 

@@ -91,21 +91,24 @@ class PipelineInstance final : public runtime::Instance {
     run->pipeline_inputs = inputs;
     run->steps.resize(n);
     run->executor = std::this_thread::get_id();
-    std::unique_lock lock(run->mutex);
     std::vector<size_t> ready;
-    Advance(*run, ready);
+    {
+      std::lock_guard lock(run->mutex);
+      Advance(*run, ready);
+    }
     while (!ready.empty()) {
-      lock.unlock();
       // This thread would only wait: the last ready step runs on it (caller_waits), the
       // others go to their models' workers, so independent branches still run side by
       // side. Steps it makes ready come back here (Finish), and the next runs here too: a
       // chain runs on this thread from end to end, with no hand-off.
       for (size_t i = 0; i + 1 < ready.size(); ++i) Dispatch(run, ready[i], false);
       Dispatch(run, ready.back(), true);
-      lock.lock();
       ready.clear();
-      ready.swap(run->executor_ready);  // each keeps its capacity: no allocation per step
+      // Only this thread touches executor_ready (Finish on it), so no lock; each vector
+      // keeps its capacity: no allocation per step.
+      ready.swap(run->executor_ready);
     }
+    std::unique_lock lock(run->mutex);
     run->all_done.wait(lock, [&] { return run->in_flight == 0; });
     if (!run->error.ok()) return run->error;
     return Outputs(*run, output_names);
@@ -268,13 +271,13 @@ class PipelineInstance final : public runtime::Instance {
       Finish(run, s, Annotate(in_time, Label(s)));
       return;
     }
-    {
-      std::lock_guard lock(run->mutex);
-      if (keep_given_[s]) {
-        request->inputs = run->steps[s].given;
-      } else {
-        request->inputs = std::move(run->steps[s].given);
-      }
+    // No lock: steps[s].given was set (under the lock) by the thread that made the step
+    // ready, which is this one or handed it over under the lock; while the step runs no
+    // other thread reads it (references read what a step was given once it is done).
+    if (keep_given_[s]) {
+      request->inputs = run->steps[s].given;
+    } else {
+      request->inputs = std::move(run->steps[s].given);
     }
     if (absl::Status valid = ValidateInferRequest((*model)->config(), *request); !valid.ok()) {
       Finish(run, s, Annotate(valid, Label(s)));
