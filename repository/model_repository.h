@@ -88,6 +88,8 @@ class ModelRepository {
   absl::StatusOr<ModelHandle> Get(std::string_view name, std::string_view version) const {
     return versions_.Get(name, version);
   }
+  // VersionTable::changes(): grows with every change of any model's state.
+  uint64_t changes() const { return versions_.changes(); }
 
   // Metadata of a model (all ready versions listed) or of one version.
   absl::StatusOr<ModelMetadata> Metadata(std::string_view name, std::string_view version) const {

@@ -196,6 +196,7 @@ bool VersionTable::LoadedFrom(std::string_view name, const std::string& fingerpr
 void VersionTable::RetainOnly(const std::set<std::string, std::less<>>& names) {
   Retired released;  // declared before the lock: drained and dropped after it
   std::lock_guard lock(mutex_);
+  changes_.fetch_add(1, std::memory_order_release);
   for (auto it = models_.begin(); it != models_.end();) {
     if (names.contains(it->first)) {
       ++it;
@@ -217,6 +218,7 @@ void VersionTable::MarkLoadingLocked(const ModelFolderPlan& plan, ModelEntry& en
 
 void VersionTable::MarkLoading(const ModelFolderPlan& plan) {
   std::lock_guard lock(mutex_);
+  changes_.fetch_add(1, std::memory_order_release);
   MarkLoadingLocked(plan, models_[plan.name]);
 }
 
@@ -227,6 +229,7 @@ std::string VersionTable::Install(const ModelFolderPlan& plan,
   std::string first_error;
   Retired released;  // declared before the lock: drained and dropped after it
   std::lock_guard lock(mutex_);
+  changes_.fetch_add(1, std::memory_order_release);
   ModelEntry& entry = models_[name];
   entry.reason.clear();
   entry.fingerprint = fingerprint;
@@ -266,6 +269,7 @@ std::string VersionTable::Install(const ModelFolderPlan& plan,
 
 void VersionTable::Fail(const std::string& name, const std::string& reason) {
   std::lock_guard lock(mutex_);
+  changes_.fetch_add(1, std::memory_order_release);
   ModelEntry& entry = models_[name];
   bool serving = false;
   for (const auto& [version, v] : entry.versions) serving |= v.state == ModelState::kReady;
@@ -280,6 +284,7 @@ void VersionTable::Fail(const std::string& name, const std::string& reason) {
 void VersionTable::Disown(const std::string& name, const std::string& reason) {
   Retired released;  // declared before the lock: drained and dropped after it
   std::lock_guard lock(mutex_);
+  changes_.fetch_add(1, std::memory_order_release);
   ModelEntry& entry = models_[name];
   entry.reason = reason;
   for (auto& [version, v] : entry.versions) released.Add(std::move(v.servable));
@@ -297,6 +302,7 @@ void VersionTable::DrainAll() {
 absl::Status VersionTable::Unload(std::string_view name, bool forget) {
   Retired released;  // declared before the lock: drained and dropped after it
   std::lock_guard lock(mutex_);
+  changes_.fetch_add(1, std::memory_order_release);
   auto model = models_.find(name);
   if (model == models_.end()) {
     return absl::NotFoundError(fmt::format("failed to unload model '{}': unknown model", name));

@@ -13,6 +13,7 @@
 
 #include <map>
 #include <memory>
+#include <atomic>
 #include <mutex>
 #include <set>
 #include <string>
@@ -34,6 +35,11 @@ class VersionTable {
   // The given version ("" = the highest ready one). NotFound for an unknown model or
   // version; Unavailable (with the reason) for a known one that is not ready.
   absl::StatusOr<ModelHandle> Get(std::string_view name, std::string_view version) const;
+  // Grows with every change of state (a load, an unload, a failure). A Get made after
+  // reading it stays what Get would answer until it grows: callers that look the same model
+  // up on every request (pipeline and ensemble steps) keep the answer and look again only
+  // then.
+  uint64_t changes() const { return changes_.load(std::memory_order_acquire); }
   // Metadata of a model (all ready versions listed) or of one version; errors as Get.
   absl::StatusOr<ModelMetadata> Metadata(std::string_view name, std::string_view version) const;
   // Ready versions: every model's (name ""), one model's (version ""), or one version.
@@ -92,6 +98,7 @@ class VersionTable {
 
   mutable std::mutex mutex_;
   std::map<std::string, ModelEntry, std::less<>> models_ ABSL_GUARDED_BY(mutex_);
+  std::atomic<uint64_t> changes_{0};
 };
 
 }  // namespace tensord

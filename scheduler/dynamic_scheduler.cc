@@ -113,7 +113,10 @@ void DynamicScheduler::Enqueue(std::unique_ptr<InferRequest>&& request, InferCal
                       former_.options().max_queue_size));
     }
   }
-  stats_.RecordDropped(StatsRecorder::Drop::kRejected, {});
+  {
+    std::lock_guard lock(mutex_);
+    stats_.RecordDropped(StatsRecorder::Drop::kRejected, {});
+  }
   std::move(pending.done)(std::move(refused));
 }
 
@@ -142,14 +145,12 @@ void DynamicScheduler::Drain() {
 }
 
 InferenceStats DynamicScheduler::Stats() const {
-  uint64_t pending = 0;
-  uint64_t busy = 0;
-  {
-    std::lock_guard lock(mutex_);
-    pending = former_.size();
-    busy = static_cast<uint64_t>(instances_.size() - free_instances_.size());
-  }
-  return stats_.Snapshot(pending, busy, instances_.size(), clock_.Now(), clock_.WallNow());
+  const Clock::TimePoint steady_now = clock_.Now();
+  const auto wall_now = clock_.WallNow();
+  std::lock_guard lock(mutex_);
+  const uint64_t pending = former_.size();
+  const auto busy = static_cast<uint64_t>(instances_.size() - free_instances_.size());
+  return stats_.Snapshot(pending, busy, instances_.size(), steady_now, wall_now);
 }
 
 bool DynamicScheduler::MayRunInline(const InferRequest& request) const {
@@ -193,8 +194,10 @@ DynamicScheduler::Results DynamicScheduler::ExecuteAndRelease(
     lock.lock();
     return {};
   }
-  Results results = ExecuteBatch(*instance, step.batch, start);
+  StatsRecorder::BatchRecord record;
+  Results results = ExecuteBatch(*instance, step.batch, start, record);
   lock.lock();
+  stats_.RecordBatch(record);
   free_instances_.push_back(instance);
   // Before the answers go out: a client's next request must not find this one still
   // counted as executing (the adaptive policy would take it for a concurrent client).
@@ -250,7 +253,10 @@ void DynamicScheduler::AnswerDropped(BatchFormer::Step& step) {
   const Clock::TimePoint now = clock_.Now();
   for (PendingRequest& pending : step.expired) {
     const auto waited = Since(pending.enqueued, now);
-    stats_.RecordDropped(StatsRecorder::Drop::kTimeout, waited);
+    {
+      std::lock_guard lock(mutex_);
+      stats_.RecordDropped(StatsRecorder::Drop::kTimeout, waited);
+    }
     Respond(pending, absl::DeadlineExceededError(fmt::format(
                          "request '{}' timed out after {} us in the queue of model '{}'",
                          pending.request->id,
@@ -258,7 +264,10 @@ void DynamicScheduler::AnswerDropped(BatchFormer::Step& step) {
                          options_.model_name)));
   }
   for (PendingRequest& pending : step.cancelled) {
-    stats_.RecordDropped(StatsRecorder::Drop::kCancelled, Since(pending.enqueued, now));
+    {
+      std::lock_guard lock(mutex_);
+      stats_.RecordDropped(StatsRecorder::Drop::kCancelled, Since(pending.enqueued, now));
+    }
     Respond(pending, absl::CancelledError(
                          fmt::format("request '{}' was cancelled before model '{}' executed it",
                                      pending.request->id, options_.model_name)));
@@ -267,8 +276,8 @@ void DynamicScheduler::AnswerDropped(BatchFormer::Step& step) {
 
 DynamicScheduler::Results DynamicScheduler::ExecuteBatch(
     runtime::Instance& instance, std::span<PendingRequest> batch,
-    std::optional<Clock::TimePoint> known_start) {
-  StatsRecorder::BatchRecord record{.requests = batch.size()};
+    std::optional<Clock::TimePoint> known_start, StatsRecorder::BatchRecord& record) {
+  record.requests = batch.size();
   const Clock::TimePoint start = known_start.has_value() ? *known_start : clock_.Now();
   for (const PendingRequest& pending : batch) {
     record.rows += pending.rows;
@@ -345,7 +354,6 @@ DynamicScheduler::Results DynamicScheduler::ExecuteBatch(
     }
   }
   record.finished = split;
-  stats_.RecordBatch(record);
 
   Results results;
   results.reserve(batch.size());

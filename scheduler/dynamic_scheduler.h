@@ -66,7 +66,7 @@ class DynamicScheduler final : public Scheduler, private DeadlineTimer::Client {
   void RunInline(BatchFormer::Step& step, runtime::Instance* instance,
                  std::unique_lock<std::mutex>& lock, Clock::TimePoint now);
   // RunStep's common part: answers the dropped requests and executes the batch with `lock`
-  // released, then, under it again, gives the instance back.
+  // released, then, under it again, records its statistics and gives the instance back.
   Results ExecuteAndRelease(BatchFormer::Step& step, runtime::Instance* instance,
                             std::unique_lock<std::mutex>& lock,
                             std::optional<Clock::TimePoint> start);
@@ -75,8 +75,9 @@ class DynamicScheduler final : public Scheduler, private DeadlineTimer::Client {
   Clock::TimePoint OnDeadline(Clock::TimePoint now) override;
   // Runs `batch` and records its statistics; returns one result per request, in order.
   // `start`: the clock's reading at the start, when the caller has one (else read here).
+  // Its statistics go to `record`, for the caller to add under the lock.
   Results ExecuteBatch(runtime::Instance& instance, std::span<PendingRequest> batch,
-                       std::optional<Clock::TimePoint> start = std::nullopt);
+                       std::optional<Clock::TimePoint> start, StatsRecorder::BatchRecord& record);
   void AnswerDropped(BatchFormer::Step& step);
   void Respond(PendingRequest& pending, InferResult&& result);
 
@@ -86,7 +87,7 @@ class DynamicScheduler final : public Scheduler, private DeadlineTimer::Client {
   std::unique_ptr<DeadlineTimer> own_timer_;  // when options_.deadline_timer is null
   DeadlineTimer& timer_;
   std::vector<runtime::InstancePtr> instances_;
-  StatsRecorder stats_;
+  StatsRecorder stats_ ABSL_GUARDED_BY(mutex_);
   std::optional<OrderedResponder> ordered_;  // set with preserve_ordering
   // The outputs a request that names none gets, computed once (not per request).
   const std::vector<std::string> default_outputs_;

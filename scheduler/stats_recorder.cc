@@ -12,7 +12,6 @@ uint64_t Ns(std::chrono::nanoseconds duration) {
 }  // namespace
 
 void StatsRecorder::RecordBatch(const BatchRecord& batch) {
-  std::lock_guard lock(mutex_);
   const uint64_t n = batch.requests;
   stats_.queue_ns += Ns(batch.queue);
   stats_.compute_input_ns += n * Ns(batch.compute_input);
@@ -39,7 +38,6 @@ void StatsRecorder::RecordBatch(const BatchRecord& batch) {
 }
 
 void StatsRecorder::RecordDropped(Drop why, Nanos waited) {
-  std::lock_guard lock(mutex_);
   stats_.failure_count += 1;
   stats_.failure_ns += Ns(waited);
   switch (why) {
@@ -59,7 +57,6 @@ InferenceStats StatsRecorder::Snapshot(uint64_t pending_requests, uint64_t busy_
                                        uint64_t instance_count,
                                        std::chrono::steady_clock::time_point steady_now,
                                        std::chrono::system_clock::time_point wall_now) const {
-  std::lock_guard lock(mutex_);
   InferenceStats snapshot = stats_;
   if (last_finished_ != std::chrono::steady_clock::time_point{}) {
     snapshot.last_inference =

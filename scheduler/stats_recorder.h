@@ -1,5 +1,7 @@
-// The thread-safe accumulator behind Scheduler::Stats(): workers report each finished
-// batch and each dropped request; Snapshot() copies the counters.
+// The accumulator behind Scheduler::Stats(): workers report each finished batch and each
+// dropped request; Snapshot() copies the counters. Not thread-safe: its owner calls it
+// under its own lock (the scheduler's, which it holds anyway when a batch finishes), so
+// recording a batch takes no lock of its own.
 //
 //   StatsRecorder stats;
 //   stats.RecordBatch({.rows = 8, .requests = 3, .succeeded = true, ...});
@@ -9,10 +11,8 @@
 
 #include <chrono>
 #include <cstdint>
-#include <mutex>
 #include <vector>
 
-#include "absl/base/thread_annotations.h"
 #include "absl/container/inlined_vector.h"
 #include "core/inference_stats.h"
 
@@ -52,9 +52,8 @@ class StatsRecorder {
       std::chrono::system_clock::time_point wall_now = std::chrono::system_clock::now()) const;
 
  private:
-  mutable std::mutex mutex_;
-  InferenceStats stats_ ABSL_GUARDED_BY(mutex_);
-  std::chrono::steady_clock::time_point last_finished_ ABSL_GUARDED_BY(mutex_){};
+  InferenceStats stats_;
+  std::chrono::steady_clock::time_point last_finished_{};
 };
 
 }  // namespace tensord::scheduler

@@ -70,9 +70,11 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Create(Options options,
       [&repo](std::string_view name) {
         const std::vector<std::string> folders = repo.FolderNames();
         return std::find(folders.begin(), folders.end(), name) != folders.end();
-      });
+      },
+      [&repo] { return repo.changes(); });
   pipelines->SetLookup(
-      [&repo](std::string_view name, std::string_view version) { return repo.Get(name, version); });
+      [&repo](std::string_view name, std::string_view version) { return repo.Get(name, version); },
+      [&repo] { return repo.changes(); });
   const bool load_all = options.model_control_mode != ModelControlMode::kExplicit ||
                         std::find(options.startup_models.begin(), options.startup_models.end(),
                                   "*") != options.startup_models.end();

@@ -53,8 +53,13 @@ struct Run {
 
 class EnsembleInstance final : public runtime::Instance {
  public:
-  EnsembleInstance(const ModelConfig& config, const EnsembleGraph& graph, const ModelLookup& lookup)
-      : config_(config), graph_(graph), lookup_(lookup) {}
+  EnsembleInstance(const ModelConfig& config, const EnsembleGraph& graph, const ModelLookup& lookup,
+                   const ChangeCount& changes)
+      : config_(config),
+        graph_(graph),
+        lookup_(lookup),
+        changes_(changes),
+        step_models_(config.ensemble_steps.size()) {}
 
   // The request's id and timeout reach the steps: each step request gets the time left.
   void SetRequestContext(const runtime::RequestContext& context) override { context_.Set(context); }
@@ -104,7 +109,9 @@ class EnsembleInstance final : public runtime::Instance {
   // `caller_waits`: only from the thread in Execute, which waits for the answer anyway.
   void Dispatch(const std::shared_ptr<Run>& run, size_t index, bool caller_waits) {
     const EnsembleStep& step = config_.ensemble_steps[index];
-    absl::StatusOr<ModelHandle> model = lookup_(step.model_name, StepVersion(step));
+    // Each step is sent by one thread at a time (one Execute at a time per instance).
+    absl::StatusOr<ModelHandle> model =
+        step_models_[index].Get(lookup_, changes_, step.model_name, StepVersion(step));
     if (!model.ok()) {
       // Loaded once, gone now (unloaded, or failed a reload): the ensemble cannot serve
       // until it is back, whatever the lookup's code.
@@ -197,23 +204,29 @@ class EnsembleInstance final : public runtime::Instance {
   const ModelConfig& config_;
   const EnsembleGraph& graph_;
   const ModelLookup& lookup_;
+  const ChangeCount& changes_;
+  std::vector<StepModelCache> step_models_;  // by step
   StepRequestContext context_;
 };
 
 class EnsembleModel final : public runtime::Model {
  public:
-  EnsembleModel(ModelConfig config, EnsembleGraph graph, ModelLookup lookup)
-      : config_(std::move(config)), graph_(std::move(graph)), lookup_(std::move(lookup)) {}
+  EnsembleModel(ModelConfig config, EnsembleGraph graph, ModelLookup lookup, ChangeCount changes)
+      : config_(std::move(config)),
+        graph_(std::move(graph)),
+        lookup_(std::move(lookup)),
+        changes_(std::move(changes)) {}
 
   const ModelConfig& config() const override { return config_; }
   absl::StatusOr<runtime::InstancePtr> CreateInstance(const runtime::InstanceOptions&) override {
-    return std::make_unique<EnsembleInstance>(config_, graph_, lookup_);
+    return std::make_unique<EnsembleInstance>(config_, graph_, lookup_, changes_);
   }
 
  private:
   const ModelConfig config_;
   const EnsembleGraph graph_;
   const ModelLookup lookup_;
+  const ChangeCount changes_;
 };
 
 }  // namespace
@@ -281,7 +294,8 @@ absl::StatusOr<runtime::ModelPtr> EnsembleRuntime::Load(const ModelConfig& confi
   }
   ModelConfig completed = config;
   if (completed.instance_count <= 0) completed.instance_count = kDefaultInstances;
-  return std::make_unique<EnsembleModel>(std::move(completed), *std::move(graph), lookup_);
+  return std::make_unique<EnsembleModel>(std::move(completed), *std::move(graph), lookup_,
+                                         changes_);
 }
 
 std::vector<std::string> EnsembleRuntime::TakeUnloadedSteps(std::string_view ensemble) {

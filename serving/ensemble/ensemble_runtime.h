@@ -42,6 +42,7 @@
 #include "absl/base/thread_annotations.h"
 #include "repository/servable_model.h"
 #include "runtime/runtime.h"
+#include "serving/ensemble/step_model_cache.h"
 #include "serving/ensemble/step_model_source.h"
 
 namespace tensord {
@@ -58,9 +59,11 @@ class EnsembleRuntime final : public runtime::Runtime, public StepModelSource {
 
   // `in_repository`: whether the repository has a folder for a model that `lookup` does
   // not know (it is there but not loaded, as in explicit model control).
-  void SetLookup(ModelLookup lookup, std::function<bool(std::string_view)> in_repository) {
+  void SetLookup(ModelLookup lookup, std::function<bool(std::string_view)> in_repository,
+                 ChangeCount changes = nullptr) {
     lookup_ = std::move(lookup);
     in_repository_ = std::move(in_repository);
+    changes_ = std::move(changes);
   }
 
   std::string_view default_model_filename() const override { return ""; }
@@ -81,6 +84,7 @@ class EnsembleRuntime final : public runtime::Runtime, public StepModelSource {
  private:
   ModelLookup lookup_;
   std::function<bool(std::string_view)> in_repository_;
+  ChangeCount changes_;  // steps look their models up again after a change only
   std::mutex mutex_;
   std::vector<std::string> waiting_ ABSL_GUARDED_BY(mutex_);
   bool starting_ ABSL_GUARDED_BY(mutex_) = true;

@@ -76,9 +76,13 @@ class PipelineInstance final : public runtime::Instance {
  public:
   // `keep_given[s]`: whether a reference reads what step s was given ("<s>.inputs..."), so
   // its request gets a copy rather than the tensors themselves.
-  PipelineInstance(const PipelinePlan& plan, const ModelLookup& lookup,
+  PipelineInstance(const PipelinePlan& plan, const ModelLookup& lookup, const ChangeCount& changes,
                    const std::vector<bool>& keep_given)
-      : plan_(plan), lookup_(lookup), keep_given_(keep_given) {}
+      : plan_(plan),
+        lookup_(lookup),
+        changes_(changes),
+        keep_given_(keep_given),
+        step_models_(plan.steps.size()) {}
 
   // The request's id and timeout reach the steps: each step request gets the time left.
   void SetRequestContext(const runtime::RequestContext& context) override { context_.Set(context); }
@@ -253,7 +257,8 @@ class PipelineInstance final : public runtime::Instance {
   // `caller_waits`: only from the thread in Execute, which waits for the answer anyway.
   void Dispatch(const std::shared_ptr<Run>& run, size_t s, bool caller_waits) {
     const PlannedStep& step = plan_.steps[s];
-    absl::StatusOr<ModelHandle> model = lookup_(step.model, "");
+    // Each step is sent by one thread at a time (one Execute at a time per instance).
+    absl::StatusOr<ModelHandle> model = step_models_[s].Get(lookup_, changes_, step.model, "");
     if (!model.ok()) {
       Finish(run, s,
              absl::UnavailableError(fmt::format("{}: model '{}' is not available: {}", Label(s),
@@ -365,7 +370,9 @@ class PipelineInstance final : public runtime::Instance {
 
   const PipelinePlan& plan_;
   const ModelLookup& lookup_;
+  const ChangeCount& changes_;
   const std::vector<bool>& keep_given_;
+  std::vector<StepModelCache> step_models_;  // by step
   StepRequestContext context_;
 };
 
@@ -386,17 +393,21 @@ std::vector<bool> KeepGiven(const PipelinePlan& plan) {
 
 class PipelineModel final : public runtime::Model {
  public:
-  PipelineModel(PipelinePlan plan, ModelLookup lookup)
-      : plan_(std::move(plan)), lookup_(std::move(lookup)), keep_given_(KeepGiven(plan_)) {}
+  PipelineModel(PipelinePlan plan, ModelLookup lookup, ChangeCount changes)
+      : plan_(std::move(plan)),
+        lookup_(std::move(lookup)),
+        changes_(std::move(changes)),
+        keep_given_(KeepGiven(plan_)) {}
 
   const ModelConfig& config() const override { return plan_.config; }
   absl::StatusOr<runtime::InstancePtr> CreateInstance(const runtime::InstanceOptions&) override {
-    return std::make_unique<PipelineInstance>(plan_, lookup_, keep_given_);
+    return std::make_unique<PipelineInstance>(plan_, lookup_, changes_, keep_given_);
   }
 
  private:
   const PipelinePlan plan_;
   const ModelLookup lookup_;
+  const ChangeCount changes_;
   const std::vector<bool> keep_given_;
 };
 
@@ -482,7 +493,7 @@ absl::StatusOr<runtime::ModelPtr> PipelineRuntime::Load(const ModelConfig& confi
   plan->config.instance_count =
       config.instance_count > 0 ? config.instance_count : kDefaultInstances;
   plan->config.version_label = config.version_label;
-  return std::make_unique<PipelineModel>(*std::move(plan), lookup_);
+  return std::make_unique<PipelineModel>(*std::move(plan), lookup_, changes_);
 }
 
 std::vector<std::string> PipelineRuntime::TakeWaitingFor(std::string_view model) {

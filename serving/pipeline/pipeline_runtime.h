@@ -53,6 +53,7 @@
 #include "absl/base/thread_annotations.h"
 #include "runtime/runtime.h"
 #include "serving/ensemble/ensemble_runtime.h"
+#include "serving/ensemble/step_model_cache.h"
 #include "serving/ensemble/step_model_source.h"
 
 namespace tensord {
@@ -66,7 +67,12 @@ class PipelineRuntime final : public runtime::Runtime, public StepModelSource {
  public:
   static constexpr int kDefaultInstances = 16;
 
-  void SetLookup(ModelLookup lookup) { lookup_ = std::move(lookup); }
+  // `changes`: the repository's count of state changes (ModelRepository::changes()), so
+  // that steps look their models up again only after one; null: on every request.
+  void SetLookup(ModelLookup lookup, ChangeCount changes = nullptr) {
+    lookup_ = std::move(lookup);
+    changes_ = std::move(changes);
+  }
 
   std::string_view default_model_filename() const override { return kPipelineFile; }
   bool composes_models() const override { return true; }
@@ -90,6 +96,7 @@ class PipelineRuntime final : public runtime::Runtime, public StepModelSource {
 
  private:
   ModelLookup lookup_;
+  ChangeCount changes_;
   std::mutex mutex_;
   std::vector<std::string> waiting_ ABSL_GUARDED_BY(mutex_);
   bool starting_ ABSL_GUARDED_BY(mutex_) = true;

@@ -550,3 +550,52 @@ def test_dotted_and_dashed_model_pipeline_and_tensor_names(start_server, tmp_pat
         assert outputs["out.b-2"]["data"] == [2 * v for v in x], path
     ready = requests.get(server.url + "/v2/models/p-1.x.pipeline/ready", timeout=TIMEOUT_S)
     assert ready.status_code == 200, ready.text
+
+
+def test_a_new_step_model_version_serves_the_pipeline_and_the_old_one_is_let_go(start_server,
+                                                                                tmp_path):
+    """Steps remember the version they were last sent to until the repository changes: a
+    reload that brings version 2 of a step model sends the next pipeline request to it, and
+    version 1, no longer served, is not held by the pipeline. Ensembles likewise."""
+    root = str(tmp_path)
+    config = ('name: "step.m"\nbackend: "identity"\nmax_batch_size: 8\n'
+              'input [ { name: "INPUT0" data_type: TYPE_FP32 dims: [ 4 ] } ]\n'
+              'output [ { name: "OUTPUT0" data_type: TYPE_FP32 dims: [ 4 ] } ]\n')
+    m.write_text(os.path.join(root, "step.m", "config.pbtxt"),
+                 config + "version_policy: { latest: { num_versions: 1 } }\n")
+    os.makedirs(os.path.join(root, "step.m", "1"))
+    write_pipeline(root, "p", "spec:\n  steps:\n    - name: step.m\n  output:\n    steps: [step.m]\n")
+    m.write_text(os.path.join(root, "ens", "config.pbtxt"), (
+        'name: "ens"\nplatform: "ensemble"\nmax_batch_size: 8\n'
+        'input [ { name: "IN" data_type: TYPE_FP32 dims: [ 4 ] } ]\n'
+        'output [ { name: "OUT" data_type: TYPE_FP32 dims: [ 4 ] } ]\n'
+        'ensemble_scheduling { step [ { model_name: "step.m" model_version: -1 '
+        'input_map { key: "INPUT0" value: "IN" } output_map { key: "OUTPUT0" value: "OUT" } } ] }\n'))
+    server = start_server(root, "--model-control-mode", "explicit", "--load-model", "*")
+    row = [tensor("INPUT0", "FP32", [1, 4], X[0].tolist())]
+    ens_row = [tensor("IN", "FP32", [1, 4], X[0].tolist())]
+
+    def successes(version):
+        response = get(server.url, f"/v2/models/step.m/versions/{version}/stats")
+        if response.status_code != 200:
+            return None
+        (entry,) = response.json()["model_stats"]
+        return entry["inference_stats"]["success"]["count"]
+
+    for _ in range(3):
+        outs(post(server.url, "/v2/pipelines/p/infer", row))
+        outputs_by_name(infer(server.url, "ens", ens_row))
+    assert successes(1) == 6
+    os.makedirs(os.path.join(root, "step.m", "2"))
+    response = requests.post(f"{server.url}/v2/repository/models/step.m/load", json={},
+                             timeout=TIMEOUT_S)
+    assert response.status_code == 200, response.text
+    for _ in range(2):
+        np.testing.assert_allclose(outs(post(server.url, "/v2/pipelines/p/infer", row))["OUTPUT0"],
+                                   X[0:1])
+        outputs_by_name(infer(server.url, "ens", ens_row))
+    assert successes(2) == 4
+    index = ok_json(requests.post(f"{server.url}/v2/repository/index", json={},
+                                  timeout=TIMEOUT_S))
+    states = {e["version"]: e["state"] for e in index if e["name"] == "step.m"}
+    assert states.get("2") == "READY" and states.get("1") in (None, "UNAVAILABLE"), index
