@@ -75,7 +75,6 @@ class EnsembleInstance final : public runtime::Instance {
     run->executor = std::this_thread::get_id();
     std::span<const size_t> ready = graph_.initial;
     std::vector<size_t> unblocked;
-    std::unique_lock lock(run->mutex, std::defer_lock);
     for (;;) {
       // This thread would only wait: the last ready step runs on it (caller_waits), the
       // others go to their models' workers, so independent steps still run side by side.
@@ -83,13 +82,14 @@ class EnsembleInstance final : public runtime::Instance {
       // on this thread from end to end, with no hand-off.
       for (size_t i = 0; i + 1 < ready.size(); ++i) Dispatch(run, ready[i], false);
       if (!ready.empty()) Dispatch(run, ready.back(), true);
-      lock.lock();
       unblocked.clear();
-      unblocked.swap(run->executor_ready);  // each keeps its capacity: no allocation per step
+      // Only this thread touches executor_ready (Finish on it), so no lock; each vector
+      // keeps its capacity: no allocation per step.
+      unblocked.swap(run->executor_ready);
       if (unblocked.empty()) break;
-      lock.unlock();
       ready = unblocked;
     }
+    std::unique_lock lock(run->mutex);
     run->all_done.wait(lock, [&] { return run->in_flight == 0; });
     if (!run->error.ok()) return run->error;
     std::vector<Tensor> outputs;
