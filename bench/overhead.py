@@ -14,9 +14,13 @@ hardly depends on what else the machine runs. Each row is the median of
 RUNS runs; the ratio is tensord / floor in the same run.
 
   bench/overhead.sh [--seconds 5] [--runs 3] [--model add_sub] [--only rest|grpc]
-                    [--tensord BINARY] [--floor GRPC_FLOOR_BINARY]
+                    [--tensord BINARY] [--floor GRPC_FLOOR_BINARY] [--identity]
+
+With --identity the model is served as a Triton identity-backend model with the same inputs
+(no ONNX Runtime run): the floor echoes its inputs, so that ratio is tensord's own cost.
 """
 import argparse
+import json
 import os
 import re
 import shutil
@@ -185,6 +189,26 @@ def success_count(http_port, model):
     return sum(m["inference_stats"]["success"]["count"] for m in stats["model_stats"])
 
 
+def identity_repository(tmp, model, request_json):
+    """A repository where `model` is an identity-backend model taking the example request's
+    inputs (named INPUT<k>) and answering them as OUTPUT<k>."""
+    with open(request_json) as f:
+        inputs = json.load(f)["inputs"]
+    if not all(i["name"].startswith("INPUT") for i in inputs):
+        sys.exit(f"--identity: {request_json}: inputs must be named INPUT<k>")
+    config_type = {"BYTES": "STRING"}
+    tensors = lambda kind, prefix: ",\n".join(  # noqa: E731
+        f'  {{ name: "{prefix}{i["name"][5:]}" '
+        f'data_type: TYPE_{config_type.get(i["datatype"], i["datatype"])} '
+        f'dims: [ {", ".join(str(d) for d in i["shape"])} ] }}' for i in inputs)
+    folder = os.path.join(tmp, "identity-models", model)
+    os.makedirs(os.path.join(folder, "1"))
+    with open(os.path.join(folder, "config.pbtxt"), "w") as f:
+        f.write(f'name: "{model}"\nbackend: "identity"\nmax_batch_size: 0\n'
+                f"input [\n{tensors('input', 'INPUT')}\n]\noutput [\n{tensors('output', 'OUTPUT')}\n]\n")
+    return os.path.dirname(folder)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=int, default=5)
@@ -194,6 +218,10 @@ def main():
     parser.add_argument("--tensord", default=TENSORD,
                         help="the tensord binary to measure (e.g. a copy of an older build)")
     parser.add_argument("--floor", default=FLOOR, help="the grpc_floor_server binary")
+    parser.add_argument("--identity", action="store_true",
+                        help="serve the model as a Triton identity-backend model with the same "
+                             "inputs (INPUT<k> answered as OUTPUT<k>): no model run, as the "
+                             "grpc++ floor runs none, so the ratio is tensord's own overhead")
     parser.add_argument("--only", choices=("rest", "grpc"),
                         help="measure one protocol only (gRPC still starts tensord with 1 I/O "
                              "thread)")
@@ -207,6 +235,8 @@ def main():
     request_json = os.path.join(ROOT, f"examples/{args.model}-request.json")
 
     tmp = tempfile.mkdtemp(prefix="tensord_overhead_")
+    if args.identity:
+        args.models = identity_repository(tmp, args.model, request_json)
     grpc_body = os.path.join(tmp, "request.grpc")
     subprocess.run(["/usr/bin/python3", os.path.join(ROOT, "bench/grpc_body.py"), request_json,
                     args.model, grpc_body], check=True)
@@ -255,7 +285,8 @@ def main():
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
-    print(f"model={args.model} seconds={args.seconds} runs={args.runs} cores={os.cpu_count()} "
+    kind = " (identity backend)" if args.identity else ""
+    print(f"model={args.model}{kind} seconds={args.seconds} runs={args.runs} cores={os.cpu_count()} "
           f"commit={subprocess.run(['git', '-C', ROOT, 'rev-parse', '--short', 'HEAD'], capture_output=True, text=True).stdout.strip()}")
     print(f"{'path':58} {'tensord req/s':>13} {'us/req':>7} {'cs/req':>6} {'floor req/s':>12} "
           f"{'us/req':>7} {'cs/req':>6} {'ratio':>6}")
