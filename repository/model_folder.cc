@@ -231,6 +231,12 @@ ModelFolderPlan PlanFilelessVersions(ModelFolderPlan plan) {
 
 }  // namespace
 
+std::string FolderModelName(const fs::path& folder) {
+  absl::StatusOr<ModelConfig> config = ReadConfig(folder);
+  if (config.ok() && !config->name.empty()) return config->name;
+  return folder.filename().string();
+}
+
 ModelFolderPlan ScanModelFolder(const fs::path& folder, const runtime::RuntimeRegistry& registry) {
   ModelFolderPlan plan;
   plan.folder = folder;

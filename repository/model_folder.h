@@ -52,6 +52,11 @@ struct ModelFolderPlan {
   std::vector<VersionPlan> versions;  // ascending version order
 };
 
+// The name the folder's model is served under: its config's name (MLServer's
+// model-settings.json may name it otherwise than its folder), "<folder>.pipeline" for a
+// Seldon pipeline folder, else the folder's name (also when the config cannot be read).
+std::string FolderModelName(const std::filesystem::path& folder);
+
 ModelFolderPlan ScanModelFolder(const std::filesystem::path& folder,
                                 const runtime::RuntimeRegistry& registry);
 

@@ -95,7 +95,7 @@ absl::StatusOr<std::unique_ptr<ModelRepository>> ModelRepository::Open(
 std::vector<std::string> ModelRepository::FolderNames() const {
   std::vector<std::string> names;
   for (const fs::path& folder : ModelFolders(options_.root)) {
-    names.push_back(folder.filename().string());
+    names.push_back(FolderModelName(folder));
   }
   return names;
 }

@@ -100,8 +100,9 @@ class ModelRepository {
   // version is UNLOADING while requests still hold it, then UNAVAILABLE ("unloaded").
   std::vector<ModelVersionStatus> Index() const { return versions_.Index(); }
 
-  // Names of the model folders in the repository now (read from disk on each call; hidden
-  // folders skipped), loaded or not: explicit mode's index lists the unloaded ones too.
+  // The names the repository's model folders serve as now (FolderModelName: a pipeline
+  // folder's "<folder>.pipeline", a model-settings.json's name; read from disk on each call,
+  // hidden folders skipped), loaded or not: explicit mode's index lists the unloaded ones.
   std::vector<std::string> FolderNames() const;
 
   // True when every model found loaded.

@@ -160,6 +160,34 @@ def test_explicit_mode_loads_only_the_named_models(start_server, staging):
     error_message(infer(server.url, "identity_fp32", identity_inputs()), 404)
 
 
+def test_explicit_index_names_folders_by_the_model_they_serve(start_server, tmp_path):
+    """A folder is listed under the name its model is served as, loaded or not: a Seldon
+    pipeline folder 'p' as 'p.pipeline', an MLServer folder whose model-settings.json names
+    its model otherwise under that name; loading by that name works, and a loaded model is
+    not listed a second time under its folder's name."""
+    root = str(tmp_path / "models")
+    repo.write_identity(root, "FP32")
+    folder = os.path.join(root, "settings_folder")
+    os.makedirs(folder)
+    shutil.copy(os.path.join(root, "identity_fp32", "1", "model.onnx"), folder)
+    with open(os.path.join(folder, "model-settings.json"), "w") as f:
+        json.dump({"name": "served-name", "parameters": {"uri": "./model.onnx"}}, f)
+    os.makedirs(os.path.join(root, "p"))
+    with open(os.path.join(root, "p", "pipeline.yaml"), "w") as f:
+        f.write("apiVersion: mlops.seldon.io/v1alpha1\nkind: Pipeline\nmetadata:\n  name: p\n"
+                "spec:\n  steps:\n    - name: identity_fp32\n"
+                "  output:\n    steps: [identity_fp32]\n")
+    server = start_server(root, *EXPLICIT)
+    assert sorted((r["name"], r["state"]) for r in index(server.url)) == [
+        ("identity_fp32", "UNAVAILABLE"), ("p.pipeline", "UNAVAILABLE"),
+        ("served-name", "UNAVAILABLE")]
+    for name in ("p.pipeline", "served-name"):
+        response = load(server.url, name, {})
+        assert response.status_code == 200, response.text
+    assert sorted((r["name"], r["state"]) for r in index(server.url)) == [
+        ("identity_fp32", "READY"), ("p.pipeline", "READY"), ("served-name", "READY")]
+
+
 def test_load_unload_bad_inputs(start_server, staging):
     url = start_server(staging, *EXPLICIT).url
     cases = [
