@@ -11,9 +11,9 @@
 // after the mutex, so a version's destruction never runs under it. Thread-safe.
 #pragma once
 
+#include <atomic>
 #include <map>
 #include <memory>
-#include <atomic>
 #include <mutex>
 #include <set>
 #include <string>

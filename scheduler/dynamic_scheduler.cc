@@ -208,8 +208,9 @@ DynamicScheduler::Results DynamicScheduler::ExecuteAndRelease(
 }
 
 void DynamicScheduler::RunStep(BatchFormer::Step& step, runtime::Instance* instance,
-                               std::unique_lock<std::mutex>& lock) {
-  Results results = ExecuteAndRelease(step, instance, lock, std::nullopt);
+                               std::unique_lock<std::mutex>& lock,
+                               std::optional<Clock::TimePoint> start) {
+  Results results = ExecuteAndRelease(step, instance, lock, start);
   if (instance == nullptr) return;
   lock.unlock();
   for (size_t i = 0; i < step.batch.size(); ++i) Respond(step.batch[i], std::move(results[i]));
@@ -219,15 +220,14 @@ void DynamicScheduler::RunStep(BatchFormer::Step& step, runtime::Instance* insta
 void DynamicScheduler::RunInline(BatchFormer::Step& step, runtime::Instance* instance,
                                  std::unique_lock<std::mutex>& lock, Clock::TimePoint now) {
   ++running_inline_;
-  Results results = ExecuteAndRelease(step, instance, lock, now);
   if (ordered_.has_value()) {
-    lock.unlock();
-    for (size_t i = 0; i < step.batch.size(); ++i) Respond(step.batch[i], std::move(results[i]));
-    lock.lock();
+    // The ordered responder is the scheduler's: answer before counting out.
+    RunStep(step, instance, lock, now);
     if (--running_inline_ == 0 && stopping_) inline_done_.notify_all();
     lock.unlock();
     return;
   }
+  Results results = ExecuteAndRelease(step, instance, lock, now);
   // Counted out before the answers, with no lock taken again after them: Shutdown may
   // return (and the scheduler go) from here on, and the answers touch nothing of it (each
   // request's callback lives in `step`, the caller's).
@@ -251,12 +251,18 @@ Clock::TimePoint DynamicScheduler::OnDeadline(Clock::TimePoint now) {
 void DynamicScheduler::AnswerDropped(BatchFormer::Step& step) {
   if (step.expired.empty() && step.cancelled.empty()) return;
   const Clock::TimePoint now = clock_.Now();
+  {
+    // Counted first, all under one lock: statistics are the scheduler's (stats_).
+    std::lock_guard lock(mutex_);
+    for (const PendingRequest& pending : step.expired) {
+      stats_.RecordDropped(StatsRecorder::Drop::kTimeout, Since(pending.enqueued, now));
+    }
+    for (const PendingRequest& pending : step.cancelled) {
+      stats_.RecordDropped(StatsRecorder::Drop::kCancelled, Since(pending.enqueued, now));
+    }
+  }
   for (PendingRequest& pending : step.expired) {
     const auto waited = Since(pending.enqueued, now);
-    {
-      std::lock_guard lock(mutex_);
-      stats_.RecordDropped(StatsRecorder::Drop::kTimeout, waited);
-    }
     Respond(pending, absl::DeadlineExceededError(fmt::format(
                          "request '{}' timed out after {} us in the queue of model '{}'",
                          pending.request->id,
@@ -264,10 +270,6 @@ void DynamicScheduler::AnswerDropped(BatchFormer::Step& step) {
                          options_.model_name)));
   }
   for (PendingRequest& pending : step.cancelled) {
-    {
-      std::lock_guard lock(mutex_);
-      stats_.RecordDropped(StatsRecorder::Drop::kCancelled, Since(pending.enqueued, now));
-    }
     Respond(pending, absl::CancelledError(
                          fmt::format("request '{}' was cancelled before model '{}' executed it",
                                      pending.request->id, options_.model_name)));

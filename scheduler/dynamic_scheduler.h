@@ -57,9 +57,11 @@ class DynamicScheduler final : public Scheduler, private DeadlineTimer::Client {
   void WorkerLoop();
   // Dispatches `step` on `instance` (taken from the pool under `lock`, which is held on
   // entry and on return): answers its dropped requests, executes its batch, gives the
-  // instance back and answers the batch.
+  // instance back and answers the batch. `start`: as for ExecuteBatch.
   void RunStep(BatchFormer::Step& step, runtime::Instance* instance,
-               std::unique_lock<std::mutex>& lock) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
+               std::unique_lock<std::mutex>& lock,
+               std::optional<Clock::TimePoint> start = std::nullopt)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
   // Enqueue's run to completion: RunStep on the caller's thread, `lock` held on entry and
   // released on return (the caller has nothing left to do under it). `now`, the caller's
   // clock read just before, is the execution's start: it runs at once.

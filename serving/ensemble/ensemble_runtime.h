@@ -47,10 +47,6 @@
 
 namespace tensord {
 
-// A model version as a plain request would get it: ModelRepository::Get.
-using ModelLookup =
-    std::function<absl::StatusOr<ModelHandle>(std::string_view name, std::string_view version)>;
-
 class EnsembleRuntime final : public runtime::Runtime, public StepModelSource {
  public:
   // Ensemble requests in flight at once when instance_group sets no count: enough for the

@@ -18,13 +18,16 @@
 
 namespace tensord {
 
+// A model version as a plain request would get it: ModelRepository::Get.
+using ModelLookup =
+    std::function<absl::StatusOr<ModelHandle>(std::string_view name, std::string_view version)>;
+
 // The repository's count of state changes; null: unknown, so every lookup is made afresh.
 using ChangeCount = std::function<uint64_t()>;
 
 class StepModelCache {
  public:
-  template <typename Lookup>
-  absl::StatusOr<ModelHandle> Get(const Lookup& lookup, const ChangeCount& changes,
+  absl::StatusOr<ModelHandle> Get(const ModelLookup& lookup, const ChangeCount& changes,
                                   std::string_view name, std::string_view version) {
     if (!changes) return lookup(name, version);
     // Read before the lookup: a change after it makes the count move, so it is not missed.
