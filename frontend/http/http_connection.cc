@@ -1,9 +1,12 @@
 #include "frontend/http/http_connection.h"
 
+#include <array>
+#include <charconv>
 #include <string>
 #include <utility>
 
 #include "boost/asio/dispatch.hpp"
+#include "boost/asio/write.hpp"
 #include "boost/asio/io_context.hpp"
 #include "boost/asio/ssl/error.hpp"
 #include "boost/asio/ssl/stream_base.hpp"
@@ -12,6 +15,7 @@
 #include "boost/beast/http/read.hpp"
 #include "boost/beast/http/write.hpp"
 #include "fmt/format.h"
+#include "frontend/http/reply_header.h"
 #include "frontend/http/tls_context.h"
 #include "openssl/ssl.h"
 #include "spdlog/spdlog.h"
@@ -27,7 +31,6 @@ namespace {
 constexpr size_t kReadChunk = 16 * 1024;
 
 std::string_view View(beast::string_view text) { return {text.data(), text.size()}; }
-beast::string_view BeastView(std::string_view text) { return {text.data(), text.size()}; }
 
 const std::shared_ptr<const PaddedBuffer>& EmptyBody() {
   static const auto* const empty =
@@ -313,42 +316,45 @@ void HttpConnection<Stream>::Dispatch() {
 template <typename Stream>
 void HttpConnection<Stream>::Send(RestResponse reply) {
   replied_ = true;
-  response_ = {};
-  response_.version(version_ == 10 ? 10 : 11);
-  response_.result(static_cast<unsigned>(reply.status));
-  if (reply.status == 499) response_.reason("Client Closed Request");
-  if (!reply.content_type.empty()) {
-    response_.set(bhttp::field::content_type, BeastView(reply.content_type));
-  } else if (!reply.body.empty()) {
-    response_.set(bhttp::field::content_type,
-                  reply.inference_header_length ? "application/octet-stream" : "application/json");
-  }
-  if (reply.inference_header_length) {
-    response_.set("Inference-Header-Content-Length",
-                  std::to_string(*reply.inference_header_length));
-  }
-  if (!reply.allow.empty()) response_.set(bhttp::field::allow, BeastView(reply.allow));
-  if (!reply.www_authenticate.empty()) {
-    response_.set(bhttp::field::www_authenticate, BeastView(reply.www_authenticate));
-  }
   // Small replies, and replies carrying binary tensor data (raw numbers barely compress;
   // 19 MB of them took seconds of the I/O thread), are sent as they are: Python's requests
   // asks for gzip on every call, and identity is always an acceptable answer.
+  std::string_view content_encoding;
   if (reply_encoding_ && reply.body.size() >= kMinCompressedReplyBytes &&
       !reply.inference_header_length) {
     reply.body = Compress(reply.body, *reply_encoding_);
-    response_.set(bhttp::field::content_encoding, BeastView(EncodingName(*reply_encoding_)));
+    content_encoding = EncodingName(*reply_encoding_);
   }
-  response_.body() = std::move(reply.body);
   if (closing_) keep_alive_ = false;  // shutting down: this is the connection's last reply
-  response_.keep_alive(keep_alive_);
-  response_.prepare_payload();
+  std::string_view content_type = reply.content_type;
+  if (content_type.empty() && !reply.body.empty()) {
+    content_type = reply.inference_header_length ? "application/octet-stream" : "application/json";
+  }
+  // Inference-Header-Content-Length: the length of the JSON before binary tensor data.
+  char json_length[24] = {};
+  if (reply.inference_header_length) {
+    std::to_chars(json_length, json_length + sizeof json_length - 1,
+                  *reply.inference_header_length);
+  }
+  WriteReplyHeader(reply_header_,
+                   {.version = version_ == 10 ? 10u : 11u,
+                    .status = reply.status,
+                    .keep_alive = keep_alive_,
+                    .content_length = reply.body.size()},
+                   {{"Content-Type", content_type},
+                    {"Inference-Header-Content-Length", json_length},
+                    {"Content-Encoding", content_encoding},
+                    {"Allow", reply.allow},
+                    {"WWW-Authenticate", reply.www_authenticate}});
+  reply_body_ = std::move(reply.body);
   // A client that does not read its reply is dropped like one that does not send.
   Tcp().expires_after(options_.read_timeout);
-  bhttp::async_write(stream_, response_,
-                     [self = this->shared_from_this()](beast::error_code error, size_t) {
-                       self->OnWritten(error);
-                     });
+  const std::array<asio::const_buffer, 2> buffers{asio::buffer(reply_header_),
+                                                  asio::buffer(reply_body_)};
+  asio::async_write(stream_, buffers,
+                    [self = this->shared_from_this()](beast::error_code error, size_t) {
+                      self->OnWritten(error);
+                    });
 }
 
 template <typename Stream>
@@ -358,7 +364,7 @@ void HttpConnection<Stream>::OnWritten(beast::error_code error) {
     Close();
     return;
   }
-  response_ = {};  // frees the reply body while the connection idles
+  reply_body_ = {};  // frees the reply body while the connection idles
   if (!keep_alive_ || closing_) {
     if (linger_ && !watching_) {  // one read at a time: with the watch posted, just close
       LingeringClose();

@@ -167,7 +167,11 @@ class HttpConnection final : public Connection,
   ConnectionLimit* const limit_;
   boost::beast::flat_buffer buffer_;
   std::optional<boost::beast::http::request_parser<PaddedBody>> parser_;
-  boost::beast::http::response<boost::beast::http::string_body> response_;
+  // The reply being written: its status line and header fields, then its body, sent with
+  // one gather write. Built by hand: Beast's serializer walked a buffer sequence of views per
+  // field, ~5% of a small REST request's CPU. The header string keeps its capacity.
+  std::string reply_header_;
+  std::string reply_body_;
   unsigned version_ = 11;  // of the request being answered
   // How the reply to the request being answered is compressed (its Accept-Encoding).
   std::optional<ContentEncoding> reply_encoding_;
