@@ -167,6 +167,30 @@ void HttpConnection<Stream>::ReadHeader() {
   parser_->header_limit(options_.max_header_bytes);
   // One deadline for the whole request, header and body.
   Tcp().expires_after(options_.read_timeout);
+  // What has arrived is parsed here: a request that came in one read (the usual case) is
+  // answered without an asynchronous read operation, which completes through the
+  // io_context's queue even when it has nothing to read.
+  if (buffer_.size() > 0) {
+    parser_->eager(true);
+    beast::error_code error;
+    while (buffer_.size() > 0 && !parser_->is_done()) {
+      const size_t used = parser_->put(buffer_.data(), error);
+      buffer_.consume(used);
+      if (error == bhttp::error::need_more) {
+        error = {};
+        break;
+      }
+      if (error) {
+        OnReadError(error);
+        return;
+      }
+      if (used == 0) break;
+    }
+    if (parser_->is_header_done()) {
+      OnHeader(error);
+      return;
+    }
+  }
   bhttp::async_read_header(stream_, buffer_, *parser_,
                            [self = this->shared_from_this()](beast::error_code error, size_t) {
                              self->OnHeader(error);

@@ -162,6 +162,26 @@ TEST_F(HttpServerTest, PipelinedRequestsAreAnsweredInOrder) {
   EXPECT_EQ(third->status, 200);
 }
 
+// A request is parsed from what the first read brought in; the rest of one that arrives
+// in pieces (the header cut anywhere, then the body) is read on.
+TEST_F(HttpServerTest, ARequestArrivingInPiecesIsServed) {
+  const std::string request = Client::Post("/v2/models/echo/infer", kEchoBody);
+  const size_t header_end = request.find("\r\n\r\n") + 4;
+  for (size_t cut : {size_t{1}, size_t{20}, header_end - 2, header_end, header_end + 10}) {
+    Client client(server_->port());
+    ASSERT_TRUE(client.Send(request.substr(0, cut)));
+    std::this_thread::sleep_for(20ms);
+    ASSERT_TRUE(client.Send(request.substr(cut)));
+    std::optional<Client::Response> response = client.Read();
+    ASSERT_TRUE(response.has_value()) << cut;
+    EXPECT_EQ(response->status, 200) << cut;
+    EXPECT_THAT(response->body, HasSubstr("\"model_name\":\"echo\"")) << cut;
+    // The connection goes on serving.
+    ASSERT_TRUE(client.Send(Client::Get("/v2/health/live")));
+    ASSERT_TRUE(client.Read().has_value()) << cut;
+  }
+}
+
 TEST_F(HttpServerTest, SlowInferenceDoesNotBlockOtherConnections) {
   // The slow request is held in the (fake) scheduler until released: the others can only
   // be answered meanwhile if it does not block them.
