@@ -1,5 +1,7 @@
 #include "frontend/http/http_connection.h"
 
+#include <time.h>
+
 #include <array>
 #include <charconv>
 #include <string>
@@ -40,10 +42,10 @@ const std::shared_ptr<const PaddedBuffer>& EmptyBody() {
 
 template <typename Stream>
 Stream MakeStream(TcpSocket&& socket, asio::ssl::context* tls) {
-  if constexpr (std::is_same_v<Stream, TcpStream>) {
-    return TcpStream(std::move(socket));
+  if constexpr (std::is_same_v<Stream, TcpSocket>) {
+    return std::move(socket);
   } else {
-    return Stream(TcpStream(std::move(socket)), *tls);
+    return Stream(std::move(socket), *tls);
   }
 }
 
@@ -70,6 +72,26 @@ bool ConnectionSet::WaitForEmpty(std::chrono::milliseconds timeout) {
   return emptied_.wait_for(lock, timeout, [this] { return connections_.empty(); });
 }
 
+DeadlineClock::time_point DeadlineClock::now() noexcept {
+  timespec now{};
+  clock_gettime(CLOCK_MONOTONIC_COARSE, &now);
+  return time_point(std::chrono::seconds(now.tv_sec) + std::chrono::nanoseconds(now.tv_nsec));
+}
+
+DeadlineClock::duration DeadlineClock::resolution() noexcept {
+  static const duration resolution = [] {
+    timespec step{};
+    clock_getres(CLOCK_MONOTONIC_COARSE, &step);
+    return duration(std::chrono::seconds(step.tv_sec) + std::chrono::nanoseconds(step.tv_nsec));
+  }();
+  return resolution;
+}
+
+void ConnectionSet::CloseExpired(DeadlineClock::time_point now) {
+  std::lock_guard lock(mutex_);
+  for (Connection* connection : connections_) connection->CloseIfExpired(now);
+}
+
 void ConnectionSet::CloseAll() {
   std::lock_guard lock(mutex_);
   for (Connection* connection : connections_) connection->Close();
@@ -86,8 +108,7 @@ HttpConnection<Stream>::HttpConnection(TcpSocket&& socket,
       options_(options),
       handler_(handler),
       connections_(connections),
-      limit_(limit),
-      idle_timer_(stream_.get_executor()) {}
+      limit_(limit) {}
 
 template <typename Stream>
 HttpConnection<Stream>::~HttpConnection() {
@@ -99,10 +120,10 @@ template <typename Stream>
 void HttpConnection<Stream>::Start() {
   connections_.Add(this);
   beast::error_code ignored;
-  Tcp().socket().set_option(tcp::no_delay(true), ignored);
+  Tcp().set_option(tcp::no_delay(true), ignored);
   if constexpr (kTls) {
     // The handshake counts as reading a request: a client that stalls in it is dropped.
-    Tcp().expires_after(options_.read_timeout);
+    ExpireAfter(options_.read_timeout);
     stream_.async_handshake(
         asio::ssl::stream_base::server,
         [self = this->shared_from_this()](beast::error_code error) { self->OnHandshake(error); });
@@ -130,8 +151,14 @@ void HttpConnection<Stream>::OnHandshake(beast::error_code error) {
 template <typename Stream>
 void HttpConnection<Stream>::Close() {
   beast::error_code ignored;
-  Tcp().socket().shutdown(tcp::socket::shutdown_both, ignored);
-  Tcp().close();
+  Tcp().shutdown(tcp::socket::shutdown_both, ignored);
+  Tcp().close(ignored);
+  ExpireNever();  // nothing left for the sweep to close
+}
+
+template <typename Stream>
+void HttpConnection<Stream>::CloseIfExpired(DeadlineClock::time_point now) {
+  if (now >= deadline_) Close();
 }
 
 template <typename Stream>
@@ -148,7 +175,7 @@ void HttpConnection<Stream>::WaitForRequest() {
   }
   // Idle until the first byte: a separate read so that keep-alive idleness and a slow
   // request get their own timeouts.
-  Tcp().expires_after(options_.idle_timeout);
+  ExpireAfter(options_.idle_timeout);
   stream_.async_read_some(buffer_.prepare(kReadChunk),
                           [self = this->shared_from_this()](beast::error_code error, size_t size) {
                             if (error) {
@@ -166,7 +193,7 @@ void HttpConnection<Stream>::ReadHeader() {
   parser_->body_limit(options_.max_body_bytes);
   parser_->header_limit(options_.max_header_bytes);
   // One deadline for the whole request, header and body.
-  Tcp().expires_after(options_.read_timeout);
+  ExpireAfter(options_.read_timeout);
   // What has arrived is parsed here: a request that came in one read (the usual case) is
   // answered without an asynchronous read operation, which completes through the
   // io_context's queue even when it has nothing to read.
@@ -318,7 +345,7 @@ void HttpConnection<Stream>::Dispatch() {
   }
   rest.cancelled = cancelled_;
   // No deadline while the inference runs; the reply's write sets one.
-  Tcp().expires_never();
+  ExpireNever();
   answering_ = true;
   replied_ = false;
   RestHandler::Post post;
@@ -372,7 +399,7 @@ void HttpConnection<Stream>::Send(RestResponse reply) {
                     {"WWW-Authenticate", reply.www_authenticate}});
   reply_body_ = std::move(reply.body);
   // A client that does not read its reply is dropped like one that does not send.
-  Tcp().expires_after(options_.read_timeout);
+  ExpireAfter(options_.read_timeout);
   const std::array<asio::const_buffer, 2> buffers{asio::buffer(reply_header_),
                                                   asio::buffer(reply_body_)};
   asio::async_write(stream_, buffers,
@@ -399,12 +426,8 @@ void HttpConnection<Stream>::OnWritten(beast::error_code error) {
   }
   parser_.reset();
   if (watching_) {
-    // The watch's read now waits for the next request; it was posted with no deadline, so
-    // the idle timeout is this timer's.
-    idle_timer_.expires_after(options_.idle_timeout);
-    idle_timer_.async_wait([self = this->shared_from_this()](beast::error_code error) {
-      if (!error && self->watching_ && !self->answering_) self->Close();
-    });
+    // The watch's read now waits for the next request, under the idle timeout.
+    ExpireAfter(options_.idle_timeout);
     return;
   }
   WaitForRequest();
@@ -438,7 +461,6 @@ void HttpConnection<Stream>::OnWatch(beast::error_code error, size_t size) {
     return;
   }
   // The reply went out first: this read was the wait for the next request.
-  idle_timer_.cancel();
   if (error) {
     Close();
     return;
@@ -450,9 +472,9 @@ void HttpConnection<Stream>::OnWatch(beast::error_code error, size_t size) {
 template <typename Stream>
 void HttpConnection<Stream>::LingeringClose() {
   beast::error_code ignored;
-  Tcp().socket().shutdown(tcp::socket::shutdown_send, ignored);
+  Tcp().shutdown(tcp::socket::shutdown_send, ignored);
   buffer_.clear();
-  Tcp().expires_after(options_.read_timeout);
+  ExpireAfter(options_.read_timeout);
   Drain();
 }
 
@@ -469,7 +491,7 @@ void HttpConnection<Stream>::Drain() {
                           });
 }
 
-template class HttpConnection<TcpStream>;
-template class HttpConnection<beast::ssl_stream<TcpStream>>;
+template class HttpConnection<TcpSocket>;
+template class HttpConnection<beast::ssl_stream<TcpSocket>>;
 
 }  // namespace tensord::http

@@ -14,8 +14,10 @@
 // subject CN is handed to the handler with each request (RestRequest::peer_common_name).
 //
 // Timeouts: idle_timeout while waiting for the first byte of a request, read_timeout for
-// the rest of it to arrive (and for the client to read its reply). Nothing runs while an
-// inference is in flight; the connection stays alive through the shared_ptr that the
+// the rest of it to arrive (and for the client to read its reply). They are deadlines that
+// the lane's sweep closes (ConnectionSet::CloseExpired, a few times per shortest timeout),
+// not a timer per read and write: arming and cancelling one per operation cost a trip
+// through the io_context per request. No deadline runs while an inference is in flight; the connection stays alive through the shared_ptr that the
 // reply callback holds. A body over max_body_bytes gets 413 and the connection closes
 // after draining what the client still sends (so that it sees the 413, not a reset).
 #pragma once
@@ -31,12 +33,11 @@
 #include <unordered_set>
 
 #include "absl/base/thread_annotations.h"
-#include "boost/asio/basic_waitable_timer.hpp"
 #include "boost/asio/io_context.hpp"
 #include "boost/asio/ip/tcp.hpp"
 #include "boost/asio/ssl/context.hpp"
 #include "boost/beast/core/flat_buffer.hpp"
-#include "boost/beast/core/tcp_stream.hpp"
+#include "boost/beast/core/stream_traits.hpp"
 #include "boost/beast/http/message.hpp"
 #include "boost/beast/http/parser.hpp"
 #include "boost/beast/http/string_body.hpp"
@@ -47,10 +48,27 @@
 
 namespace tensord::http {
 
-// What ConnectionSet needs of a connection of either kind (shutdown only, never per read).
+// The clock of connection deadlines: CLOCK_MONOTONIC_COARSE, a few nanoseconds a read at a
+// resolution of a few milliseconds, which timeouts of a second and more do not need finer.
+struct DeadlineClock {
+  using duration = std::chrono::nanoseconds;
+  using rep = duration::rep;
+  using period = duration::period;
+  using time_point = std::chrono::time_point<DeadlineClock>;
+  static constexpr bool is_steady = true;
+  static time_point now() noexcept;
+  // How far now() may lag the time: a deadline of now() + timeout + resolution() is never
+  // reached before the timeout has passed.
+  static duration resolution() noexcept;
+};
+
+// What ConnectionSet needs of a connection of either kind (shutdown and the deadline sweep,
+// never per read).
 class Connection {
  public:
   virtual ~Connection() = default;
+  // Closes the connection if its deadline (a timeout running) is before `now`.
+  virtual void CloseIfExpired(DeadlineClock::time_point now) = 0;
   // Closes the socket; pending operations end with operation_aborted.
   virtual void Close() = 0;
   // Closes now if no request is being answered, else right after its reply is written.
@@ -67,6 +85,8 @@ class ConnectionSet {
   // Closes the idle connections now and the others once their reply is written (graceful
   // shutdown); call on the connections' I/O thread.
   void CloseWhenIdle();
+  // Closes the connections whose timeout has run out; call on the connections' I/O thread.
+  void CloseExpired(DeadlineClock::time_point now);
   // Waits until every connection is gone; false on timeout. Any thread.
   bool WaitForEmpty(std::chrono::milliseconds timeout);
 
@@ -109,11 +129,9 @@ struct ConnectionOptions {
 // type-erased any_io_executor (beast::tcp_stream's): copying, preferring and destroying that
 // one on every operation was ~3% of a REST request's CPU.
 using IoExecutor = boost::asio::io_context::executor_type;
-using TcpStream =
-    boost::beast::basic_stream<boost::asio::ip::tcp, IoExecutor, boost::beast::unlimited_rate_policy>;
 using TcpSocket = boost::asio::basic_stream_socket<boost::asio::ip::tcp, IoExecutor>;
 
-// Stream: TcpStream or boost::beast::ssl_stream<TcpStream>; both are instantiated in
+// Stream: TcpSocket or boost::beast::ssl_stream<TcpSocket>; both are instantiated in
 // http_connection.cc.
 template <typename Stream>
 class HttpConnection final : public Connection,
@@ -133,10 +151,15 @@ class HttpConnection final : public Connection,
   void Start();
   void Close() override;
   void CloseWhenIdle() override;
+  void CloseIfExpired(DeadlineClock::time_point now) override;
 
  private:
-  static constexpr bool kTls = !std::is_same_v<Stream, TcpStream>;
-  TcpStream& Tcp() { return boost::beast::get_lowest_layer(stream_); }
+  static constexpr bool kTls = !std::is_same_v<Stream, TcpSocket>;
+  TcpSocket& Tcp() { return boost::beast::get_lowest_layer(stream_); }
+  void ExpireAfter(std::chrono::milliseconds timeout) {
+    deadline_ = DeadlineClock::now() + timeout + DeadlineClock::resolution();
+  }
+  void ExpireNever() { deadline_ = DeadlineClock::time_point::max(); }
   void OnHandshake(boost::beast::error_code error);
   void WaitForRequest();
   void ReadHeader();
@@ -154,7 +177,7 @@ class HttpConnection final : public Connection,
   // sets the request's cancelled flag, so a queued request is dropped and a pipeline's later
   // steps are not run. Bytes that arrive instead (a pipelined next request) are kept for it,
   // and the watch ends. When the reply is written first, the same read waits for the next
-  // request (idle_timer_ bounds it).
+  // request (the idle timeout bounds it).
   void Watch();
   void OnWatch(boost::beast::error_code error, size_t size);
 
@@ -185,15 +208,13 @@ class HttpConnection final : public Connection,
   // The flag of the request being answered (InferRequest::cancelled); reused by the next
   // request when nothing else holds it.
   std::shared_ptr<std::atomic<bool>> cancelled_;
-  // Bounds Watch's read once the reply is written.
-  boost::asio::basic_waitable_timer<std::chrono::steady_clock,
-                                    boost::asio::wait_traits<std::chrono::steady_clock>, IoExecutor>
-      idle_timer_;
+  // When the timeout running ends (the lane's sweep closes the connection then); max: none.
+  DeadlineClock::time_point deadline_ = DeadlineClock::time_point::max();
 };
 
-using PlainHttpConnection = HttpConnection<TcpStream>;
-using TlsHttpConnection = HttpConnection<boost::beast::ssl_stream<TcpStream>>;
-extern template class HttpConnection<TcpStream>;
-extern template class HttpConnection<boost::beast::ssl_stream<TcpStream>>;
+using PlainHttpConnection = HttpConnection<TcpSocket>;
+using TlsHttpConnection = HttpConnection<boost::beast::ssl_stream<TcpSocket>>;
+extern template class HttpConnection<TcpSocket>;
+extern template class HttpConnection<boost::beast::ssl_stream<TcpSocket>>;
 
 }  // namespace tensord::http

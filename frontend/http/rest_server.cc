@@ -45,6 +45,8 @@ struct Lane {
   asio::io_context context{1};
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work{
       context.get_executor()};
+  // Closes the lane's connections whose timeout ran out (after `context`: destroyed first).
+  asio::steady_timer sweep{context};
   std::thread thread;
 };
 
@@ -113,6 +115,7 @@ class RestServer final : public HttpServer {
     accept_retry_.emplace(lanes_[0]->context);
 
     for (auto& lane : lanes_) {
+      Sweep(*lane);
       lane->thread = std::thread([context = &lane->context] { context->run(); });
     }
     asio::post(lanes_[0]->context, [this] { Accept(); });
@@ -221,6 +224,20 @@ class RestServer final : public HttpServer {
         asio::post(lane.context, [connection] { connection->Start(); });
       }
       Accept();
+    });
+  }
+
+  // Every few tenths of the shortest timeout (at most a second apart), on the lane's
+  // thread: a connection is closed no sooner than its timeout, and at most that much later.
+  void Sweep(Lane& lane) {
+    const std::chrono::milliseconds shortest =
+        std::min(connection_options().read_timeout, connection_options().idle_timeout);
+    lane.sweep.expires_after(
+        std::clamp(shortest / 8, std::chrono::milliseconds(5), std::chrono::milliseconds(1000)));
+    lane.sweep.async_wait([this, &lane](boost::system::error_code error) {
+      if (error) return;
+      lane.connections.CloseExpired(DeadlineClock::now());
+      Sweep(lane);
     });
   }
 
