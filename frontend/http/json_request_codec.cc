@@ -321,7 +321,9 @@ absl::Status DecodeShape(element value, const std::string& name, Shape& shape) {
     return absl::InvalidArgumentError(
         fmt::format("input '{}': 'shape' must be an array of integers", name));
   }
-  for (element dim : AsArray(value)) {
+  const simdjson::dom::array dims = AsArray(value);
+  shape.reserve(dims.size());
+  for (element dim : dims) {
     // Only integer literals: 2.0 is not a dimension (unlike data, where INT types take it).
     const bool integer = dim.type() == element_type::INT64;
     const int64_t size = integer ? dim.get_int64().value_unsafe() : -1;

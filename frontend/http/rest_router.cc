@@ -1,7 +1,9 @@
 #include "frontend/http/rest_router.h"
 
-#include <vector>
+#include <span>
+#include <string_view>
 
+#include "absl/container/inlined_vector.h"
 #include "fmt/format.h"
 
 namespace tensord::http {
@@ -22,7 +24,7 @@ absl::Status NoRoute(std::string_view path) {
 }
 
 // repository/index, repository/models/{m}/load|unload
-absl::StatusOr<Route> MatchRepositoryRoute(const std::vector<std::string_view>& segments,
+absl::StatusOr<Route> MatchRepositoryRoute(std::span<const std::string_view> segments,
                                            std::string_view path) {
   if (segments.size() == 3 && segments[2] == "index") {
     return Route{.kind = RouteKind::kRepositoryIndex};
@@ -45,7 +47,7 @@ absl::StatusOr<Route> MatchRepositoryRoute(const std::vector<std::string_view>& 
 }
 
 // {system,cuda}sharedmemory[/region/{r}]/status|register|unregister
-absl::StatusOr<Route> MatchSharedMemoryRoute(const std::vector<std::string_view>& segments,
+absl::StatusOr<Route> MatchSharedMemoryRoute(std::span<const std::string_view> segments,
                                              std::string_view path) {
   const bool cuda = segments[1] == "cudasharedmemory";
   Route route;
@@ -96,7 +98,7 @@ absl::StatusOr<std::string> PercentDecode(std::string_view segment) {
 namespace {
 
 // "", console, console/, console/{asset}: the console's page and its files.
-absl::StatusOr<Route> MatchConsoleRoute(const std::vector<std::string_view>& segments,
+absl::StatusOr<Route> MatchConsoleRoute(std::span<const std::string_view> segments,
                                         std::string_view path) {
   if (segments.size() == 1) return Route{.kind = RouteKind::kConsolePage};  // "/", "/console"
   if (segments.size() != 2) return NoRoute(path);
@@ -111,7 +113,8 @@ absl::StatusOr<Route> MatchConsoleRoute(const std::vector<std::string_view>& seg
 absl::StatusOr<Route> MatchRoute(std::string_view target) {
   const std::string_view path = target.substr(0, target.find_first_of("?#"));
   if (!path.starts_with("/")) return NoRoute(path);
-  std::vector<std::string_view> segments;
+  // In place for the usual few segments: no allocation per request.
+  absl::InlinedVector<std::string_view, 8> segments;
   for (size_t at = 1; at <= path.size();) {
     size_t end = path.find('/', at);
     if (end == std::string_view::npos) end = path.size();
