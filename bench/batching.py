@@ -31,8 +31,10 @@ sys.path.insert(0, os.path.join(REPO_ROOT, "scripts"))
 from make_models import onnx_models as m  # noqa: E402
 
 SIZES = [256, 1024, 1024, 10]
-RESULT = re.compile(r"RESULT rps=([\d.]+) p50_us=(\d+) p99_us=(\d+) non2xx=(\d+) errors=(\d+)")
+RESULT = re.compile(r"RESULT rps=([\d.]+) p50_us=(\d+) p99_us=(\d+) non2xx=(\d+) errors=(\d+)"
+                    r"(?: requests=(\d+))?")
 SERVING = re.compile(r"serving HTTP on \S+:(\d+)")
+SERVER_PID = None  # the tensord being measured (main sets it)
 
 
 def write_repository(root):
@@ -89,19 +91,35 @@ def wrk(url, model, body, concurrency, seconds):
     found = RESULT.search(out.stdout)
     if not found:
         sys.exit(f"no RESULT line from wrk:\n{out.stdout}\n{out.stderr}")
-    rps, p50, p99, non2xx, errors = found.groups()
+    rps, p50, p99, non2xx, errors, requests = found.groups()
     if int(non2xx) or int(errors):
         sys.exit(f"{model}: {non2xx} non-2xx responses, {errors} errors")
-    return {"rps": float(rps), "p50_us": int(p50), "p99_us": int(p99)}
+    return {"rps": float(rps), "p50_us": int(p50), "p99_us": int(p99),
+            "requests": int(requests) if requests else round(float(rps) * seconds)}
+
+
+def cpu_seconds(pid):
+    """User + system CPU seconds of process `pid` (all its threads), from /proc."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def median_run(url, model, body, concurrency, seconds, runs):
-    results = sorted((wrk(url, model, body, concurrency, seconds) for _ in range(runs)),
-                     key=lambda r: r["rps"])
-    result = results[len(results) // 2]
+    """Median of `runs` runs by req/s, with the server's CPU per request (median too): on a
+    machine the load generator shares, the server's own cost is the steadier number."""
+    results = []
+    for _ in range(runs):
+        before = cpu_seconds(SERVER_PID)
+        result = wrk(url, model, body, concurrency, seconds)
+        result["cpu_us"] = (cpu_seconds(SERVER_PID) - before) * 1e6 / max(1, result["requests"])
+        results.append(result)
+    cpu_us = sorted(r["cpu_us"] for r in results)[len(results) // 2]
+    results.sort(key=lambda r: r["rps"])
+    result = dict(results[len(results) // 2], cpu_us=cpu_us)
     print(f"  {model:14s} c={concurrency:<3d} {result['rps']:9.0f} req/s  "
-          f"p50 {result['p50_us'] / 1000:7.2f} ms  p99 {result['p99_us'] / 1000:7.2f} ms",
-          flush=True)
+          f"p50 {result['p50_us'] / 1000:7.2f} ms  p99 {result['p99_us'] / 1000:7.2f} ms  "
+          f"server CPU {cpu_us:6.1f} us/request", flush=True)
     return result
 
 
@@ -136,6 +154,8 @@ def main():
         body = write_body(tmp)
         process, port, log = start_server(binary, repository,
                                           ["--http-threads", str(args.http_threads)])
+        global SERVER_PID
+        SERVER_PID = process.pid
         parts = set(args.only or ["batching", "workers", "latency"])
         url = f"http://127.0.0.1:{port}"
         try:
@@ -168,6 +188,8 @@ def batching_part(url, body, args):
     print(f"  => batching gain {batched['rps'] / unbatched['rps']:.2f}x throughput "
           f"(expect >= 2.5x); p50 {batched['p50_us'] / max(1, unbatched['p50_us']):.2f}x, "
           f"p99 {batched['p99_us'] / max(1, unbatched['p99_us']):.2f}x of unbatched")
+    print(f"     server CPU per request {unbatched['cpu_us'] / max(1e-9, batched['cpu_us']):.2f}x "
+          "less batched (the client shares the cores: throughput is capped by its cost too)")
 
 
 def workers_part(url, body, args):

@@ -83,25 +83,32 @@ void DynamicScheduler::Enqueue(std::unique_ptr<InferRequest>&& request, InferCal
       }
       if (former_.TryAdd(std::move(pending))) {
         ++next_sequence_;
-        if (may_run_inline && !free_instances_.empty()) {
-          // Run to completion: dispatch from this thread if the batcher would not wait.
+        if (!free_instances_.empty() && (may_run_inline || idle_workers_ > 0)) {
+          // Dispatch from this thread if the batcher would not wait.
           BatchFormer::Step step = former_.Next(now, {.instance_free = true, .flush = draining_});
           if (!step.batch.empty()) {
             runtime::Instance* instance = free_instances_.back();
             free_instances_.pop_back();
-            RunInline(step, instance, lock, now);
-            return;
-          }
-          // Nothing dispatched (the batcher waits for batch mates): what it dropped is
-          // answered here, and the request waits for a worker as below.
-          if (!step.expired.empty() || !step.cancelled.empty()) {
-            if (idle_workers_ > 0) work_ready_.notify_one();
-            lock.unlock();
-            AnswerDropped(step);
-            lock.lock();
+            if (may_run_inline) {  // run to completion
+              RunInline(step, instance, lock, now);
+              return;
+            }
+            // Too long to run on the caller's thread: a worker executes the batch.
+            handed_.push_back({std::move(step), instance});
+            WakeWorker();
+          } else {
+            // The batch waits for mates: a worker needs waking only to look at it sooner
+            // than one will anyway.
+            if (step.wake_at < idle_wake_) WakeWorker();
+            if (!step.expired.empty() || !step.cancelled.empty()) {
+              lock.unlock();
+              AnswerDropped(step);
+              lock.lock();
+            }
           }
         }
-        if (idle_workers_ > 0) work_ready_.notify_one();
+        // Without a free instance no worker can dispatch: the one that frees an instance
+        // looks at the queue (ExecuteAndRelease); expired requests are the timer's.
         if (deadline < timer_wake_) {
           timer_wake_ = deadline;
           timer_.WakeAt(this, deadline);
@@ -162,6 +169,12 @@ bool DynamicScheduler::MayRunInline(const InferRequest& request) const {
 void DynamicScheduler::WorkerLoop() {
   std::unique_lock lock(mutex_);
   for (;;) {
+    if (!handed_.empty()) {
+      Handed handed = std::move(handed_.front());
+      handed_.pop_front();
+      RunStep(handed.step, handed.instance, lock);
+      continue;
+    }
     BatchFormer::Step step = former_.Next(
         clock_.Now(), {.instance_free = !free_instances_.empty(), .flush = stopping_ || draining_});
     if (step.batch.empty() && step.expired.empty() && step.cancelled.empty()) {
@@ -169,8 +182,10 @@ void DynamicScheduler::WorkerLoop() {
       // batches finish and wake a worker for what is queued.
       if (stopping_ && former_.empty()) return;
       ++idle_workers_;
+      idle_wake_ = step.wake_at;
       clock_.WaitUntil(work_ready_, lock, step.wake_at);
       --idle_workers_;
+      idle_wake_ = Clock::TimePoint::max();  // the others' times are not known here
       continue;
     }
     runtime::Instance* instance = nullptr;
@@ -187,7 +202,7 @@ DynamicScheduler::Results DynamicScheduler::ExecuteAndRelease(
     std::optional<Clock::TimePoint> start) {
   // Pass the baton: another idle worker takes charge of what is still queued (its delay,
   // or a batch of other shapes) while this thread executes.
-  if (!former_.empty() && idle_workers_ > 0) work_ready_.notify_one();
+  if (!former_.empty()) WakeWorker();
   lock.unlock();
   AnswerDropped(step);
   if (instance == nullptr) {
@@ -203,7 +218,7 @@ DynamicScheduler::Results DynamicScheduler::ExecuteAndRelease(
   // counted as executing (the adaptive policy would take it for a concurrent client).
   former_.Finished(step.batch.size());
   // The freed instance may be what a queued batch waits for.
-  if (!former_.empty() && idle_workers_ > 0) work_ready_.notify_one();
+  if (!former_.empty()) WakeWorker();
   return results;
 }
 
@@ -246,6 +261,12 @@ Clock::TimePoint DynamicScheduler::OnDeadline(Clock::TimePoint now) {
   lock.unlock();
   AnswerDropped(step);
   return step.wake_at;
+}
+
+void DynamicScheduler::WakeWorker() {
+  if (idle_workers_ == 0) return;
+  idle_wake_ = Clock::TimePoint::max();  // which one wakes is not known
+  work_ready_.notify_one();
 }
 
 void DynamicScheduler::AnswerDropped(BatchFormer::Step& step) {

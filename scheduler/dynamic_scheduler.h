@@ -12,13 +12,18 @@
 // options.inline_execution_limit (or the caller blocks on the answer anyway:
 // InferRequest::caller_waits), Enqueue executes it on the caller's thread and answers
 // before returning: no wake-up of a worker, no wake-up of the caller's thread to answer.
-// Otherwise a free worker forms the next batch and executes it, so a batch always goes to
-// whichever instance is free. Workers that find nothing to dispatch wait until the
-// batcher's next decision time, a new request, a freed instance, or shutdown.
+// Otherwise a batch goes to a worker, and so to whichever instance is free: Enqueue forms
+// it when the new request completes one (with an idle worker and a free instance) and
+// hands it over, or a worker forms it when it is due. Workers that find nothing to
+// dispatch wait until the batcher's next decision time, a handed batch, a freed instance,
+// a new request that makes that time earlier, or shutdown: a request that joins a batch
+// still waiting wakes no thread (on a batched MLP over REST, a wake-up per request was
+// ~13% of the server's CPU).
 #pragma once
 
 #include <atomic>
 #include <condition_variable>
+#include <deque>
 #include <limits>
 #include <memory>
 #include <mutex>
@@ -82,6 +87,8 @@ class DynamicScheduler final : public Scheduler, private DeadlineTimer::Client {
                        std::optional<Clock::TimePoint> start, StatsRecorder::BatchRecord& record);
   void AnswerDropped(BatchFormer::Step& step);
   void Respond(PendingRequest& pending, InferResult&& result);
+  // Wakes one idle worker, if there is one.
+  void WakeWorker() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mutex_);
 
   const ModelConfig& config_;
   const SchedulerOptions options_;
@@ -101,6 +108,14 @@ class DynamicScheduler final : public Scheduler, private DeadlineTimer::Client {
   bool draining_ ABSL_GUARDED_BY(mutex_) = false;  // Drain(): dispatch without waiting
   uint64_t next_sequence_ ABSL_GUARDED_BY(mutex_) = 0;
   int idle_workers_ ABSL_GUARDED_BY(mutex_) = 0;
+  // An idle worker wakes by then at the latest (max: not known, e.g. after a wake-up).
+  Clock::TimePoint idle_wake_ ABSL_GUARDED_BY(mutex_) = Clock::TimePoint::max();
+  // Batches Enqueue formed, with the instance taken for each, for the workers to execute.
+  struct Handed {
+    BatchFormer::Step step;
+    runtime::Instance* instance;
+  };
+  std::deque<Handed> handed_ ABSL_GUARDED_BY(mutex_);
   std::vector<runtime::Instance*> free_instances_ ABSL_GUARDED_BY(mutex_);
   int running_inline_ ABSL_GUARDED_BY(mutex_) = 0;  // Enqueue calls running to completion
   std::condition_variable inline_done_;             // Shutdown waits for them

@@ -501,6 +501,45 @@ TEST_F(DynamicSchedulerTest, WaitPolicyHoldsEveryLoneRequestForTheDelay) {
   }
 }
 
+TEST_F(DynamicSchedulerTest, ARequestJoiningAWaitingBatchWakesNoWorker) {
+  Start(WithPolicy(FakeModel::Config(8, Delay(1000)), "wait"));
+  const Clock::TimePoint due = clock_.Now() + microseconds(1000);
+  Enqueue(MakeRequest("r1", 1, 2));
+  ASSERT_TRUE(clock_.AwaitWaiter(due));
+  const size_t waits = clock_.waits_started();
+  Enqueue(MakeRequest("r2", 1, 2));
+  Enqueue(MakeRequest("r3", 1, 2));
+  // A worker woken for nothing looks again and waits anew; real time gives it ample time.
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_EQ(clock_.waits_started(), waits);
+  clock_.Advance(microseconds(1000));
+  results_.WaitFor(3);
+  ASSERT_EQ(model_->calls().size(), 1u);
+  EXPECT_EQ(model_->calls()[0].rows, 3);
+}
+
+TEST_F(DynamicSchedulerTest, ARequestThatCompletesABatchHandsItToAWorker) {
+  // Two instances: the batch the third request completes goes to a worker while the
+  // caller returns; the next request's batch waits for its own delay.
+  Start(WithPolicy(FakeModel::Config(3, Delay(1000)), "wait"), 2);
+  HoldExecutions();
+  Enqueue(MakeRequest("r1", 1, 2));
+  Enqueue(MakeRequest("r2", 1, 2));
+  Enqueue(MakeRequest("r3", 1, 2));  // full: formed here, executed by a worker
+  gate_.WaitEntered(1);
+  const Clock::TimePoint due = clock_.Now() + microseconds(1000);
+  Enqueue(MakeRequest("r4", 1, 2));
+  ASSERT_TRUE(clock_.AwaitWaiter(due));
+  gate_.Open();
+  results_.WaitFor(3);
+  clock_.Advance(microseconds(1000));
+  results_.WaitFor(4);
+  std::vector<FakeModel::Call> calls = model_->calls();
+  ASSERT_EQ(calls.size(), 2u);
+  EXPECT_EQ(calls[0].rows, 3);
+  EXPECT_EQ(calls[1].rows, 1);
+}
+
 TEST(DynamicSchedulerCreate, AnUnknownBatchingPolicyFailsTheScheduler) {
   FakeModel model(WithPolicy(FakeModel::Config(8, Delay(1000)), "never"));
   absl::StatusOr<SchedulerPtr> scheduler = CreateScheduler(model, {.model_name = "fake"});

@@ -38,6 +38,7 @@ class FakeClock final : public Clock {
     {
       std::lock_guard guard(mutex_);
       if (deadline <= now_) return;
+      ++waits_started_;
       self = waiters_.insert(waiters_.end(), Waiter{&cv, lock.mutex(), deadline});
       registered_.notify_all();
     }
@@ -75,6 +76,12 @@ class FakeClock final : public Clock {
     });
   }
 
+  // How many waits have begun so far (a thread woken for nothing waits again).
+  size_t waits_started() const {
+    std::lock_guard guard(mutex_);
+    return waits_started_;
+  }
+
   // Number of threads blocked in WaitUntil (lets tests wait until workers are idle).
   size_t waiters() const {
     std::lock_guard guard(mutex_);
@@ -91,6 +98,7 @@ class FakeClock final : public Clock {
   std::condition_variable registered_;  // a waiter was added
   TimePoint now_ = TimePoint{} + std::chrono::hours(1);
   std::list<Waiter> waiters_;
+  size_t waits_started_ = 0;
 };
 
 }  // namespace tensord::scheduler
