@@ -190,6 +190,7 @@ void HttpConnection<Stream>::WaitForRequest() {
 template <typename Stream>
 void HttpConnection<Stream>::ReadHeader() {
   parser_.emplace();
+  head_ = false;
   parser_->body_limit(options_.max_body_bytes);
   parser_->header_limit(options_.max_header_bytes);
   // One deadline for the whole request, header and body.
@@ -232,6 +233,7 @@ void HttpConnection<Stream>::OnHeader(beast::error_code error) {
   }
   const auto& request = parser_->get();
   version_ = request.version();
+  head_ = request.method() == bhttp::verb::head;
   if (options_.max_header_fields > 0) {
     size_t fields = 0;
     for (auto it = request.begin(); it != request.end(); ++it) ++fields;
@@ -400,8 +402,9 @@ void HttpConnection<Stream>::Send(RestResponse reply) {
   reply_body_ = std::move(reply.body);
   // A client that does not read its reply is dropped like one that does not send.
   ExpireAfter(options_.read_timeout);
-  const std::array<asio::const_buffer, 2> buffers{asio::buffer(reply_header_),
-                                                  asio::buffer(reply_body_)};
+  // A reply to HEAD has the length of the body a GET would get, and no body.
+  const std::array<asio::const_buffer, 2> buffers{
+      asio::buffer(reply_header_), head_ ? asio::const_buffer() : asio::buffer(reply_body_)};
   asio::async_write(stream_, buffers,
                     [self = this->shared_from_this()](beast::error_code error, size_t) {
                       self->OnWritten(error);

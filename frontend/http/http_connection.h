@@ -196,6 +196,7 @@ class HttpConnection final : public Connection,
   std::string reply_header_;
   std::string reply_body_;
   unsigned version_ = 11;  // of the request being answered
+  bool head_ = false;      // the request being answered is a HEAD: its reply has no body
   // How the reply to the request being answered is compressed (its Accept-Encoding).
   std::optional<ContentEncoding> reply_encoding_;
   bool keep_alive_ = true;  // false: close after this reply

@@ -182,6 +182,21 @@ TEST_F(HttpServerTest, ARequestArrivingInPiecesIsServed) {
   }
 }
 
+TEST_F(HttpServerTest, AReplyToHeadHasItsLengthButNoBody) {
+  Client client(server_->port());
+  ASSERT_TRUE(client.Send("HEAD /v2/health/live HTTP/1.1\r\nHost: t\r\n\r\n" +
+                          Client::Get("/v2/nope")));
+  std::optional<Client::Response> head = client.Read(10s, /*to_head=*/true);
+  ASSERT_TRUE(head.has_value());
+  EXPECT_EQ(head->status, 405);
+  EXPECT_NE(head->header("content-length"), "0");
+  // The next reply on the connection starts right after the head's header: no body came.
+  std::optional<Client::Response> next = client.Read();
+  ASSERT_TRUE(next.has_value());
+  EXPECT_EQ(next->status, 404);
+  EXPECT_THAT(next->body, HasSubstr("error"));
+}
+
 TEST_F(HttpServerTest, SlowInferenceDoesNotBlockOtherConnections) {
   // The slow request is held in the (fake) scheduler until released: the others can only
   // be answered meanwhile if it does not block them.

@@ -76,7 +76,9 @@ class HttpTestClient {
   }
 
   // The next reply; nullopt when the connection closes first or nothing comes in `timeout`.
-  std::optional<Response> Read(std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
+  // `to_head`: the reply to a HEAD request, which has a length but no body.
+  std::optional<Response> Read(std::chrono::milliseconds timeout = std::chrono::seconds(10),
+                               bool to_head = false) {
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     size_t header_end;
     while ((header_end = pending_.find("\r\n\r\n")) == std::string::npos) {
@@ -103,7 +105,7 @@ class HttpTestClient {
       line_end = next;
     }
     pending_.erase(0, header_end + 4);
-    const size_t length = response.headers.count("content-length")
+    const size_t length = !to_head && response.headers.count("content-length")
                               ? std::stoul(response.headers["content-length"])
                               : 0;
     while (pending_.size() < length) {
