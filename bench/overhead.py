@@ -289,13 +289,16 @@ def main():
     print(f"model={args.model}{kind} seconds={args.seconds} runs={args.runs} cores={os.cpu_count()} "
           f"commit={subprocess.run(['git', '-C', ROOT, 'rev-parse', '--short', 'HEAD'], capture_output=True, text=True).stdout.strip()}")
     print(f"{'path':58} {'tensord req/s':>13} {'us/req':>7} {'cs/req':>6} {'floor req/s':>12} "
-          f"{'us/req':>7} {'cs/req':>6} {'ratio':>6}")
+          f"{'us/req':>7} {'cs/req':>6} {'ratio':>6} {'p99 ms':>7} {'floor':>6}")
     for name, pairs in rows.items():
         ratios = [t["rps"] / f["rps"] for t, f in pairs]
         med = lambda key, side: statistics.median(p[side][key] for p in pairs)
+        # wrk's p99 (REST rows); h2load gives none.
+        p99 = lambda side: ("-" if pairs[0][side]["p99_us"] is None  # noqa: E731
+                            else f"{med('p99_us', side) / 1000:.2f}")
         print(f"{name:58} {med('rps', 0):13.0f} {med('cpu_us', 0):7.1f} {med('cs', 0):6.2f} "
               f"{med('rps', 1):12.0f} {med('cpu_us', 1):7.1f} {med('cs', 1):6.2f} "
-              f"{statistics.median(ratios):6.2f}")
+              f"{statistics.median(ratios):6.2f} {p99(0):>7} {p99(1):>6}")
 
 
 if __name__ == "__main__":

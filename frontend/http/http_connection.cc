@@ -8,10 +8,10 @@
 #include <utility>
 
 #include "boost/asio/dispatch.hpp"
-#include "boost/asio/write.hpp"
 #include "boost/asio/io_context.hpp"
 #include "boost/asio/ssl/error.hpp"
 #include "boost/asio/ssl/stream_base.hpp"
+#include "boost/asio/write.hpp"
 #include "boost/beast/http/empty_body.hpp"
 #include "boost/beast/http/error.hpp"
 #include "boost/beast/http/read.hpp"

@@ -40,7 +40,6 @@
 #include "boost/beast/core/stream_traits.hpp"
 #include "boost/beast/http/message.hpp"
 #include "boost/beast/http/parser.hpp"
-#include "boost/beast/http/string_body.hpp"
 #include "boost/beast/ssl/ssl_stream.hpp"
 #include "frontend/http/content_encoding.h"
 #include "frontend/http/padded_body.h"
