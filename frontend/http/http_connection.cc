@@ -308,7 +308,10 @@ template <typename Stream>
 void HttpConnection<Stream>::Dispatch() {
   auto& request = parser_->get();
   keep_alive_ = request.keep_alive();
-  RestRequest rest{.method = View(request.method_string()),
+  // HEAD is answered as GET would be, without the body (Send leaves it out), as MLServer's
+  // Starlette does: load balancers probe health with it.
+  RestRequest rest{.method = head_ ? std::string_view("GET") : View(request.method_string()),
+                   .head = head_,
                    .target = View(request.target()),
                    .body = request.body() ? request.body() : EmptyBody()};
   reply_encoding_.reset();

@@ -182,19 +182,31 @@ TEST_F(HttpServerTest, ARequestArrivingInPiecesIsServed) {
   }
 }
 
-TEST_F(HttpServerTest, AReplyToHeadHasItsLengthButNoBody) {
+TEST_F(HttpServerTest, HeadIsAnsweredAsGetWithTheLengthButNoBody) {
   Client client(server_->port());
-  ASSERT_TRUE(client.Send("HEAD /v2/health/live HTTP/1.1\r\nHost: t\r\n\r\n" +
-                          Client::Get("/v2/nope")));
+  const Client::Response get = Roundtrip(Client::Get("/v2"));
+  ASSERT_EQ(get.status, 200);
+  ASSERT_TRUE(client.Send("HEAD /v2 HTTP/1.1\r\nHost: t\r\n\r\n" + Client::Get("/v2/nope")));
   std::optional<Client::Response> head = client.Read(10s, /*to_head=*/true);
   ASSERT_TRUE(head.has_value());
-  EXPECT_EQ(head->status, 405);
-  EXPECT_NE(head->header("content-length"), "0");
+  EXPECT_EQ(head->status, 200);
+  EXPECT_EQ(head->header("content-length"), std::to_string(get.body.size()));
+  EXPECT_EQ(head->header("content-type"), "application/json");
   // The next reply on the connection starts right after the head's header: no body came.
   std::optional<Client::Response> next = client.Read();
   ASSERT_TRUE(next.has_value());
   EXPECT_EQ(next->status, 404);
   EXPECT_THAT(next->body, HasSubstr("error"));
+  // On a route without GET the 405 names the method the client sent.
+  ASSERT_TRUE(client.Send("HEAD /v2/models/echo/infer HTTP/1.1\r\nHost: t\r\n\r\n" +
+                          Client::Get("/v2/nope")));
+  std::optional<Client::Response> refused = client.Read(10s, /*to_head=*/true);
+  ASSERT_TRUE(refused.has_value());
+  EXPECT_EQ(refused->status, 405);
+  EXPECT_EQ(refused->header("allow"), "POST");
+  next = client.Read();
+  ASSERT_TRUE(next.has_value());
+  EXPECT_EQ(next->status, 404);
 }
 
 TEST_F(HttpServerTest, SlowInferenceDoesNotBlockOtherConnections) {

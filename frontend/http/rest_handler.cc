@@ -137,7 +137,8 @@ void RestHandler::Handle(const RestRequest& request, const Post& post, Reply rep
   const std::string_view allowed = AllowedMethod(route->kind);
   if (!MethodAllowed(route->kind, request.method)) {
     RestResponse response = ErrorResponse(
-        405, fmt::format("method {} is not allowed for '{}' (allowed: {})", request.method,
+        405, fmt::format("method {} is not allowed for '{}' (allowed: {})",
+                         request.head ? std::string_view("HEAD") : request.method,
                          request.target.substr(0, request.target.find('?')), allowed));
     response.allow = allowed;
     std::move(reply)(std::move(response));

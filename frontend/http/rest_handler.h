@@ -31,7 +31,8 @@
 namespace tensord::http {
 
 struct RestRequest {
-  std::string_view method;  // "GET", "POST", ...
+  std::string_view method;  // "GET", "POST", ...; "GET" for a HEAD request
+  bool head = false;        // a HEAD request, answered as GET (the connection drops the body)
   std::string_view target;  // "/v2/models/m/infer?x=1"
   // The Inference-Header-Content-Length header, when present.
   std::optional<std::string_view> inference_header_length;
