@@ -308,8 +308,8 @@ template <typename Stream>
 void HttpConnection<Stream>::Dispatch() {
   auto& request = parser_->get();
   keep_alive_ = request.keep_alive();
-  // HEAD is answered as GET would be, without the body (Send leaves it out), as MLServer's
-  // Starlette does: load balancers probe health with it.
+  // HEAD is answered as GET would be, without the body (Send leaves it out): HTTP asks it of
+  // every general-purpose server (RFC 9110, 9.1), and load balancers probe health with it.
   RestRequest rest{.method = head_ ? std::string_view("GET") : View(request.method_string()),
                    .head = head_,
                    .target = View(request.target()),
