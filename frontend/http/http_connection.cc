@@ -89,7 +89,9 @@ DeadlineClock::duration DeadlineClock::resolution() noexcept {
 
 void ConnectionSet::CloseExpired(DeadlineClock::time_point now) {
   std::lock_guard lock(mutex_);
-  for (Connection* connection : connections_) connection->CloseIfExpired(now);
+  for (Connection* connection : connections_) {
+    if (connection->Expired(now)) connection->Close();
+  }
 }
 
 void ConnectionSet::CloseAll() {
@@ -154,11 +156,6 @@ void HttpConnection<Stream>::Close() {
   Tcp().shutdown(tcp::socket::shutdown_both, ignored);
   Tcp().close(ignored);
   ExpireNever();  // nothing left for the sweep to close
-}
-
-template <typename Stream>
-void HttpConnection<Stream>::CloseIfExpired(DeadlineClock::time_point now) {
-  if (now >= deadline_) Close();
 }
 
 template <typename Stream>

@@ -66,12 +66,24 @@ struct DeadlineClock {
 class Connection {
  public:
   virtual ~Connection() = default;
-  // Closes the connection if its deadline (a timeout running) is before `now`.
-  virtual void CloseIfExpired(DeadlineClock::time_point now) = 0;
   // Closes the socket; pending operations end with operation_aborted.
   virtual void Close() = 0;
   // Closes now if no request is being answered, else right after its reply is written.
   virtual void CloseWhenIdle() = 0;
+  // Whether a timeout is running and ends before `now`. A plain field, read on the
+  // connection's I/O thread, so that the sweep makes no virtual call on a connection that
+  // is already closed (and may be being destroyed on another thread).
+  bool Expired(DeadlineClock::time_point now) const { return now >= deadline_; }
+
+ protected:
+  void ExpireAfter(std::chrono::milliseconds timeout) {
+    deadline_ = DeadlineClock::now() + timeout + DeadlineClock::resolution();
+  }
+  void ExpireNever() { deadline_ = DeadlineClock::time_point::max(); }
+
+ private:
+  // When the timeout running ends (the lane's sweep closes the connection then); max: none.
+  DeadlineClock::time_point deadline_ = DeadlineClock::time_point::max();
 };
 
 // The live connections of one I/O thread, so that Stop can close them all.
@@ -150,15 +162,10 @@ class HttpConnection final : public Connection,
   void Start();
   void Close() override;
   void CloseWhenIdle() override;
-  void CloseIfExpired(DeadlineClock::time_point now) override;
 
  private:
   static constexpr bool kTls = !std::is_same_v<Stream, TcpSocket>;
   TcpSocket& Tcp() { return boost::beast::get_lowest_layer(stream_); }
-  void ExpireAfter(std::chrono::milliseconds timeout) {
-    deadline_ = DeadlineClock::now() + timeout + DeadlineClock::resolution();
-  }
-  void ExpireNever() { deadline_ = DeadlineClock::time_point::max(); }
   void OnHandshake(boost::beast::error_code error);
   void WaitForRequest();
   void ReadHeader();
@@ -208,8 +215,6 @@ class HttpConnection final : public Connection,
   // The flag of the request being answered (InferRequest::cancelled); reused by the next
   // request when nothing else holds it.
   std::shared_ptr<std::atomic<bool>> cancelled_;
-  // When the timeout running ends (the lane's sweep closes the connection then); max: none.
-  DeadlineClock::time_point deadline_ = DeadlineClock::time_point::max();
 };
 
 using PlainHttpConnection = HttpConnection<TcpSocket>;
