@@ -506,12 +506,12 @@ TEST_F(DynamicSchedulerTest, ARequestJoiningAWaitingBatchWakesNoWorker) {
   const Clock::TimePoint due = clock_.Now() + microseconds(1000);
   Enqueue(MakeRequest("r1", 1, 2));
   ASSERT_TRUE(clock_.AwaitWaiter(due));
-  const size_t waits = clock_.waits_started();
+  const size_t waits = clock_.waits_started(due);
   Enqueue(MakeRequest("r2", 1, 2));
   Enqueue(MakeRequest("r3", 1, 2));
   // A worker woken for nothing looks again and waits anew; real time gives it ample time.
   std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  EXPECT_EQ(clock_.waits_started(), waits);
+  EXPECT_EQ(clock_.waits_started(due), waits);
   clock_.Advance(microseconds(1000));
   results_.WaitFor(3);
   ASSERT_EQ(model_->calls().size(), 1u);

@@ -38,7 +38,7 @@ class FakeClock final : public Clock {
     {
       std::lock_guard guard(mutex_);
       if (deadline <= now_) return;
-      ++waits_started_;
+      started_.push_back(deadline);
       self = waiters_.insert(waiters_.end(), Waiter{&cv, lock.mutex(), deadline});
       registered_.notify_all();
     }
@@ -76,10 +76,11 @@ class FakeClock final : public Clock {
     });
   }
 
-  // How many waits have begun so far (a thread woken for nothing waits again).
-  size_t waits_started() const {
+  // How many waits until `deadline` have begun so far (a thread woken for nothing waits
+  // again; other threads, such as a deadline timer's, wait until other times).
+  size_t waits_started(TimePoint deadline) const {
     std::lock_guard guard(mutex_);
-    return waits_started_;
+    return static_cast<size_t>(std::count(started_.begin(), started_.end(), deadline));
   }
 
   // Number of threads blocked in WaitUntil (lets tests wait until workers are idle).
@@ -98,7 +99,7 @@ class FakeClock final : public Clock {
   std::condition_variable registered_;  // a waiter was added
   TimePoint now_ = TimePoint{} + std::chrono::hours(1);
   std::list<Waiter> waiters_;
-  size_t waits_started_ = 0;
+  std::vector<TimePoint> started_;  // the deadline of every wait begun
 };
 
 }  // namespace tensord::scheduler
