@@ -17,8 +17,8 @@
 // the rest of it to arrive (and for the client to read its reply). They are deadlines that
 // the lane's sweep closes (ConnectionSet::CloseExpired, a few times per shortest timeout),
 // not a timer per read and write: arming and cancelling one per operation cost a trip
-// through the io_context per request. No deadline runs while an inference is in flight; the connection stays alive through the shared_ptr that the
-// reply callback holds. A body over max_body_bytes gets 413 and the connection closes
+// through the io_context per request. No deadline runs while an inference is in flight;
+// the connection stays alive through the shared_ptr that the reply callback holds. A body over max_body_bytes gets 413 and the connection closes
 // after draining what the client still sends (so that it sees the 413, not a reset).
 #pragma once
 

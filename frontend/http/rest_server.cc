@@ -227,11 +227,11 @@ class RestServer final : public HttpServer {
     });
   }
 
-  // Every few tenths of the shortest timeout (at most a second apart), on the lane's
-  // thread: a connection is closed no sooner than its timeout, and at most that much later.
+  // Every eighth of the shortest timeout (5 ms to 1 s apart), on the lane's thread: a
+  // connection is closed no sooner than its timeout, and at most that much later.
   void Sweep(Lane& lane) {
     const std::chrono::milliseconds shortest =
-        std::min(connection_options().read_timeout, connection_options().idle_timeout);
+        std::min(options_.read_timeout, options_.idle_timeout);
     lane.sweep.expires_after(
         std::clamp(shortest / 8, std::chrono::milliseconds(5), std::chrono::milliseconds(1000)));
     lane.sweep.async_wait([this, &lane](boost::system::error_code error) {
