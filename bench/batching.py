@@ -2,6 +2,7 @@
 """Adaptive batching and parallel workers, end to end, measured with wrk (closed loop).
 
     /usr/bin/python3 bench/batching.py [--seconds 5] [--runs 3] [--quick]
+                                       [--server-cpus 0-1 --client-cpus 2-7 --client-threads 4]
 
 Generates an MLP 256->1024->1024->10 (Debian's python3-onnx, fixed seed) into a temporary
 model repository, starts build/release/server/tensord (or $TENSORD_BIN) on it, and drives
@@ -14,6 +15,8 @@ cancels out. Reported:
      cores), and 4 instances (more than the cores: should not collapse);
   3. latency at concurrency 1 (below saturation): p50 with 2 workers vs 1 (expects ~1x).
 Prints the machine state (cores, load average) first. Do not run it while others compile.
+Unpinned, on a 2-core machine, wrk shares the server's cores and caps the gains by its own
+cost; with --server-cpus/--client-cpus (bench/pinning.py) each gets its own cores.
 """
 
 import argparse
@@ -29,12 +32,16 @@ import urllib.request
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(REPO_ROOT, "scripts"))
 from make_models import onnx_models as m  # noqa: E402
+from pinning import cpu_list, describe, pin  # noqa: E402
 
 SIZES = [256, 1024, 1024, 10]
 RESULT = re.compile(r"RESULT rps=([\d.]+) p50_us=(\d+) p99_us=(\d+) non2xx=(\d+) errors=(\d+)"
                     r"(?: requests=(\d+))?")
 SERVING = re.compile(r"serving HTTP on \S+:(\d+)")
 SERVER_PID = None  # the tensord being measured (main sets it)
+SERVER_CPUS = None  # --server-cpus (main sets it)
+CLIENT_CPUS = None  # --client-cpus
+CLIENT_THREADS = 2  # the most wrk threads (--client-threads)
 
 
 def write_repository(root):
@@ -58,7 +65,8 @@ def start_server(binary, repository, extra_flags):
     process = subprocess.Popen(
         [binary, "serve", "--model-repository", repository, "--http-port", "0",
          "--grpc-port", "0", "--intra-op-threads", "1", *extra_flags],
-        stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+        preexec_fn=pin(SERVER_CPUS))
     deadline = time.time() + 60
     while time.time() < deadline:
         with open(log.name) as f:
@@ -83,11 +91,12 @@ def write_body(folder):
 
 
 def wrk(url, model, body, concurrency, seconds):
-    threads = min(2, concurrency)
+    threads = min(CLIENT_THREADS, concurrency)
     out = subprocess.run(
         ["wrk", f"-t{threads}", f"-c{concurrency}", f"-d{seconds}s", "-s",
          os.path.join(REPO_ROOT, "bench", "post.lua"), url, f"/v2/models/{model}/infer"],
-        env={**os.environ, "BODY_FILE": body}, capture_output=True, text=True, check=True)
+        env={**os.environ, "BODY_FILE": body}, capture_output=True, text=True, check=True,
+        preexec_fn=pin(CLIENT_CPUS))
     found = RESULT.search(out.stdout)
     if not found:
         sys.exit(f"no RESULT line from wrk:\n{out.stdout}\n{out.stderr}")
@@ -142,7 +151,17 @@ def main():
     parser.add_argument("--http-threads", type=int, default=1, help="tensord --http-threads")
     parser.add_argument("--only", choices=["batching", "workers", "latency"], action="append",
                         help="run only these parts (repeatable)")
+    parser.add_argument("--server-cpus", help="pin tensord to these CPUs (e.g. 0-1)")
+    parser.add_argument("--client-cpus", help="pin wrk to these CPUs (e.g. 2-7)")
+    parser.add_argument("--client-threads", type=int, default=2, help="wrk -t at most (default 2)")
     args = parser.parse_args()
+    global SERVER_CPUS, CLIENT_CPUS, CLIENT_THREADS
+    SERVER_CPUS, CLIENT_CPUS = cpu_list(args.server_cpus), cpu_list(args.client_cpus)
+    if SERVER_CPUS and CLIENT_CPUS and set(SERVER_CPUS) & set(CLIENT_CPUS):
+        sys.exit("--server-cpus and --client-cpus overlap: the point of pinning is disjoint cores")
+    if args.client_threads < 1:
+        sys.exit(f"--client-threads {args.client_threads}: must be at least 1")
+    CLIENT_THREADS = args.client_threads
     if args.quick:
         args.seconds, args.runs = 2, 1
     binary = os.environ.get("TENSORD_BIN") or os.path.join(
@@ -162,7 +181,8 @@ def main():
             print(f"machine: {os.cpu_count()} cpus (affinity {len(os.sched_getaffinity(0))}), "
                   f"load average {os.getloadavg()[0]:.2f}; model MLP {SIZES}; "
                   f"wrk closed loop, {args.runs} x {args.seconds} s per point, medians; "
-                  f"tensord --http-threads {args.http_threads}")
+                  f"tensord --http-threads {args.http_threads}; "
+                  f"{describe(SERVER_CPUS, CLIENT_CPUS)}, wrk -t{CLIENT_THREADS} at most")
             for model in ("mlp_batched", "mlp_unbatched", "mlp_w1", "mlp_w2", "mlp_w4"):
                 wrk(url, model, body, 4, 1)  # warm-up (arena growth, connections)
 
@@ -188,8 +208,10 @@ def batching_part(url, body, args):
     print(f"  => batching gain {batched['rps'] / unbatched['rps']:.2f}x throughput "
           f"(expect >= 2.5x); p50 {batched['p50_us'] / max(1, unbatched['p50_us']):.2f}x, "
           f"p99 {batched['p99_us'] / max(1, unbatched['p99_us']):.2f}x of unbatched")
+    shared = ("; the client shares the server's cores, so its cost caps throughput too"
+              if SERVER_CPUS is None or CLIENT_CPUS is None else "")
     print(f"     server CPU per request {unbatched['cpu_us'] / max(1e-9, batched['cpu_us']):.2f}x "
-          "less batched (the client shares the cores: throughput is capped by its cost too)")
+          f"less batched{shared}")
 
 
 def workers_part(url, body, args):

@@ -15,6 +15,13 @@ RUNS runs; the ratio is tensord / floor in the same run.
 
   bench/overhead.sh [--seconds 5] [--runs 3] [--model add_sub] [--only rest|grpc]
                     [--tensord BINARY] [--floor GRPC_FLOOR_BINARY] [--identity]
+                    [--http-threads 1,2] [--server-cpus 0-1 --client-cpus 2-7]
+                    [--client-threads 2] [--grpc-body FRAME]
+
+--http-threads lists the REST rows: tensord with N I/O threads against nginx with N workers.
+With --server-cpus/--client-cpus (bench/pinning.py) the servers and the load generators run
+on disjoint cores, so the client's own cost no longer caps the server; wrk then runs with
+--client-threads threads. Unpinned, on a 2-core machine, everything shares both cores.
 
 With --identity the model is served as a Triton identity-backend model with the same inputs
 (no ONNX Runtime run): the floor echoes its inputs, so that ratio is tensord's own cost.
@@ -33,10 +40,15 @@ import tempfile
 import time
 import urllib.request
 
+from pinning import cpu_list, describe, pin
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TENSORD = os.path.join(ROOT, "build/release/server/tensord")
 FLOOR = os.path.join(ROOT, "build/release/bench/grpc_floor/grpc_floor_server")
 TICKS = os.sysconf("SC_CLK_TCK")
+SERVER_CPUS = None  # --server-cpus: tensord, nginx and the grpc++ floor
+CLIENT_CPUS = None  # --client-cpus: wrk and h2load
+CLIENT_THREADS = 1  # wrk -t
 NGINX_BODY = '{"model_name":"add_sub","outputs":[{"name":"OUTPUT0","datatype":"FP32","shape":[1,1],"data":[1.0]}]}'
 
 
@@ -71,7 +83,8 @@ def cpu_seconds(pid):
 class Process:
     def __init__(self, argv, ready, log_dir, name):
         self.log = os.path.join(log_dir, name + ".log")
-        self.proc = subprocess.Popen(argv, stdout=open(self.log, "w"), stderr=subprocess.STDOUT)
+        self.proc = subprocess.Popen(argv, stdout=open(self.log, "w"), stderr=subprocess.STDOUT,
+                                     preexec_fn=pin(SERVER_CPUS))
         deadline = time.monotonic() + 30
         while True:
             text = open(self.log).read()
@@ -149,9 +162,10 @@ def process_tree_cpu(process):
 
 def wrk(url, path, body_file, seconds, connections):
     env = dict(os.environ, BODY_FILE=body_file)
-    out = subprocess.run(["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "-s",
+    out = subprocess.run(["wrk", f"-t{CLIENT_THREADS}", f"-c{connections}", f"-d{seconds}s", "-s",
                           os.path.join(ROOT, "bench/post.lua"), url, path],
-                         capture_output=True, text=True, env=env, check=True).stdout
+                         capture_output=True, text=True, env=env, check=True,
+                         preexec_fn=pin(CLIENT_CPUS)).stdout
     line = next(l for l in out.splitlines() if l.startswith("RESULT"))
     values = dict(kv.split("=") for kv in line.split()[1:])
     if int(values["non2xx"]) or int(values["errors"]):
@@ -164,7 +178,8 @@ def h2load(port, body_file, seconds, streams):
                           "-H", "content-type: application/grpc", "-H", "te: trailers",
                           "-d", body_file,
                           f"http://127.0.0.1:{port}/inference.GRPCInferenceService/ModelInfer"],
-                         capture_output=True, text=True, check=True).stdout
+                         capture_output=True, text=True, check=True,
+                         preexec_fn=pin(CLIENT_CPUS)).stdout
     rps = float(re.search(r"finished in [\d.]+\w+, ([\d.]+) req/s", out).group(1))
     done = re.search(r"requests: \d+ total, \d+ started, (\d+) done, (\d+) succeeded", out)
     if done.group(1) != done.group(2):
@@ -225,7 +240,30 @@ def main():
     parser.add_argument("--only", choices=("rest", "grpc"),
                         help="measure one protocol only (gRPC still starts tensord with 1 I/O "
                              "thread)")
+    parser.add_argument("--http-threads", default="1,2",
+                        help="comma-separated I/O thread counts, one REST row each (tensord "
+                             "with N I/O threads against nginx with N workers)")
+    parser.add_argument("--server-cpus", help="pin tensord, nginx and the floor to these CPUs "
+                                              "(e.g. 0-1)")
+    parser.add_argument("--client-cpus", help="pin wrk and h2load to these CPUs (e.g. 2-7)")
+    parser.add_argument("--client-threads", type=int, default=1, help="wrk -t (default 1)")
+    parser.add_argument("--grpc-body",
+                        help="a gRPC request frame made beforehand by bench/grpc_body.py (for a "
+                             "machine without its protobuf tools); default: made here")
     args = parser.parse_args()
+    global SERVER_CPUS, CLIENT_CPUS, CLIENT_THREADS
+    SERVER_CPUS, CLIENT_CPUS = cpu_list(args.server_cpus), cpu_list(args.client_cpus)
+    if SERVER_CPUS and CLIENT_CPUS and set(SERVER_CPUS) & set(CLIENT_CPUS):
+        sys.exit("--server-cpus and --client-cpus overlap: the point of pinning is disjoint cores")
+    if args.client_threads < 1:
+        sys.exit(f"--client-threads {args.client_threads}: must be at least 1")
+    CLIENT_THREADS = args.client_threads
+    try:
+        http_threads = [int(n) for n in args.http_threads.split(",")]
+    except ValueError:
+        sys.exit(f"--http-threads {args.http_threads!r}: expected numbers like 1,2")
+    if not http_threads or min(http_threads) < 1:
+        sys.exit(f"--http-threads {args.http_threads!r}: each count must be at least 1")
     for tool in ("wrk", "h2load", "nginx"):
         if shutil.which(tool) is None:
             sys.exit(f"{tool} is not installed (scripts/install-deps --bench installs it)")
@@ -237,21 +275,22 @@ def main():
     tmp = tempfile.mkdtemp(prefix="tensord_overhead_")
     if args.identity:
         args.models = identity_repository(tmp, args.model, request_json)
-    grpc_body = os.path.join(tmp, "request.grpc")
-    subprocess.run(["/usr/bin/python3", os.path.join(ROOT, "bench/grpc_body.py"), request_json,
-                    args.model, grpc_body], check=True)
+    grpc_body = args.grpc_body or os.path.join(tmp, "request.grpc")
+    if not args.grpc_body and args.only != "rest":
+        subprocess.run([sys.executable, os.path.join(ROOT, "bench/grpc_body.py"), request_json,
+                        args.model, grpc_body], check=True)
     rows = {}  # name -> list of (tensord, floor) measurements
 
-    def tensord(http_threads):
+    def tensord(io_threads):
         return Process([args.tensord, "serve", "--model-repository", args.models, "--http-port", "0",
                         "--grpc-port", "0", "--metrics-port", "0",
-                        "--http-threads", str(http_threads), "--grpc-threads", "1"],
+                        "--http-threads", str(io_threads), "--grpc-threads", "1"],
                        r"serving HTTP on \S+:(\d+)[\s\S]*serving gRPC on \S+:(\d+)", tmp,
-                       f"tensord{http_threads}")
+                       f"tensord{io_threads}")
 
     try:
         for run in range(args.runs):
-            for threads in ((1,) if args.only == "grpc" else (1, 2)):
+            for threads in ((1,) if args.only == "grpc" else http_threads):
                 server = tensord(threads)
                 http_port = int(server.match.group(1))
                 grpc_port = int(server.match.group(2))
@@ -265,7 +304,7 @@ def main():
                     n = measure(nginx, lambda: wrk(url_n, path, request_json, args.seconds, 64))
                     rows.setdefault(f"REST JSON c=64, {threads} I/O thread(s) vs nginx",
                                     []).append((t, n))
-                if threads == 1 and args.only != "rest":
+                if threads == http_threads[0] and args.only != "rest":
                     floor = Process([args.floor, "--port", "0", "--threads", "1"],
                                     r"serving gRPC on \S+:(\d+)", tmp, "floor")
                     floor_port = int(floor.match.group(1))
@@ -287,6 +326,7 @@ def main():
 
     kind = " (identity backend)" if args.identity else ""
     print(f"model={args.model}{kind} seconds={args.seconds} runs={args.runs} cores={os.cpu_count()} "
+          f"wrk -t{CLIENT_THREADS}; {describe(SERVER_CPUS, CLIENT_CPUS)}; "
           f"commit={subprocess.run(['git', '-C', ROOT, 'rev-parse', '--short', 'HEAD'], capture_output=True, text=True).stdout.strip()}")
     print(f"{'path':58} {'tensord req/s':>13} {'us/req':>7} {'cs/req':>6} {'floor req/s':>12} "
           f"{'us/req':>7} {'cs/req':>6} {'ratio':>6} {'p99 ms':>7} {'floor':>6}")
