@@ -162,8 +162,13 @@ InferenceStats DynamicScheduler::Stats() const {
 
 bool DynamicScheduler::MayRunInline(const InferRequest& request) const {
   if (options_.inline_execution_limit.count() <= 0) return false;  // run to completion off
-  return request.caller_waits || recent_execute_ns_.load(std::memory_order_relaxed) <=
-                                     options_.inline_execution_limit.count();
+  return request.caller_waits || FastEnoughToRunInline();
+}
+
+bool DynamicScheduler::FastEnoughToRunInline() const {
+  return options_.inline_execution_limit.count() > 0 &&
+         recent_execute_ns_.load(std::memory_order_relaxed) <=
+             options_.inline_execution_limit.count();
 }
 
 void DynamicScheduler::WorkerLoop() {
@@ -199,10 +204,12 @@ void DynamicScheduler::WorkerLoop() {
 
 DynamicScheduler::Results DynamicScheduler::ExecuteAndRelease(
     BatchFormer::Step& step, runtime::Instance* instance, std::unique_lock<std::mutex>& lock,
-    std::optional<Clock::TimePoint> start) {
+    std::optional<Clock::TimePoint> start, bool wake_for_queue) {
   // Pass the baton: another idle worker takes charge of what is still queued (its delay,
-  // or a batch of other shapes) while this thread executes.
-  if (!former_.empty()) WakeWorker();
+  // or a batch of other shapes) while this thread executes. Not without a free instance:
+  // a worker could only find nothing to run and sleep again (the deadline timer answers
+  // expired requests, and the end of this execution wakes one for the queue).
+  if (!former_.empty() && !free_instances_.empty()) WakeWorker();
   lock.unlock();
   AnswerDropped(step);
   if (instance == nullptr) {
@@ -218,7 +225,7 @@ DynamicScheduler::Results DynamicScheduler::ExecuteAndRelease(
   // counted as executing (the adaptive policy would take it for a concurrent client).
   former_.Finished(step.batch.size());
   // The freed instance may be what a queued batch waits for.
-  if (!former_.empty()) WakeWorker();
+  if (wake_for_queue && !former_.empty()) WakeWorker();
   return results;
 }
 
@@ -242,14 +249,38 @@ void DynamicScheduler::RunInline(BatchFormer::Step& step, runtime::Instance* ins
     lock.unlock();
     return;
   }
-  Results results = ExecuteAndRelease(step, instance, lock, now);
+  Results results = ExecuteAndRelease(step, instance, lock, now, /*wake_for_queue=*/false);
+  // Requests that queued while this thread ran (other threads' callers found the instance
+  // busy): for a model this fast, this thread runs one batch of them too, rather than
+  // waking a worker for it (a futex wake-up and a context switch per request, the cost
+  // run to completion exists to avoid). One batch only: this thread's own connections
+  // wait meanwhile; a worker takes the rest.
+  BatchFormer::Step next;
+  Results next_results;
+  if (!former_.empty()) {
+    if (!stopping_ && !free_instances_.empty() && FastEnoughToRunInline()) {
+      next = former_.Next(clock_.Now(), {.instance_free = true, .flush = draining_});
+      runtime::Instance* spare = nullptr;
+      if (!next.batch.empty()) {
+        spare = free_instances_.back();
+        free_instances_.pop_back();
+      }
+      // Wakes a worker for whatever still waits (a batch waiting for mates included).
+      next_results = ExecuteAndRelease(next, spare, lock, std::nullopt);
+    } else {
+      WakeWorker();
+    }
+  }
   // Counted out before the answers, with no lock taken again after them: Shutdown may
   // return (and the scheduler go) from here on, and the answers touch nothing of it (each
-  // request's callback lives in `step`, the caller's).
+  // request's callback lives in `step` or `next`, this call's).
   if (--running_inline_ == 0 && stopping_) inline_done_.notify_all();
   lock.unlock();
   for (size_t i = 0; i < step.batch.size(); ++i) {
     std::move(step.batch[i].done)(std::move(results[i]));
+  }
+  for (size_t i = 0; i < next_results.size(); ++i) {
+    std::move(next.batch[i].done)(std::move(next_results[i]));
   }
 }
 

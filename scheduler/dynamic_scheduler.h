@@ -73,11 +73,15 @@ class DynamicScheduler final : public Scheduler, private DeadlineTimer::Client {
   void RunInline(BatchFormer::Step& step, runtime::Instance* instance,
                  std::unique_lock<std::mutex>& lock, Clock::TimePoint now);
   // RunStep's common part: answers the dropped requests and executes the batch with `lock`
-  // released, then, under it again, records its statistics and gives the instance back.
+  // released, then, under it again, records its statistics and gives the instance back
+  // (and, with `wake_for_queue`, wakes a worker for what is queued). A null `instance`:
+  // only the dropped requests.
   Results ExecuteAndRelease(BatchFormer::Step& step, runtime::Instance* instance,
                             std::unique_lock<std::mutex>& lock,
-                            std::optional<Clock::TimePoint> start);
+                            std::optional<Clock::TimePoint> start, bool wake_for_queue = true);
   bool MayRunInline(const InferRequest& request) const;
+  // The model's recent batches ran within the run-to-completion limit.
+  bool FastEnoughToRunInline() const;
   // DeadlineTimer::Client: answers the requests whose deadline passed while queued.
   Clock::TimePoint OnDeadline(Clock::TimePoint now) override;
   // Runs `batch` and records its statistics; returns one result per request, in order.

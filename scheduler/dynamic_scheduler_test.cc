@@ -563,6 +563,16 @@ class RunToCompletionTest : public DynamicSchedulerTest {
       if (took.count() > 0) clock_.Advance(took);
     });
   }
+  // HoldExecutions, still recording the threads.
+  void HoldAndRecord() {
+    model_->set_on_execute([this](const FakeModel::Call&) {
+      {
+        std::lock_guard lock(threads_mutex_);
+        threads_.push_back(std::this_thread::get_id());
+      }
+      gate_.Pass();
+    });
+  }
   std::thread::id ThreadOf(size_t call) {
     std::lock_guard lock(threads_mutex_);
     return threads_.at(call);
@@ -675,6 +685,64 @@ TEST_F(RunToCompletionTest, WhileTheOnlyInstanceIsBusyTheRequestQueues) {
   first.join();
   results_.WaitFor(3);
   EXPECT_EQ(model_->calls().size(), 3u);
+}
+
+TEST_F(RunToCompletionTest, TheThreadRunningToCompletionRunsOneQueuedBatchAfterItsOwn) {
+  // Two requests queue while a caller's run holds the only instance. That caller runs the
+  // first of them on its own thread before it returns (no worker woken for it); a worker
+  // runs the second (one batch each: the caller's own connections wait meanwhile).
+  StartRecording(microseconds(100), Clock::Duration(0));
+  Enqueue(MakeRequest("warm-up", 1, 2));
+  results_.WaitFor(1);
+  HoldAndRecord();
+  std::thread::id caller;
+  std::thread first([this, &caller] {
+    caller = std::this_thread::get_id();
+    Enqueue(MakeRequest("held", 1, 2));
+  });
+  gate_.WaitEntered(1);
+  Enqueue(MakeRequest("queued-1", 1, 2));
+  Enqueue(MakeRequest("queued-2", 1, 2));
+  EXPECT_EQ(results_.size(), 1u);  // nothing free to run them on
+  gate_.Open();
+  first.join();
+  results_.WaitFor(4);
+  std::vector<FakeModel::Call> calls = model_->calls();
+  ASSERT_EQ(calls.size(), 4u);
+  EXPECT_EQ(ThreadOf(1), caller);
+  EXPECT_EQ(ThreadOf(2), caller);  // queued-1, run by the caller after its own
+  EXPECT_NE(ThreadOf(3), caller);  // queued-2, a worker's
+  EXPECT_NE(ThreadOf(3), std::this_thread::get_id());
+  std::vector<Collector::Result> results = results_.Take();
+  std::vector<std::string> ids;
+  for (const Collector::Result& r : results) {
+    ASSERT_TRUE(r.result.ok()) << r.result.status();
+    ids.push_back((*r.result)->id);
+  }
+  EXPECT_THAT(ids, ::testing::UnorderedElementsAre("warm-up", "held", "queued-1", "queued-2"));
+}
+
+TEST_F(RunToCompletionTest, ASlowModelsQueueIsLeftToTheWorkers) {
+  // Measured slower than the limit: whoever holds the instance, queued requests are the
+  // workers' (a caller that waits runs its own request, never other callers').
+  StartRecording(microseconds(100), microseconds(500));
+  Enqueue(MakeRequest("measured", 1, 2));
+  results_.WaitFor(1);
+  HoldAndRecord();
+  std::thread::id caller;
+  std::thread first([this, &caller] {
+    caller = std::this_thread::get_id();
+    std::unique_ptr<InferRequest> request = MakeRequest("waits", 1, 2);
+    request->caller_waits = true;
+    Enqueue(std::move(request));
+  });
+  gate_.WaitEntered(1);
+  Enqueue(MakeRequest("queued", 1, 2));
+  gate_.Open();
+  first.join();
+  results_.WaitFor(3);
+  EXPECT_EQ(ThreadOf(1), caller);
+  EXPECT_NE(ThreadOf(2), caller);
 }
 
 }  // namespace
