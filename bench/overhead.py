@@ -16,9 +16,12 @@ RUNS runs; the ratio is tensord / floor in the same run.
   bench/overhead.sh [--seconds 5] [--runs 3] [--model add_sub] [--only rest|grpc]
                     [--tensord BINARY] [--floor GRPC_FLOOR_BINARY] [--identity]
                     [--http-threads 1,2] [--server-cpus 0-1 --client-cpus 2-7]
-                    [--client-threads 2] [--grpc-body FRAME]
+                    [--client-threads 2] [--grpc-threads 1,2] [--grpc-connections 2]
+                    [--grpc-body FRAME]
 
---http-threads lists the REST rows: tensord with N I/O threads against nginx with N workers.
+--http-threads lists the REST rows: tensord with N I/O threads against nginx with N workers;
+--grpc-threads the gRPC rows: tensord with N completion-queue threads against the floor with
+N queues, loaded by h2load over --grpc-connections connections (32 streams in all).
 With --server-cpus/--client-cpus (bench/pinning.py) the servers and the load generators run
 on disjoint cores, so the client's own cost no longer caps the server; wrk then runs with
 --client-threads threads. Unpinned, on a 2-core machine, everything shares both cores.
@@ -173,8 +176,9 @@ def wrk(url, path, body_file, seconds, connections):
     return float(values["rps"]), int(values["requests"]), int(values["p99_us"])
 
 
-def h2load(port, body_file, seconds, streams):
-    out = subprocess.run(["h2load", "-c1", f"-m{streams}", "-D", str(seconds),
+def h2load(port, body_file, seconds, streams, connections=1):
+    out = subprocess.run(["h2load", f"-c{connections}", f"-t{connections}", f"-m{streams}",
+                          "-D", str(seconds),
                           "-H", "content-type: application/grpc", "-H", "te: trailers",
                           "-d", body_file,
                           f"http://127.0.0.1:{port}/inference.GRPCInferenceService/ModelInfer"],
@@ -224,6 +228,16 @@ def identity_repository(tmp, model, request_json):
     return os.path.dirname(folder)
 
 
+def thread_counts(flag, text):
+    try:
+        counts = [int(n) for n in text.split(",")]
+    except ValueError:
+        sys.exit(f"{flag} {text!r}: expected numbers like 1,2")
+    if min(counts) < 1:
+        sys.exit(f"{flag} {text!r}: each count must be at least 1")
+    return counts
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=int, default=5)
@@ -243,6 +257,11 @@ def main():
     parser.add_argument("--http-threads", default="1,2",
                         help="comma-separated I/O thread counts, one REST row each (tensord "
                              "with N I/O threads against nginx with N workers)")
+    parser.add_argument("--grpc-threads", default="1",
+                        help="comma-separated completion-queue thread counts, one gRPC row each "
+                             "(tensord --grpc-threads N against the floor with N queues)")
+    parser.add_argument("--grpc-connections", type=int, default=1,
+                        help="h2load connections (and threads); 32 streams in all")
     parser.add_argument("--server-cpus", help="pin tensord, nginx and the floor to these CPUs "
                                               "(e.g. 0-1)")
     parser.add_argument("--client-cpus", help="pin wrk and h2load to these CPUs (e.g. 2-7)")
@@ -258,12 +277,10 @@ def main():
     if args.client_threads < 1:
         sys.exit(f"--client-threads {args.client_threads}: must be at least 1")
     CLIENT_THREADS = args.client_threads
-    try:
-        http_threads = [int(n) for n in args.http_threads.split(",")]
-    except ValueError:
-        sys.exit(f"--http-threads {args.http_threads!r}: expected numbers like 1,2")
-    if not http_threads or min(http_threads) < 1:
-        sys.exit(f"--http-threads {args.http_threads!r}: each count must be at least 1")
+    http_threads = thread_counts("--http-threads", args.http_threads)
+    grpc_threads = thread_counts("--grpc-threads", args.grpc_threads)
+    if not 1 <= args.grpc_connections <= 32:
+        sys.exit(f"--grpc-connections {args.grpc_connections}: must be 1 to 32")
     for tool in ("wrk", "h2load", "nginx"):
         if shutil.which(tool) is None:
             sys.exit(f"{tool} is not installed (scripts/install-deps --bench installs it)")
@@ -281,46 +298,62 @@ def main():
                         args.model, grpc_body], check=True)
     rows = {}  # name -> list of (tensord, floor) measurements
 
-    def tensord(io_threads):
+    def tensord(io_threads, cq_threads):
         return Process([args.tensord, "serve", "--model-repository", args.models, "--http-port", "0",
                         "--grpc-port", "0", "--metrics-port", "0",
-                        "--http-threads", str(io_threads), "--grpc-threads", "1"],
+                        "--http-threads", str(io_threads), "--grpc-threads", str(cq_threads)],
                        r"serving HTTP on \S+:(\d+)[\s\S]*serving gRPC on \S+:(\d+)", tmp,
-                       f"tensord{io_threads}")
+                       f"tensord{io_threads}-{cq_threads}")
+
+    path = f"/v2/models/{args.model}/infer"
+    connections = args.grpc_connections
+    streams = max(1, 32 // connections)  # 32 streams in all, as with one connection
+
+    def rest_row(threads):
+        server = tensord(threads, 1)
+        nginx = start_nginx(tmp, threads)
+        try:
+            url_t = f"http://127.0.0.1:{int(server.match.group(1))}"
+            url_n = f"http://127.0.0.1:{nginx.port}"
+            wrk(url_t, path, request_json, 1, 64)  # warm-up
+            t = measure(server, lambda: wrk(url_t, path, request_json, args.seconds, 64))
+            n = measure(nginx, lambda: wrk(url_n, path, request_json, args.seconds, 64))
+            rows.setdefault(f"REST JSON c=64, {threads} I/O thread(s) vs nginx", []).append((t, n))
+        finally:
+            nginx.stop()
+            server.stop()
+
+    def grpc_row(threads):
+        server = tensord(1, threads)
+        floor = Process([args.floor, "--port", "0", "--threads", str(threads)],
+                        r"serving gRPC on \S+:(\d+)", tmp, "floor")
+        try:
+            http_port, grpc_port = int(server.match.group(1)), int(server.match.group(2))
+            floor_port = int(floor.match.group(1))
+            load = lambda port, seconds: h2load(port, grpc_body, seconds, streams,  # noqa: E731
+                                                connections)
+            load(grpc_port, 1)  # warm-up
+            before = success_count(http_port, args.model)
+            g = measure(server, lambda: load(grpc_port, args.seconds))
+            answered = success_count(http_port, args.model) - before
+            if answered < g["requests"]:
+                sys.exit(f"tensord answered {answered} of {g['requests']} gRPC requests "
+                         "successfully: the benchmark body is wrong")
+            f = measure(floor, lambda: load(floor_port, args.seconds))
+            rows.setdefault(f"gRPC ModelInfer raw, {connections} conn x {streams} streams, "
+                            f"{threads} CQ thread(s) vs grpc++ floor", []).append((g, f))
+        finally:
+            floor.stop()
+            server.stop()
 
     try:
         for run in range(args.runs):
-            for threads in ((1,) if args.only == "grpc" else http_threads):
-                server = tensord(threads)
-                http_port = int(server.match.group(1))
-                grpc_port = int(server.match.group(2))
-                nginx = start_nginx(tmp, threads)
-                url_t = f"http://127.0.0.1:{http_port}"
-                url_n = f"http://127.0.0.1:{nginx.port}"
-                path = f"/v2/models/{args.model}/infer"
-                if args.only != "grpc":
-                    wrk(url_t, path, request_json, 1, 64)  # warm-up
-                    t = measure(server, lambda: wrk(url_t, path, request_json, args.seconds, 64))
-                    n = measure(nginx, lambda: wrk(url_n, path, request_json, args.seconds, 64))
-                    rows.setdefault(f"REST JSON c=64, {threads} I/O thread(s) vs nginx",
-                                    []).append((t, n))
-                if threads == http_threads[0] and args.only != "rest":
-                    floor = Process([args.floor, "--port", "0", "--threads", "1"],
-                                    r"serving gRPC on \S+:(\d+)", tmp, "floor")
-                    floor_port = int(floor.match.group(1))
-                    h2load(grpc_port, grpc_body, 1, 32)  # warm-up
-                    before = success_count(http_port, args.model)
-                    g = measure(server, lambda: h2load(grpc_port, grpc_body, args.seconds, 32))
-                    answered = success_count(http_port, args.model) - before
-                    if answered < g["requests"]:
-                        sys.exit(f"tensord answered {answered} of {g['requests']} gRPC requests "
-                                 "successfully: the benchmark body is wrong")
-                    f = measure(floor, lambda: h2load(floor_port, grpc_body, args.seconds, 32))
-                    floor.stop()
-                    rows.setdefault("gRPC ModelInfer raw, 1 conn x 32 streams vs grpc++ floor",
-                                    []).append((g, f))
-                nginx.stop()
-                server.stop()
+            if args.only != "grpc":
+                for threads in http_threads:
+                    rest_row(threads)
+            if args.only != "rest":
+                for threads in grpc_threads:
+                    grpc_row(threads)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
@@ -328,7 +361,8 @@ def main():
     print(f"model={args.model}{kind} seconds={args.seconds} runs={args.runs} cores={os.cpu_count()} "
           f"wrk -t{CLIENT_THREADS}; {describe(SERVER_CPUS, CLIENT_CPUS)}; "
           f"commit={subprocess.run(['git', '-C', ROOT, 'rev-parse', '--short', 'HEAD'], capture_output=True, text=True).stdout.strip()}")
-    print(f"{'path':58} {'tensord req/s':>13} {'us/req':>7} {'cs/req':>6} {'floor req/s':>12} "
+    width = max([58] + [len(name) for name in rows])
+    print(f"{'path':{width}} {'tensord req/s':>13} {'us/req':>7} {'cs/req':>6} {'floor req/s':>12} "
           f"{'us/req':>7} {'cs/req':>6} {'ratio':>6} {'p99 ms':>7} {'floor':>6}")
     for name, pairs in rows.items():
         ratios = [t["rps"] / f["rps"] for t, f in pairs]
@@ -336,7 +370,7 @@ def main():
         # wrk's p99 (REST rows); h2load gives none.
         p99 = lambda side: ("-" if pairs[0][side]["p99_us"] is None  # noqa: E731
                             else f"{med('p99_us', side) / 1000:.2f}")
-        print(f"{name:58} {med('rps', 0):13.0f} {med('cpu_us', 0):7.1f} {med('cs', 0):6.2f} "
+        print(f"{name:{width}} {med('rps', 0):13.0f} {med('cpu_us', 0):7.1f} {med('cs', 0):6.2f} "
               f"{med('rps', 1):12.0f} {med('cpu_us', 1):7.1f} {med('cs', 1):6.2f} "
               f"{statistics.median(ratios):6.2f} {p99(0):>7} {p99(1):>6}")
 
