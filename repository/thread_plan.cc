@@ -115,6 +115,8 @@ std::optional<std::string> CgroupV2Path(std::string_view proc_self_cgroup) {
   return std::nullopt;
 }
 
+int DefaultFrontendThreads(int usable_cpus) { return std::clamp(usable_cpus / 2, 1, 32); }
+
 int UsableCpus() {
   int cpus = AffinityCpus();
   if (std::optional<int> quota = CgroupCpus(); quota && (cpus <= 0 || *quota < cpus)) {

@@ -27,6 +27,12 @@ struct ThreadPlanRequest {
 // inter-op threads = 1; spinning off.
 runtime::InstanceOptions PlanThreads(const ThreadPlanRequest& request);
 
+// The default count of a frontend's I/O threads (HTTP I/O threads, gRPC completion-queue
+// threads): half the usable CPUs, at least 1 and at most 32. The other half is left to the
+// models' instances, which run on threads of their own (docs/bench/overhead.md measures 1, 2
+// and 4 threads on 4 cores the load generator does not share).
+int DefaultFrontendThreads(int usable_cpus);
+
 // CPUs this process may use: the smallest of the affinity mask's count and the cgroup CPU
 // quota (v2 cpu.max, v1 cpu.cfs_quota_us / cpu.cfs_period_us), rounded up; at least 1.
 int UsableCpus();

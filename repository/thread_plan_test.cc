@@ -16,6 +16,16 @@ TEST(PlanThreads, SharesTheUsableCoresBetweenInstances) {
   EXPECT_EQ(PlanThreads({.instance_count = 3, .usable_cpus = 8}).intra_op_threads, 2);
 }
 
+TEST(DefaultFrontendThreads, HalfTheUsableCpusAtLeastOneAtMost32) {
+  EXPECT_EQ(DefaultFrontendThreads(1), 1);
+  EXPECT_EQ(DefaultFrontendThreads(2), 1);
+  EXPECT_EQ(DefaultFrontendThreads(3), 1);
+  EXPECT_EQ(DefaultFrontendThreads(4), 2);
+  EXPECT_EQ(DefaultFrontendThreads(16), 8);
+  EXPECT_EQ(DefaultFrontendThreads(256), 32);
+  EXPECT_EQ(DefaultFrontendThreads(0), 1);
+}
+
 TEST(PlanThreads, NeverBelowOneThread) {
   EXPECT_EQ(PlanThreads({.instance_count = 4, .usable_cpus = 2}).intra_op_threads, 1);
   EXPECT_EQ(PlanThreads({.instance_count = 0, .usable_cpus = 0}).intra_op_threads, 1);

@@ -44,8 +44,8 @@ struct Flags {
   int grpc_port = 8001;
   int metrics_port = 8002;
   bool metrics_port_given = false;
-  int http_threads = 1;
-  int grpc_threads = 1;
+  int http_threads = 0;  // 0: DefaultFrontendThreads(UsableCpus())
+  int grpc_threads = 0;
   double http_max_body_mb = 64;
   double http_read_timeout_s = 30;
   double http_idle_timeout_s = 60;
@@ -238,10 +238,22 @@ int Serve(const Flags& flags) {
     spdlog::warn("TLS without --auth-tokens: anyone who can connect may call every endpoint");
   }
 
+  // The frontends' threads: half the usable CPUs unless set; the rest run the models.
+  const int usable_cpus = runtime_options.usable_cpus;
+  const int http_threads = flags.http_threads > 0
+                               ? flags.http_threads
+                               : tensord::DefaultFrontendThreads(usable_cpus);
+  const int grpc_threads = flags.grpc_threads > 0
+                               ? flags.grpc_threads
+                               : tensord::DefaultFrontendThreads(usable_cpus);
+  spdlog::info("{} usable CPUs: {} HTTP I/O thread(s) (--http-threads), {} gRPC completion-queue "
+               "thread(s) (--grpc-threads)",
+               usable_cpus, http_threads, grpc_threads);
+
   tensord::http::HttpOptions http_options;
   http_options.host = flags.host;
   http_options.port = static_cast<uint16_t>(flags.http_port);
-  http_options.io_threads = flags.http_threads;
+  http_options.io_threads = http_threads;
   http_options.max_body_bytes = static_cast<size_t>(flags.http_max_body_mb * 1024 * 1024);
   const auto exit_timeout =
       std::chrono::milliseconds(static_cast<int64_t>(flags.exit_timeout_secs * 1000));
@@ -293,7 +305,7 @@ int Serve(const Flags& flags) {
   tensord::grpc::GrpcOptions grpc_options;
   grpc_options.host = flags.host;
   grpc_options.port = static_cast<uint16_t>(flags.grpc_port);
-  grpc_options.cq_threads = flags.grpc_threads;
+  grpc_options.cq_threads = grpc_threads;
   grpc_options.max_message_bytes = static_cast<size_t>(flags.grpc_max_message_mb * 1024 * 1024);
   grpc_options.shutdown_grace = exit_timeout;
   grpc_options.access_log = access_log.get();
@@ -475,11 +487,15 @@ int main(int argc, char** argv) {
           ->envname("TENSORD_METRICS_PORT")
           ->check(CLI::Range(0, 65535))
           ->capture_default_str();
-  serve->add_option("--http-threads", flags.http_threads, "HTTP I/O threads")
-      ->check(CLI::Range(1, 64))
+  serve
+      ->add_option("--http-threads", flags.http_threads,
+                   "HTTP I/O threads (0: half the usable CPUs, at least 1)")
+      ->check(CLI::Range(0, 64))
       ->capture_default_str();
-  serve->add_option("--grpc-threads", flags.grpc_threads, "gRPC completion-queue threads")
-      ->check(CLI::Range(1, 64))
+  serve
+      ->add_option("--grpc-threads", flags.grpc_threads,
+                   "gRPC completion-queue threads (0: half the usable CPUs, at least 1)")
+      ->check(CLI::Range(0, 64))
       ->capture_default_str();
   serve
       ->add_option("--grpc-max-message-mb", flags.grpc_max_message_mb,

@@ -129,3 +129,30 @@ def test_triton_thread_parameters_override_the_flags(start_server, tmp_path, pb,
     # Two instances: one more scheduler thread; each session: 3 - 1 intra-op and 2 - 1
     # inter-op pool threads.
     assert own_threads(server, pb) - baseline["threads"] == 1 + 2 * (2 + 1)
+
+
+def test_frontend_threads_default_to_half_the_usable_cpus(start_server, tmp_path, pb, baseline):
+    # Without --http-threads and --grpc-threads each frontend gets half the usable CPUs (at
+    # least 1, at most 32); the log says how many of each and from how many CPUs.
+    import re
+    root = str(tmp_path / "models")
+    write_mlp(root)
+    unset = [item for pair in BASE_FLAGS.items() if pair[0] not in ("--http-threads",
+                                                                     "--grpc-threads")
+             for item in pair]
+    server = start_server(root, *unset)
+    found = re.search(r"(\d+) usable CPUs: (\d+) HTTP I/O thread\(s\) \(--http-threads\), "
+                      r"(\d+) gRPC completion-queue thread\(s\)", server.log())
+    assert found, server.log()
+    usable, http_threads, grpc_threads = map(int, found.groups())
+    assert usable <= len(os.sched_getaffinity(0))
+    assert http_threads == grpc_threads == max(1, min(usable // 2, 32))
+    # Baseline: one of each.
+    assert own_threads(server, pb) - baseline["threads"] == (http_threads - 1) + (grpc_threads - 1)
+
+
+def test_explicit_frontend_threads_are_logged(start_server, tmp_path, pb):
+    root = str(tmp_path / "models")
+    write_mlp(root)
+    server = start_server(root, *flags(http_threads=3, grpc_threads=2))
+    assert "3 HTTP I/O thread(s) (--http-threads), 2 gRPC completion-queue thread(s)" in server.log()
