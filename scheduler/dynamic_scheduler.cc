@@ -382,7 +382,13 @@ DynamicScheduler::Results DynamicScheduler::ExecuteBatch(
   // less per request; they cost ~35 ns each on this VM and a pipeline step reads several).
   const Clock::TimePoint split = batch.size() == 1 ? executed : clock_.Now();
   // Run to completion follows the recent execution time (a moving average, 1/8 weight).
-  const int64_t took = Since(start, split).count();
+  // One sample counts for at most twice the limit: a fast model's run that the kernel
+  // preempted (hundreds of us on a busy machine) would otherwise lift the average over the
+  // limit and send the next dozen requests to the workers; a model really slower than the
+  // limit still averages above it.
+  const int64_t limit = options_.inline_execution_limit.count();
+  const int64_t measured = Since(start, split).count();
+  const int64_t took = limit > 0 ? std::min(measured, 2 * limit) : measured;
   const int64_t recent = recent_execute_ns_.load(std::memory_order_relaxed);
   recent_execute_ns_.store(
       recent == std::numeric_limits<int64_t>::max() ? took : recent + (took - recent) / 8,

@@ -600,6 +600,44 @@ TEST_F(RunToCompletionTest, AFastModelRunsOnTheCallersThreadAndAnswersBeforeEnqu
   EXPECT_EQ(stats.execution_count, 2u);
 }
 
+TEST_F(RunToCompletionTest, OnePreemptedRunDoesNotSendTheNextRequestsToTheWorkers) {
+  // A 20 us model whose third run took 10 ms (the kernel ran something else meanwhile):
+  // one sample counts for at most twice the limit, so the average stays under it and the
+  // next requests still run on the caller's thread.
+  StartRecording(microseconds(100), microseconds(20));
+  Enqueue(MakeRequest("measured", 1, 2));  // on a worker: no measurement yet
+  results_.WaitFor(1);
+  Enqueue(MakeRequest("inline", 1, 2));
+  ASSERT_EQ(results_.size(), 2u);
+  model_->set_on_execute([this](const FakeModel::Call&) {
+    {
+      std::lock_guard lock(threads_mutex_);
+      threads_.push_back(std::this_thread::get_id());
+    }
+    clock_.Advance(std::chrono::milliseconds(10));
+  });
+  Enqueue(MakeRequest("preempted", 1, 2));
+  ASSERT_EQ(results_.size(), 3u);
+  model_->set_on_execute([this](const FakeModel::Call&) {
+    std::lock_guard lock(threads_mutex_);
+    threads_.push_back(std::this_thread::get_id());
+  });
+  Enqueue(MakeRequest("after", 1, 2));
+  EXPECT_EQ(results_.size(), 4u);  // answered inside Enqueue
+  EXPECT_EQ(ThreadOf(3), std::this_thread::get_id());
+}
+
+TEST_F(RunToCompletionTest, AModelSlowerThanTheLimitStillLeavesTheCallersThread) {
+  // Every run at 150 us against a 100 us limit: capped samples (200 us) still average over
+  // the limit, so the model goes on being handed to the workers.
+  StartRecording(microseconds(100), microseconds(150));
+  for (int i = 0; i < 12; ++i) {
+    Enqueue(MakeRequest("r" + std::to_string(i), 1, 2));
+    results_.WaitFor(i + 1);
+    EXPECT_NE(ThreadOf(i), std::this_thread::get_id()) << "request " << i;
+  }
+}
+
 TEST_F(RunToCompletionTest, ASlowModelKeepsTheHandOffToTheWorkers) {
   StartRecording(microseconds(100), microseconds(500));
   for (int i = 0; i < 3; ++i) {
