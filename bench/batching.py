@@ -32,7 +32,7 @@ import urllib.request
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(REPO_ROOT, "scripts"))
 from make_models import onnx_models as m  # noqa: E402
-from pinning import cpu_list, describe, pin  # noqa: E402
+from pinning import add_arguments, describe, from_arguments, pin  # noqa: E402
 
 SIZES = [256, 1024, 1024, 10]
 RESULT = re.compile(r"RESULT rps=([\d.]+) p50_us=(\d+) p99_us=(\d+) non2xx=(\d+) errors=(\d+)"
@@ -151,17 +151,10 @@ def main():
     parser.add_argument("--http-threads", type=int, default=1, help="tensord --http-threads")
     parser.add_argument("--only", choices=["batching", "workers", "latency"], action="append",
                         help="run only these parts (repeatable)")
-    parser.add_argument("--server-cpus", help="pin tensord to these CPUs (e.g. 0-1)")
-    parser.add_argument("--client-cpus", help="pin wrk to these CPUs (e.g. 2-7)")
-    parser.add_argument("--client-threads", type=int, default=2, help="wrk -t at most (default 2)")
+    add_arguments(parser, client_threads=2)  # wrk -t at most
     args = parser.parse_args()
     global SERVER_CPUS, CLIENT_CPUS, CLIENT_THREADS
-    SERVER_CPUS, CLIENT_CPUS = cpu_list(args.server_cpus), cpu_list(args.client_cpus)
-    if SERVER_CPUS and CLIENT_CPUS and set(SERVER_CPUS) & set(CLIENT_CPUS):
-        sys.exit("--server-cpus and --client-cpus overlap: the point of pinning is disjoint cores")
-    if args.client_threads < 1:
-        sys.exit(f"--client-threads {args.client_threads}: must be at least 1")
-    CLIENT_THREADS = args.client_threads
+    SERVER_CPUS, CLIENT_CPUS, CLIENT_THREADS = from_arguments(args)
     if args.quick:
         args.seconds, args.runs = 2, 1
     binary = os.environ.get("TENSORD_BIN") or os.path.join(

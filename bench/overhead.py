@@ -43,7 +43,7 @@ import tempfile
 import time
 import urllib.request
 
-from pinning import cpu_list, describe, pin
+from pinning import add_arguments, describe, from_arguments, pin
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TENSORD = os.path.join(ROOT, "build/release/server/tensord")
@@ -262,21 +262,13 @@ def main():
                              "(tensord --grpc-threads N against the floor with N queues)")
     parser.add_argument("--grpc-connections", type=int, default=1,
                         help="h2load connections (and threads); 32 streams in all")
-    parser.add_argument("--server-cpus", help="pin tensord, nginx and the floor to these CPUs "
-                                              "(e.g. 0-1)")
-    parser.add_argument("--client-cpus", help="pin wrk and h2load to these CPUs (e.g. 2-7)")
-    parser.add_argument("--client-threads", type=int, default=1, help="wrk -t (default 1)")
+    add_arguments(parser, client_threads=1)  # tensord, nginx, the floor | wrk, h2load; wrk -t
     parser.add_argument("--grpc-body",
                         help="a gRPC request frame made beforehand by bench/grpc_body.py (for a "
                              "machine without its protobuf tools); default: made here")
     args = parser.parse_args()
     global SERVER_CPUS, CLIENT_CPUS, CLIENT_THREADS
-    SERVER_CPUS, CLIENT_CPUS = cpu_list(args.server_cpus), cpu_list(args.client_cpus)
-    if SERVER_CPUS and CLIENT_CPUS and set(SERVER_CPUS) & set(CLIENT_CPUS):
-        sys.exit("--server-cpus and --client-cpus overlap: the point of pinning is disjoint cores")
-    if args.client_threads < 1:
-        sys.exit(f"--client-threads {args.client_threads}: must be at least 1")
-    CLIENT_THREADS = args.client_threads
+    SERVER_CPUS, CLIENT_CPUS, CLIENT_THREADS = from_arguments(args)
     http_threads = thread_counts("--http-threads", args.http_threads)
     grpc_threads = thread_counts("--grpc-threads", args.grpc_threads)
     if not 1 <= args.grpc_connections <= 32:
