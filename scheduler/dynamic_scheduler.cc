@@ -251,36 +251,46 @@ void DynamicScheduler::RunInline(BatchFormer::Step& step, runtime::Instance* ins
   }
   Results results = ExecuteAndRelease(step, instance, lock, now, /*wake_for_queue=*/false);
   // Requests that queued while this thread ran (other threads' callers found the instance
-  // busy): for a model this fast, this thread runs one batch of them too, rather than
-  // waking a worker for it (a futex wake-up and a context switch per request, the cost
-  // run to completion exists to avoid). One batch only: this thread's own connections
-  // wait meanwhile; a worker takes the rest.
-  BatchFormer::Step next;
-  Results next_results;
-  if (!former_.empty()) {
-    if (!stopping_ && !free_instances_.empty() && FastEnoughToRunInline()) {
-      next = former_.Next(clock_.Now(), {.instance_free = true, .flush = draining_});
-      runtime::Instance* spare = nullptr;
-      if (!next.batch.empty()) {
-        spare = free_instances_.back();
-        free_instances_.pop_back();
-      }
-      // Wakes a worker for whatever still waits (a batch waiting for mates included).
-      next_results = ExecuteAndRelease(next, spare, lock, std::nullopt);
-    } else {
+  // busy): for a model this fast, this thread runs a few batches of them too, rather than
+  // waking a worker for each (a futex wake-up and a context switch per request, the cost
+  // run to completion exists to avoid). A few only: this thread's own connections wait
+  // meanwhile; a worker takes the rest.
+  struct Queued {
+    BatchFormer::Step step;
+    Results results;
+  };
+  absl::InlinedVector<Queued, kQueuedBatchesRunInline> queued;
+  while (!former_.empty()) {
+    if (stopping_ || free_instances_.empty() || !FastEnoughToRunInline() ||
+        queued.size() == kQueuedBatchesRunInline) {
       WakeWorker();
+      break;
     }
+    Queued& next = queued.emplace_back();
+    next.step = former_.Next(clock_.Now(), {.instance_free = true, .flush = draining_});
+    runtime::Instance* spare = nullptr;
+    if (!next.step.batch.empty()) {
+      spare = free_instances_.back();
+      free_instances_.pop_back();
+    }
+    // The last one wakes a worker for whatever still waits (a batch waiting for mates
+    // included): no further batch is taken here.
+    const bool last = spare == nullptr || queued.size() == kQueuedBatchesRunInline;
+    next.results = ExecuteAndRelease(next.step, spare, lock, std::nullopt, last);
+    if (last) break;
   }
   // Counted out before the answers, with no lock taken again after them: Shutdown may
   // return (and the scheduler go) from here on, and the answers touch nothing of it (each
-  // request's callback lives in `step` or `next`, this call's).
+  // request's callback lives in `step` or `queued`, this call's).
   if (--running_inline_ == 0 && stopping_) inline_done_.notify_all();
   lock.unlock();
   for (size_t i = 0; i < step.batch.size(); ++i) {
     std::move(step.batch[i].done)(std::move(results[i]));
   }
-  for (size_t i = 0; i < next_results.size(); ++i) {
-    std::move(next.batch[i].done)(std::move(next_results[i]));
+  for (Queued& next : queued) {
+    for (size_t i = 0; i < next.results.size(); ++i) {
+      std::move(next.step.batch[i].done)(std::move(next.results[i]));
+    }
   }
 }
 

@@ -58,6 +58,9 @@ class DynamicScheduler final : public Scheduler, private DeadlineTimer::Client {
  private:
   // One result per request of a batch; inline for a lone request (no allocation).
   using Results = absl::InlinedVector<InferResult, 1>;
+  // After its own, a caller running to completion runs at most this many batches that
+  // other callers queued meanwhile (RunInline).
+  static constexpr size_t kQueuedBatchesRunInline = 4;
 
   void WorkerLoop();
   // Dispatches `step` on `instance` (taken from the pool under `lock`, which is held on

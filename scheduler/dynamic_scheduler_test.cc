@@ -725,10 +725,10 @@ TEST_F(RunToCompletionTest, WhileTheOnlyInstanceIsBusyTheRequestQueues) {
   EXPECT_EQ(model_->calls().size(), 3u);
 }
 
-TEST_F(RunToCompletionTest, TheThreadRunningToCompletionRunsOneQueuedBatchAfterItsOwn) {
-  // Two requests queue while a caller's run holds the only instance. That caller runs the
-  // first of them on its own thread before it returns (no worker woken for it); a worker
-  // runs the second (one batch each: the caller's own connections wait meanwhile).
+TEST_F(RunToCompletionTest, TheThreadRunningToCompletionRunsQueuedBatchesUpToALimit) {
+  // Five requests queue while a caller's run holds the only instance. That caller runs
+  // four of them on its own thread before it returns (no worker woken for them); a worker
+  // runs the fifth (the caller's own connections wait meanwhile, so it stops at four).
   StartRecording(microseconds(100), Clock::Duration(0));
   Enqueue(MakeRequest("warm-up", 1, 2));
   results_.WaitFor(1);
@@ -739,25 +739,23 @@ TEST_F(RunToCompletionTest, TheThreadRunningToCompletionRunsOneQueuedBatchAfterI
     Enqueue(MakeRequest("held", 1, 2));
   });
   gate_.WaitEntered(1);
-  Enqueue(MakeRequest("queued-1", 1, 2));
-  Enqueue(MakeRequest("queued-2", 1, 2));
+  for (int i = 1; i <= 5; ++i) Enqueue(MakeRequest("queued-" + std::to_string(i), 1, 2));
   EXPECT_EQ(results_.size(), 1u);  // nothing free to run them on
   gate_.Open();
   first.join();
-  results_.WaitFor(4);
-  std::vector<FakeModel::Call> calls = model_->calls();
-  ASSERT_EQ(calls.size(), 4u);
-  EXPECT_EQ(ThreadOf(1), caller);
-  EXPECT_EQ(ThreadOf(2), caller);  // queued-1, run by the caller after its own
-  EXPECT_NE(ThreadOf(3), caller);  // queued-2, a worker's
-  EXPECT_NE(ThreadOf(3), std::this_thread::get_id());
-  std::vector<Collector::Result> results = results_.Take();
+  results_.WaitFor(7);
+  ASSERT_EQ(model_->calls().size(), 7u);
+  EXPECT_EQ(ThreadOf(1), caller);  // held
+  for (size_t call = 2; call <= 5; ++call) EXPECT_EQ(ThreadOf(call), caller) << call;
+  EXPECT_NE(ThreadOf(6), caller);  // queued-5, a worker's
+  EXPECT_NE(ThreadOf(6), std::this_thread::get_id());
   std::vector<std::string> ids;
-  for (const Collector::Result& r : results) {
+  for (const Collector::Result& r : results_.Take()) {
     ASSERT_TRUE(r.result.ok()) << r.result.status();
     ids.push_back((*r.result)->id);
   }
-  EXPECT_THAT(ids, ::testing::UnorderedElementsAre("warm-up", "held", "queued-1", "queued-2"));
+  EXPECT_THAT(ids, ::testing::UnorderedElementsAre("warm-up", "held", "queued-1", "queued-2",
+                                                   "queued-3", "queued-4", "queued-5"));
 }
 
 TEST_F(RunToCompletionTest, ASlowModelsQueueIsLeftToTheWorkers) {
