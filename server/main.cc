@@ -240,15 +240,14 @@ int Serve(const Flags& flags) {
 
   // The frontends' threads: half the usable CPUs unless set; the rest run the models.
   const int usable_cpus = runtime_options.usable_cpus;
-  const int http_threads = flags.http_threads > 0
-                               ? flags.http_threads
-                               : tensord::DefaultFrontendThreads(usable_cpus);
-  const int grpc_threads = flags.grpc_threads > 0
-                               ? flags.grpc_threads
-                               : tensord::DefaultFrontendThreads(usable_cpus);
-  spdlog::info("{} usable CPUs: {} HTTP I/O thread(s) (--http-threads), {} gRPC completion-queue "
-               "thread(s) (--grpc-threads)",
-               usable_cpus, http_threads, grpc_threads);
+  const int http_threads =
+      flags.http_threads > 0 ? flags.http_threads : tensord::DefaultFrontendThreads(usable_cpus);
+  const int grpc_threads =
+      flags.grpc_threads > 0 ? flags.grpc_threads : tensord::DefaultFrontendThreads(usable_cpus);
+  spdlog::info(
+      "{} usable CPUs: {} HTTP I/O thread(s) (--http-threads), {} gRPC completion-queue "
+      "thread(s) (--grpc-threads)",
+      usable_cpus, http_threads, grpc_threads);
 
   tensord::http::HttpOptions http_options;
   http_options.host = flags.host;

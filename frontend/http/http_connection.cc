@@ -186,7 +186,11 @@ void HttpConnection<Stream>::WaitForRequest() {
 
 template <typename Stream>
 void HttpConnection<Stream>::ReadHeader() {
-  parser_.emplace();
+  // The previous request's parser goes first: its fields are in the arena.
+  parser_.reset();
+  header_arena_.Reset();
+  parser_.emplace(std::piecewise_construct, std::make_tuple(),
+                  std::make_tuple(HeaderAllocator<char>(&header_arena_)));
   head_ = false;
   parser_->body_limit(options_.max_body_bytes);
   parser_->header_limit(options_.max_header_bytes);
@@ -428,6 +432,7 @@ void HttpConnection<Stream>::OnWritten(beast::error_code error) {
     return;
   }
   parser_.reset();
+  header_arena_.Reset();  // an unusually large header's blocks are not kept while idle
   if (watching_) {
     // The watch's read now waits for the next request, under the idle timeout.
     ExpireAfter(options_.idle_timeout);

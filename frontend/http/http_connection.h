@@ -18,8 +18,9 @@
 // the lane's sweep closes (ConnectionSet::CloseExpired, a few times per shortest timeout),
 // not a timer per read and write: arming and cancelling one per operation cost a trip
 // through the io_context per request. No deadline runs while an inference is in flight;
-// the connection stays alive through the shared_ptr that the reply callback holds. A body over max_body_bytes gets 413 and the connection closes
-// after draining what the client still sends (so that it sees the 413, not a reset).
+// the connection stays alive through the shared_ptr that the reply callback holds. A body
+// over max_body_bytes gets 413 and the connection closes after draining what the client
+// still sends (so that it sees the 413, not a reset).
 #pragma once
 
 #include <atomic>
@@ -42,6 +43,7 @@
 #include "boost/beast/http/parser.hpp"
 #include "boost/beast/ssl/ssl_stream.hpp"
 #include "frontend/http/content_encoding.h"
+#include "frontend/http/header_arena.h"
 #include "frontend/http/padded_body.h"
 #include "frontend/http/request_handler.h"
 
@@ -195,7 +197,10 @@ class HttpConnection final : public Connection,
   ConnectionSet& connections_;
   ConnectionLimit* const limit_;
   boost::beast::flat_buffer buffer_;
-  std::optional<boost::beast::http::request_parser<PaddedBody>> parser_;
+  // The request's header fields live in header_arena_, reset between requests (no heap
+  // allocation per field); declared first, so it outlives the parser.
+  HeaderArena header_arena_;
+  std::optional<boost::beast::http::request_parser<PaddedBody, HeaderAllocator<char>>> parser_;
   // The reply being written: its status line and header fields, then its body, sent with
   // one gather write. Built by hand: Beast's serializer walked a buffer sequence of views per
   // field, ~5% of a small REST request's CPU. The header string keeps its capacity.
