@@ -3,6 +3,7 @@
 
     /usr/bin/python3 bench/batching.py [--seconds 5] [--runs 3] [--quick]
                                        [--server-cpus 0-1 --client-cpus 2-7 --client-threads 4]
+                                       [--pin auto]
 
 Generates an MLP 256->1024->1024->10 (Debian's python3-onnx, fixed seed) into a temporary
 model repository, starts build/release/server/tensord (or $TENSORD_BIN) on it, and drives
@@ -16,7 +17,8 @@ cancels out. Reported:
   3. latency at concurrency 1 (below saturation): p50 with 2 workers vs 1 (expects ~1x).
 Prints the machine state (cores, load average) first. Do not run it while others compile.
 Unpinned, on a 2-core machine, wrk shares the server's cores and caps the gains by its own
-cost; with --server-cpus/--client-cpus (bench/pinning.py) each gets its own cores.
+cost; with --server-cpus/--client-cpus (bench/pinning.py) each gets its own cores, and
+--pin auto chooses them on a machine of 6 or more CPUs (make bench passes it).
 """
 
 import argparse

@@ -16,7 +16,7 @@ RUNS runs; the ratio is tensord / floor in the same run.
   bench/overhead.sh [--seconds 5] [--runs 3] [--model add_sub] [--only rest|grpc]
                     [--tensord BINARY] [--floor GRPC_FLOOR_BINARY] [--identity]
                     [--http-threads 1,2] [--server-cpus 0-1 --client-cpus 2-7]
-                    [--client-threads 2] [--grpc-threads 1,2] [--grpc-connections 2]
+                    [--pin auto] [--client-threads 2] [--grpc-threads 1,2] [--grpc-connections 2]
                     [--grpc-body FRAME]
 
 --http-threads lists the REST rows: tensord with N I/O threads against nginx with N workers;
@@ -24,7 +24,8 @@ RUNS runs; the ratio is tensord / floor in the same run.
 N queues, loaded by h2load over --grpc-connections connections (32 streams in all).
 With --server-cpus/--client-cpus (bench/pinning.py) the servers and the load generators run
 on disjoint cores, so the client's own cost no longer caps the server; wrk then runs with
---client-threads threads. Unpinned, on a 2-core machine, everything shares both cores.
+--client-threads threads. --pin auto chooses them on a machine of 6 or more CPUs (make bench
+passes it). Unpinned, on a 2-core machine, everything shares both cores.
 
 With --identity the model is served as a Triton identity-backend model with the same inputs
 (no ONNX Runtime run): the floor echoes its inputs, so that ratio is tensord's own cost.
