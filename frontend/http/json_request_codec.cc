@@ -179,22 +179,25 @@ absl::Status LeafErrorStatus(const Tensor& tensor, size_t index, element value, 
 }
 
 // Converts every scalar of `data` with `convert` (element -> LeafError, writing a T) into
-// a vector that the tensor then owns. `count` is the number of scalars really present.
+// an array that the tensor then owns: one allocation, holding the elements and their
+// owners' count. `count` is the number of scalars really present (CountLeaves).
 template <typename T, typename Convert>
 absl::Status DecodeFixed(element data, size_t count, Tensor& tensor, Convert convert) {
-  auto values = std::make_shared<std::vector<T>>();
-  values->reserve(count);
+  std::shared_ptr<T[]> values = std::make_shared_for_overwrite<T[]>(count);
+  size_t written = 0;
   auto leaf = [&](element value) -> absl::Status {
+    if (written == count) {  // CountLeaves walked the same arrays: never expected
+      return absl::InternalError(
+          fmt::format("input '{}': more data elements than the {} counted", tensor.name, count));
+    }
     T converted;
     const LeafError error = convert(value, converted);
-    if (error != LeafError::kNone) {
-      return LeafErrorStatus(tensor, values->size(), value, error);
-    }
-    values->push_back(converted);
+    if (error != LeafError::kNone) return LeafErrorStatus(tensor, written, value, error);
+    values[written++] = converted;
     return absl::OkStatus();
   };
   if (absl::Status status = ForEachLeaf(data, leaf); !status.ok()) return status;
-  const std::span<const std::byte> bytes = std::as_bytes(std::span<const T>(*values));
+  const std::span<const std::byte> bytes = std::as_bytes(std::span<const T>(values.get(), written));
   tensor.data = Buffer::View(bytes, std::move(values));
   return absl::OkStatus();
 }
