@@ -3,6 +3,8 @@
 // pipeline request does to its steps. No repository: the lookup is a map of handles.
 #include "serving/pipeline/pipeline_runtime.h"
 
+#include <unistd.h>
+
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -81,8 +83,12 @@ float First(const Tensor& tensor) {
 class PipelineRuntimeTest : public ::testing::Test {
  protected:
   void SetUp() override {
+    // Unique per process: ctest runs each test in a process of its own, two at a time, and
+    // gtest's random seed (the name's part before) comes from the clock's millisecond, so
+    // two tests started together shared a folder and one's TearDown removed the other's.
     dir_ = std::filesystem::path(::testing::TempDir()) /
-           fmt::format("pipeline_runtime_test_{}", ::testing::UnitTest::GetInstance()->random_seed());
+           fmt::format("pipeline_runtime_test_{}_{}", ::getpid(),
+                       ::testing::UnitTest::GetInstance()->current_test_info()->name());
     std::filesystem::create_directories(dir_);
     for (const char* name : {"a", "b", "c"}) AddModel(name);
     runtime_.SetLookup([this](std::string_view name, std::string_view) -> absl::StatusOr<ModelHandle> {

@@ -1,8 +1,11 @@
 #include "tools/bench/request_inputs.h"
 
+#include <unistd.h>
+
 #include <cstdio>
 #include <fstream>
 
+#include "fmt/format.h"
 #include "gtest/gtest.h"
 #include "tools/bench/tensor_values.h"
 
@@ -72,7 +75,10 @@ TEST(RequestInputsTest, Errors) {
 class InputDataFileTest : public ::testing::Test {
  protected:
   std::string Write(const std::string& text) {
-    path_ = ::testing::TempDir() + "/input_data.json";
+    // Unique per process and test: ctest runs two test processes at a time.
+    path_ = ::testing::TempDir() +
+            fmt::format("/input_data_{}_{}.json", ::getpid(),
+                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
     std::ofstream(path_) << text;
     return path_;
   }
