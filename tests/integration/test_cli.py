@@ -95,6 +95,15 @@ def test_trace_and_load_flags_out_of_range_are_refused(tmp_path, flag, value):
     assert flag in result.stderr and value in result.stderr, result.stderr
 
 
+@pytest.mark.parametrize("flag,value", [("--http-threads", "-1"), ("--http-threads", "65"),
+                                        ("--grpc-threads", "-1"), ("--grpc-threads", "65")])
+def test_frontend_thread_counts_out_of_range_are_refused(tmp_path, flag, value):
+    # 0 means "from the usable CPUs"; below it and above 64 is refused, naming the range.
+    result = run_cli("serve", "--model-repository", str(tmp_path), flag, value)
+    assert result.returncode != 0
+    assert flag in result.stderr and "0 to 64" in result.stderr, result.stderr
+
+
 def test_an_unknown_trace_level_is_refused_at_start(tmp_path):
     result = run_cli("serve", "--model-repository", str(tmp_path), "--trace-level", "LOUD")
     assert result.returncode != 0
