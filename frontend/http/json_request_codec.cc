@@ -1,5 +1,6 @@
 #include "frontend/http/json_request_codec.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstring>
@@ -325,7 +326,9 @@ absl::Status DecodeShape(element value, const std::string& name, Shape& shape) {
         fmt::format("input '{}': 'shape' must be an array of integers", name));
   }
   const simdjson::dom::array dims = AsArray(value);
-  shape.reserve(dims.size());
+  // Room for the usual few dimensions at once; a client's absurd shape (millions of
+  // entries, most likely refused below) is not reserved for ahead of checking it.
+  shape.reserve(std::min<size_t>(dims.size(), 8));
   for (element dim : dims) {
     // Only integer literals: 2.0 is not a dimension (unlike data, where INT types take it).
     const bool integer = dim.type() == element_type::INT64;
