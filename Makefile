@@ -46,7 +46,8 @@ run: build models
 # time and found nothing the ASan/UBSan run does not); `make unit-test` runs them in release.
 build-for-tests: deps
 	@cmake --preset release >/dev/null
-	@cmake --build --preset release -j $(JOBS) --target tensord tensord-bench tensord-optimize-helper
+	@cmake --build --preset release -j $(JOBS) --target tensord tensord-bench tensord-optimize-helper \
+	  grpc_floor_server
 
 test: build-for-tests build-asan build-tsan
 	@scripts/run-tests

@@ -6,6 +6,8 @@ they use, measured side by side in one run (issue 12):
   REST JSON  tensord --http-threads 2         vs nginx with 2 workers
   gRPC       tensord ModelInfer raw contents  vs bench/grpc_floor (a minimal grpc++
              completion-queue server echoing the inputs), 1 connection x 32 streams
+  gRPC       the same tensord measurement     vs that floor running the model in ONNX Runtime
+             (--onnx), when the model is an ONNX file
 
 Load: wrk (REST, c=64 keep-alive) and h2load (gRPC). Server CPU per request comes from the
 server process's utime+stime in /proc over the measured interval; cs/req is the server's
@@ -17,7 +19,7 @@ RUNS runs; the ratio is tensord / floor in the same run.
                     [--tensord BINARY] [--floor GRPC_FLOOR_BINARY] [--identity]
                     [--http-threads 1,2] [--server-cpus 0-1 --client-cpus 2-7]
                     [--pin auto] [--client-threads 2] [--grpc-threads 1,2] [--grpc-connections 2]
-                    [--grpc-body FRAME]
+                    [--grpc-body FRAME] [--floor-onnx MODEL.onnx|none]
 
 --http-threads lists the REST rows: tensord with N I/O threads against nginx with N workers;
 --grpc-threads the gRPC rows: tensord with N completion-queue threads against the floor with
@@ -29,6 +31,10 @@ passes it). Unpinned, on a 2-core machine, everything shares both cores.
 
 With --identity the model is served as a Triton identity-backend model with the same inputs
 (no ONNX Runtime run): the floor echoes its inputs, so that ratio is tensord's own cost.
+Otherwise, when the model's folder holds an ONNX file (or --floor-onnx names one), a second
+gRPC row sets the same tensord run against the floor running that model with ONNX Runtime's
+C++ API: a hand-written server around the same library, so that ratio is tensord's own cost
+with the model's run on both sides.
 """
 import argparse
 import json
@@ -209,6 +215,19 @@ def success_count(http_port, model):
     return sum(m["inference_stats"]["success"]["count"] for m in stats["model_stats"])
 
 
+def onnx_file(models, model):
+    """The ONNX file of `model` in the repository (its folder's own, or its newest
+    version's), or None."""
+    folder = os.path.join(models, model)
+    versions = sorted((int(v) for v in os.listdir(folder) if v.isdigit()), reverse=True) \
+        if os.path.isdir(folder) else []
+    for place in [folder] + [os.path.join(folder, str(v)) for v in versions]:
+        path = os.path.join(place, "model.onnx")
+        if os.path.isfile(path):
+            return path
+    return None
+
+
 def identity_repository(tmp, model, request_json):
     """A repository where `model` is an identity-backend model taking the example request's
     inputs (named INPUT<k>) and answering them as OUTPUT<k>."""
@@ -264,6 +283,9 @@ def main():
     parser.add_argument("--grpc-connections", type=int, default=1,
                         help="h2load connections (and threads); 32 streams in all")
     add_arguments(parser, client_threads=1)  # tensord, nginx, the floor | wrk, h2load; wrk -t
+    parser.add_argument("--floor-onnx",
+                        help="the ONNX file the second gRPC floor runs (default: the model's "
+                             "model.onnx, if it has one; 'none' for no such row)")
     parser.add_argument("--grpc-body",
                         help="a gRPC request frame made beforehand by bench/grpc_body.py (for a "
                              "machine without its protobuf tools); default: made here")
@@ -281,6 +303,13 @@ def main():
         if not os.access(binary, os.X_OK):
             sys.exit(f"{binary} is missing: make build")
     request_json = os.path.join(ROOT, f"examples/{args.model}-request.json")
+    floor_onnx = None
+    if args.floor_onnx not in (None, "none"):
+        if not os.path.isfile(args.floor_onnx):
+            sys.exit(f"--floor-onnx {args.floor_onnx}: no such file")
+        floor_onnx = args.floor_onnx
+    elif args.floor_onnx is None and not args.identity:
+        floor_onnx = onnx_file(args.models, args.model)
 
     tmp = tempfile.mkdtemp(prefix="tensord_overhead_")
     if args.identity:
@@ -333,11 +362,28 @@ def main():
                 sys.exit(f"tensord answered {answered} of {g['requests']} gRPC requests "
                          "successfully: the benchmark body is wrong")
             f = measure(floor, lambda: load(floor_port, args.seconds))
-            rows.setdefault(f"gRPC ModelInfer raw, {connections} conn x {streams} streams, "
-                            f"{threads} CQ thread(s) vs grpc++ floor", []).append((g, f))
+            name = (f"gRPC ModelInfer raw, {connections} conn x {streams} streams, "
+                    f"{threads} CQ thread(s)")
+            rows.setdefault(f"{name} vs grpc++ floor", []).append((g, f))
         finally:
             floor.stop()
             server.stop()
+        if floor_onnx:
+            # The same tensord run against the floor with the model in it.
+            model_floor = Process([args.floor, "--port", "0", "--threads", str(threads),
+                                   "--onnx", floor_onnx], r"serving gRPC on \S+:(\d+)", tmp,
+                                  "floor-onnx")
+            try:
+                port = int(model_floor.match.group(1))
+                load(port, 1)  # warm-up
+                m = measure(model_floor, lambda: load(port, args.seconds))
+            finally:
+                model_floor.stop()
+            failed = re.search(r"answered \d+, failed (\d+)", open(model_floor.log).read())
+            if failed is None or int(failed.group(1)):
+                sys.exit(f"the floor running {floor_onnx} failed requests: the benchmark body "
+                         f"does not fit the model\n{open(model_floor.log).read()}")
+            rows.setdefault(f"{name} vs floor + ONNX Runtime", []).append((g, m))
 
     try:
         for run in range(args.runs):
