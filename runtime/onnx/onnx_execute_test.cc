@@ -325,6 +325,71 @@ TEST_F(OnnxExecuteTest, OutputThatIsAnInputIsCopied) {
   EXPECT_THAT(Values<float>((*out)[1]), ElementsAre(0, 2, 0));
 }
 
+// Bytes of `tensor`'s data from the start of `first`'s: outputs written into one block of
+// ours sit a rounded-up size apart; ONNX Runtime's own allocations do not.
+ptrdiff_t Distance(const Tensor& first, const Tensor& tensor) {
+  return tensor.data.bytes().data() - first.data.bytes().data();
+}
+
+std::vector<Tensor> NamedAddSubInputs(int64_t a_rows, int64_t b_rows) {
+  std::vector<float> a(a_rows * 4), b(b_rows * 4);
+  for (size_t i = 0; i < a.size(); ++i) a[i] = static_cast<float>(i);
+  for (size_t i = 0; i < b.size(); ++i) b[i] = 0.5f;
+  return {MakeTensor("a", DataType::kFp32, {a_rows, 4}, a),
+          MakeTensor("b", DataType::kFp32, {b_rows, 4}, b)};
+}
+
+TEST_F(OnnxExecuteTest, OutputsOfKnownShapesGoIntoOneBlockOfOurs) {
+  InstancePtr instance = Instance("named_add_sub.onnx");
+  ASSERT_NE(instance, nullptr);
+  const std::vector<std::string> names = {"sum", "diff"};
+  for (int64_t batch : {3, 1, 20}) {
+    std::vector<Tensor> inputs = NamedAddSubInputs(batch, batch);
+    absl::StatusOr<std::vector<Tensor>> out = instance->Execute(inputs, names);
+    ASSERT_TRUE(out.ok()) << out.status();
+    EXPECT_THAT((*out)[0].shape, ElementsAre(batch, 4));
+    EXPECT_THAT((*out)[1].shape, ElementsAre(batch, 4));
+    const std::vector<float> a = Values<float>(inputs[0]), sum = Values<float>((*out)[0]),
+                             diff = Values<float>((*out)[1]);
+    ASSERT_EQ(sum.size(), a.size());
+    for (size_t i = 0; i < a.size(); ++i) {
+      EXPECT_EQ(sum[i], a[i] + 0.5f);
+      EXPECT_EQ(diff[i], a[i] - 0.5f);
+    }
+    // "batch" rows of 16 bytes, rounded up to 64.
+    EXPECT_EQ(Distance((*out)[0], (*out)[1]), (batch * 16 + 63) / 64 * 64) << batch;
+  }
+}
+
+TEST_F(OnnxExecuteTest, BadInputsDoNotStopPreallocation) {
+  InstancePtr instance = Instance("named_add_sub.onnx", {.name = "named"});
+  ASSERT_NE(instance, nullptr);
+  const std::vector<std::string> names = {"sum", "diff"};
+  // "batch" is 2 from 'a' but 3 in 'b': the run fails on the inputs, with the preallocated
+  // outputs and again without them.
+  absl::StatusOr<std::vector<Tensor>> out = instance->Execute(NamedAddSubInputs(2, 3), names);
+  EXPECT_EQ(out.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(Message(out.status()), HasSubstr("model 'named': "));
+  EXPECT_THAT(Message(out.status()), HasSubstr("Attempting to broadcast an axis"));
+
+  out = instance->Execute(NamedAddSubInputs(2, 2), names);
+  ASSERT_TRUE(out.ok()) << out.status();
+  EXPECT_EQ(Distance((*out)[0], (*out)[1]), 64);
+}
+
+TEST_F(OnnxExecuteTest, AModelWhoseOutputsBreakTheirDeclaredShapesIsStillServed) {
+  // Declares y as long as x ("n") but concatenates x with itself.
+  InstancePtr instance = Instance("broken_promise.onnx");
+  ASSERT_NE(instance, nullptr);
+  for (int run = 0; run < 2; ++run) {
+    Tensor input = MakeTensor<float>("x", DataType::kFp32, {3}, {1, 2, 3});
+    absl::StatusOr<std::vector<Tensor>> out = instance->Execute({&input, 1}, kY);
+    ASSERT_TRUE(out.ok()) << "run " << run << ": " << out.status();
+    EXPECT_THAT((*out)[0].shape, ElementsAre(6));
+    EXPECT_THAT(Values<float>((*out)[0]), ElementsAre(1, 2, 3, 1, 2, 3));
+  }
+}
+
 TEST_F(OnnxExecuteTest, InstancesRunConcurrently) {
   absl::StatusOr<ModelPtr> model = runtime_->Load({.name = "mlp"}, TestModel("mlp.onnx"));
   ASSERT_TRUE(model.ok()) << model.status();

@@ -3,16 +3,19 @@
 //   absl::StatusOr<InstancePtr> instance = OnnxInstance::Create(std::move(session), "mlp");
 //   absl::StatusOr<std::vector<Tensor>> out = (*instance)->Execute(inputs, {"probs"});
 //
-// Outputs view ONNX Runtime's memory (no copy); each keeps its Ort::Value alive, so they
-// may outlive the instance.
+// Outputs whose shapes the model fixes before the run (output_plan.h) are written by ONNX
+// Runtime into one block allocated per run; the others view ONNX Runtime's memory (no
+// copy), each keeping its Ort::Value alive. Either way they may outlive the instance.
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <span>
 #include <string>
 #include <vector>
 
 #include "onnxruntime_cxx_api.h"
+#include "runtime/onnx/output_plan.h"
 #include "runtime/runtime.h"
 
 namespace tensord::runtime::onnx {
@@ -32,12 +35,16 @@ class OnnxInstance final : public Instance {
                                                    ExecuteTimes& times) override;
 
  private:
-  OnnxInstance(std::unique_ptr<Ort::Session> session, Ort::MemoryInfo cpu, std::string context);
+  OnnxInstance(std::unique_ptr<Ort::Session> session, Ort::MemoryInfo cpu, std::string context,
+               OutputPlans plans);
 
   std::unique_ptr<Ort::Session> session_;
   Ort::MemoryInfo cpu_;
   Ort::RunOptions run_options_;
   std::string context_;  // "model 'mlp'"
+  const OutputPlans plans_;
+  // Cleared for good when a run's outputs did not have the shapes the model declares.
+  std::atomic<bool> preallocate_{true};
 };
 
 }  // namespace tensord::runtime::onnx

@@ -132,6 +132,29 @@ def passthrough(out_dir):
     save(graph, out_dir, "passthrough.onnx", check=False)
 
 
+def named_add_sub(out_dir):
+    # The batch dimension named on inputs and outputs alike, as models/add_sub and most
+    # exporters' models have it: the outputs' shapes are known before the run.
+    a = helper.make_tensor_value_info("a", TensorProto.FLOAT, ["batch", 4])
+    b = helper.make_tensor_value_info("b", TensorProto.FLOAT, ["batch", 4])
+    graph = helper.make_graph(
+        [helper.make_node("Add", ["a", "b"], ["sum"]),
+         helper.make_node("Sub", ["a", "b"], ["diff"])], "named_add_sub", [a, b],
+        [helper.make_tensor_value_info("sum", TensorProto.FLOAT, ["batch", 4]),
+         helper.make_tensor_value_info("diff", TensorProto.FLOAT, ["batch", 4])])
+    save(graph, out_dir, "named_add_sub.onnx")
+
+
+def broken_promise(out_dir):
+    # Declares its output as long as its input ("n") but is twice as long: a model whose
+    # declared shapes are wrong, which the runtime must still serve correctly.
+    graph = helper.make_graph(
+        [helper.make_node("Concat", ["x", "x"], ["y"], axis=0)], "broken_promise",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["n"])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["n"])])
+    save(graph, out_dir, "broken_promise.onnx")
+
+
 def main():
     out_dir = sys.argv[1]
     os.makedirs(out_dir, exist_ok=True)
@@ -143,6 +166,8 @@ def main():
     fixed_batch(out_dir)
     unsupported_types(out_dir)
     passthrough(out_dir)
+    named_add_sub(out_dir)
+    broken_promise(out_dir)
     with open(os.path.join(out_dir, "corrupt.onnx"), "wb") as f:
         f.write(b"\x08\x07this is not an ONNX model\xff\xff\xff")
 
