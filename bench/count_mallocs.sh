@@ -31,12 +31,18 @@ before=$(count); grpc_load 10000; after=$(count)
 echo "gRPC raw:  $(( (after - before) / 10000 )) mallocs per request (10000 requests)"
 kill "$pid"; wait "$pid" 2>/dev/null || true
 
-# The same for bench/grpc_floor (grpc++ alone, echoing the inputs): what gRPC itself costs.
-LD_PRELOAD="$tmp/counter.so" "$floor" --port 0 \
-  >"$tmp/log" 2>&1 &
-pid=$!
-for _ in $(seq 100); do grep -q "serving gRPC" "$tmp/log" && break; sleep 0.1; done
-grpc=$(sed -n 's/.*serving gRPC on [^ ]*:\([0-9]\+\).*/\1/p' "$tmp/log" | head -n1)
-grpc_load 2000
-before=$(count); grpc_load 10000; after=$(count)
-echo "gRPC floor (grpc++ alone): $(( (after - before) / 10000 )) mallocs per request"
+# The same for bench/grpc_floor: grpc++ alone, echoing the inputs (what gRPC itself costs),
+# then running add_sub in ONNX Runtime (what gRPC and the model's run cost, tensord aside).
+floor_count() {
+  LD_PRELOAD="$tmp/counter.so" "$floor" --port 0 "$@" >"$tmp/log" 2>&1 &
+  pid=$!
+  for _ in $(seq 100); do grep -q "serving gRPC" "$tmp/log" && break; sleep 0.1; done
+  grpc=$(sed -n 's/.*serving gRPC on [^ ]*:\([0-9]\+\).*/\1/p' "$tmp/log" | head -n1)
+  grpc_load 2000
+  before=$(count); grpc_load 10000; after=$(count)
+  kill "$pid"; wait "$pid" 2>/dev/null || true
+  grep -q "failed 0" "$tmp/log" || { echo "the floor failed requests:"; cat "$tmp/log"; exit 1; }
+  echo $(( (after - before) / 10000 ))
+}
+echo "gRPC floor (grpc++ alone): $(floor_count) mallocs per request"
+echo "gRPC floor + ONNX Runtime: $(floor_count --onnx models/add_sub/model.onnx) mallocs per request"
