@@ -8,6 +8,9 @@ they use, measured side by side in one run (issue 12):
              completion-queue server echoing the inputs), 1 connection x 32 streams
   gRPC       the same tensord measurement     vs that floor running the model in ONNX Runtime
              (--onnx), when the model is an ONNX file
+  gRPC       tensord ModelStreamInfer         vs tensord ModelInfer, both loaded by
+             tensord-bench (c=32, one bidirectional stream per concurrent client): streaming
+             must cost no more a request than unary calls (--stream)
 
 Load: wrk (REST, c=64 keep-alive) and h2load (gRPC). Server CPU per request comes from the
 server process's utime+stime in /proc over the measured interval; cs/req is the server's
@@ -19,7 +22,7 @@ RUNS runs; the ratio is tensord / floor in the same run.
                     [--tensord BINARY] [--floor GRPC_FLOOR_BINARY] [--identity]
                     [--http-threads 1,2] [--server-cpus 0-1 --client-cpus 2-7]
                     [--pin auto] [--client-threads 2] [--grpc-threads 1,2] [--grpc-connections 2]
-                    [--grpc-body FRAME] [--floor-onnx MODEL.onnx|none]
+                    [--grpc-body FRAME] [--floor-onnx MODEL.onnx|none] [--stream]
 
 --http-threads lists the REST rows: tensord with N I/O threads against nginx with N workers;
 --grpc-threads the gRPC rows: tensord with N completion-queue threads against the floor with
@@ -55,6 +58,7 @@ from pinning import add_arguments, describe, from_arguments, pin
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TENSORD = os.path.join(ROOT, "build/release/server/tensord")
 FLOOR = os.path.join(ROOT, "build/release/bench/grpc_floor/grpc_floor_server")
+BENCH = os.path.join(ROOT, "build/release/tools/bench/tensord-bench")
 TICKS = os.sysconf("SC_CLK_TCK")
 SERVER_CPUS = None  # --server-cpus: tensord, nginx and the grpc++ floor
 CLIENT_CPUS = None  # --client-cpus: wrk and h2load
@@ -198,12 +202,17 @@ def h2load(port, body_file, seconds, streams, connections=1):
     return rps, int(done.group(1))
 
 
-def measure(process, run):
+def measure(process, run, served=None):
+    """`run` loads the server and returns (req/s, requests[, p99 µs]); `served`, if given,
+    returns the server's own count of requests, which then replaces the client's."""
     before = process_tree_cpu(process)
     switches = context_switches(process.pid)
+    count = served() if served else 0
     rps, requests, *rest = run()
     used = process_tree_cpu(process) - before
     switches = context_switches(process.pid) - switches
+    if served:
+        requests = served() - count
     return {"rps": rps, "cpu_us": used * 1e6 / max(requests, 1), "requests": requests,
             "cs": switches / max(requests, 1), "p99_us": rest[0] if rest else None}
 
@@ -213,6 +222,21 @@ def success_count(http_port, model):
     stats = json.load(urllib.request.urlopen(
         f"http://127.0.0.1:{http_port}/v2/models/{model}/stats", timeout=5))
     return sum(m["inference_stats"]["success"]["count"] for m in stats["model_stats"])
+
+
+def tensord_bench(port, model, backend, seconds):
+    """Closed-loop load at c=32 from tensord-bench over `backend` (grpc | grpc-stream) for
+    about `seconds` (one measurement window, no stability search); its requests/s."""
+    out = subprocess.run([BENCH, "-m", model, "-u", f"127.0.0.1:{port}", "--backend", backend,
+                          "--concurrency-range", "32", "-p", str(seconds * 1000), "-r", "1",
+                          "--no-progress"],
+                         capture_output=True, text=True, check=True,
+                         preexec_fn=pin(CLIENT_CPUS)).stdout
+    row = next(l for l in out.splitlines() if re.match(r"\s*32 \|", l))
+    cells = [c.strip() for c in row.split("|")]
+    if cells[7] != "0":
+        sys.exit(f"tensord-bench --backend {backend} saw failures:\n{out}")
+    return float(cells[1])
 
 
 def onnx_file(models, model):
@@ -286,6 +310,9 @@ def main():
     parser.add_argument("--floor-onnx",
                         help="the ONNX file the second gRPC floor runs (default: the model's "
                              "model.onnx, if it has one; 'none' for no such row)")
+    parser.add_argument("--stream", action="store_true",
+                        help="add the row of ModelStreamInfer against ModelInfer (tensord-bench "
+                             "as the client for both)")
     parser.add_argument("--grpc-body",
                         help="a gRPC request frame made beforehand by bench/grpc_body.py (for a "
                              "machine without its protobuf tools); default: made here")
@@ -385,6 +412,22 @@ def main():
                          f"does not fit the model\n{open(model_floor.log).read()}")
             rows.setdefault(f"{name} vs floor + ONNX Runtime", []).append((g, m))
 
+    def stream_row():
+        server = tensord(1, 1)
+        try:
+            http_port, grpc_port = int(server.match.group(1)), int(server.match.group(2))
+            measured = {}
+            for backend in ("grpc", "grpc-stream"):
+                tensord_bench(grpc_port, args.model, backend, 1)  # warm-up
+                # The server counts the requests: tensord-bench's own warm-up ones included.
+                measured[backend] = measure(
+                    server, lambda: (tensord_bench(grpc_port, args.model, backend, args.seconds), 0),
+                    served=lambda: success_count(http_port, args.model))
+            rows.setdefault("gRPC ModelStreamInfer vs ModelInfer, tensord-bench c=32", []).append(
+                (measured["grpc-stream"], measured["grpc"]))
+        finally:
+            server.stop()
+
     try:
         for run in range(args.runs):
             if args.only != "grpc":
@@ -393,6 +436,8 @@ def main():
             if args.only != "rest":
                 for threads in grpc_threads:
                     grpc_row(threads)
+                if args.stream:
+                    stream_row()
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
