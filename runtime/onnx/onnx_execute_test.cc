@@ -311,18 +311,22 @@ TEST_F(OnnxExecuteTest, OutputsOutliveInputsInstanceAndModel) {
 }
 
 TEST_F(OnnxExecuteTest, OutputThatIsAnInputIsCopied) {
-  // The graph's output 'x' is its input 'x': ONNX Runtime returns the caller's buffer.
-  InstancePtr instance = Instance("passthrough.onnx");
-  ASSERT_NE(instance, nullptr);
-  const std::vector<std::string> names = {"x", "y"};
-  absl::StatusOr<std::vector<Tensor>> out;
-  {
-    Tensor input = MakeTensor<float>("x", DataType::kFp32, {3}, {-1, 2, -3});
-    out = instance->Execute({&input, 1}, names);
-  }  // the input's bytes are freed here; ASan flags any output still pointing at them
-  ASSERT_TRUE(out.ok()) << out.status();
-  EXPECT_THAT(Values<float>((*out)[0]), ElementsAre(-1, 2, -3));
-  EXPECT_THAT(Values<float>((*out)[1]), ElementsAre(0, 2, 0));
+  // The graph's output 'x' is its input 'x': ONNX Runtime returns the caller's buffer. In
+  // passthrough_named its shape is known before the run, which must not make the runtime
+  // give ONNX Runtime a buffer it would leave unwritten.
+  for (const char* file : {"passthrough.onnx", "passthrough_named.onnx"}) {
+    InstancePtr instance = Instance(file);
+    ASSERT_NE(instance, nullptr);
+    const std::vector<std::string> names = {"x", "y"};
+    absl::StatusOr<std::vector<Tensor>> out;
+    {
+      Tensor input = MakeTensor<float>("x", DataType::kFp32, {3}, {-1, 2, -3});
+      out = instance->Execute({&input, 1}, names);
+    }  // the input's bytes are freed here; ASan flags any output still pointing at them
+    ASSERT_TRUE(out.ok()) << file << ": " << out.status();
+    EXPECT_THAT(Values<float>((*out)[0]), ElementsAre(-1, 2, -3)) << file;
+    EXPECT_THAT(Values<float>((*out)[1]), ElementsAre(0, 2, 0)) << file;
+  }
 }
 
 // Bytes of `tensor`'s data from the start of `first`'s: outputs written into one block of

@@ -153,7 +153,9 @@ absl::StatusOr<std::vector<Tensor>> OnnxInstance::ExecuteTimed(
     std::vector<Tensor> outputs;
     outputs.reserve(count);
     for (size_t i = 0; i < count; ++i) {
-      if (planned[i]) {
+      // ONNX Runtime writes into the block it was given; should it ever hand back another
+      // value instead, that value is the output.
+      if (planned[i] && results[i].GetTensorRawData() == block.get() + offsets[i]) {
         outputs.push_back(
             Tensor{.name = output_names[i],
                    .datatype = planned[i]->datatype,

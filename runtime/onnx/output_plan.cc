@@ -20,6 +20,12 @@ OutputPlans::OutputPlans(std::span<const DeclaredTensor> inputs,
   }
   for (const DeclaredTensor& output : outputs) {
     if (output.datatype == DataType::kInvalid || DataTypeByteSize(output.datatype) == 0) continue;
+    // A graph output that is a graph input: ONNX Runtime hands the input back and leaves
+    // a preallocated buffer unwritten.
+    if (std::any_of(inputs.begin(), inputs.end(),
+                    [&](const DeclaredTensor& input) { return input.name == output.name; })) {
+      continue;
+    }
     Plan plan{.datatype = output.datatype};
     bool known = true;
     for (size_t d = 0; d < output.dims.size() && known; ++d) {

@@ -47,7 +47,8 @@ class OutputPlans {
 
   // What `output` will be when the model runs on `inputs`, or nullopt when that is not
   // known before the run (a dimension with neither a size nor an input's name, a string
-  // output, an input the request lacks) or the output would hold no element.
+  // output, an input the request lacks), the output would hold no element, or the output
+  // is a graph input passed through (ONNX Runtime would not write a buffer given for it).
   std::optional<PlannedOutput> Predict(std::string_view output,
                                        std::span<const Tensor> inputs) const;
 

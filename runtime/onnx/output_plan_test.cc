@@ -57,7 +57,8 @@ TEST(OutputPlansTest, UnknownBeforeTheRun) {
       {.name = "own_name", .datatype = DataType::kFp32, .dims = {-1}, .symbols = {"k"}},
       {.name = "text", .datatype = DataType::kBytes, .dims = {-1}, .symbols = {"n"}},
       {.name = "opaque", .datatype = DataType::kInvalid, .dims = {-1}, .symbols = {"n"}},
-      {.name = "rows", .datatype = DataType::kFp32, .dims = {-1}, .symbols = {"n"}}};
+      {.name = "rows", .datatype = DataType::kFp32, .dims = {-1}, .symbols = {"n"}},
+      {.name = "x", .datatype = DataType::kFp32, .dims = {-1, 4}, .symbols = {"n", ""}}};
   const OutputPlans plans(inputs, outputs);
   const std::vector<Tensor> request = {Input("x", {3, 4})};
   EXPECT_FALSE(plans.Predict("unnamed", request).has_value());   // a dynamic size, no name
@@ -65,6 +66,7 @@ TEST(OutputPlansTest, UnknownBeforeTheRun) {
   EXPECT_FALSE(plans.Predict("text", request).has_value());      // variable-length elements
   EXPECT_FALSE(plans.Predict("opaque", request).has_value());    // not a tensor tensord carries
   EXPECT_FALSE(plans.Predict("missing", request).has_value());   // not an output at all
+  EXPECT_FALSE(plans.Predict("x", request).has_value());         // the input passed through
   ASSERT_TRUE(plans.Predict("rows", request).has_value());
   EXPECT_THAT(plans.Predict("rows", request)->shape, ElementsAre(3));
 

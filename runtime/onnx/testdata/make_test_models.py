@@ -123,13 +123,15 @@ def unsupported_types(out_dir):
 
 def passthrough(out_dir):
     # The graph output is the graph input itself: ONNX Runtime hands back the caller's
-    # own buffer, which the runtime must copy.
-    graph = helper.make_graph(
-        [helper.make_node("Relu", ["x"], ["y"])], "passthrough",
-        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [None])],
-        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [None]),
-         helper.make_tensor_value_info("y", TensorProto.FLOAT, [None])])
-    save(graph, out_dir, "passthrough.onnx", check=False)
+    # own buffer, which the runtime must copy. With the dimension named, the output's shape
+    # is known before the run, yet ONNX Runtime would leave a buffer given for it unwritten.
+    for name, dim in (("passthrough", None), ("passthrough_named", "n")):
+        graph = helper.make_graph(
+            [helper.make_node("Relu", ["x"], ["y"])], name,
+            [helper.make_tensor_value_info("x", TensorProto.FLOAT, [dim])],
+            [helper.make_tensor_value_info("x", TensorProto.FLOAT, [dim]),
+             helper.make_tensor_value_info("y", TensorProto.FLOAT, [dim])])
+        save(graph, out_dir, f"{name}.onnx", check=False)
 
 
 def named_add_sub(out_dir):
