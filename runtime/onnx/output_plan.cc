@@ -29,7 +29,8 @@ OutputPlans::OutputPlans(std::span<const DeclaredTensor> inputs,
     Plan plan{.datatype = output.datatype};
     bool known = true;
     for (size_t d = 0; d < output.dims.size() && known; ++d) {
-      const std::string_view symbol = d < output.symbols.size() ? output.symbols[d] : "";
+      const std::string_view symbol =
+          d < output.symbols.size() ? std::string_view(output.symbols[d]) : std::string_view();
       if (output.dims[d] > 0) {
         plan.dims.push_back({.size = output.dims[d]});
       } else if (auto it = named.find(absl::string_view(symbol.data(), symbol.size()));
