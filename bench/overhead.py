@@ -418,11 +418,18 @@ def main():
             http_port, grpc_port = int(server.match.group(1)), int(server.match.group(2))
             measured = {}
             for backend in ("grpc", "grpc-stream"):
-                tensord_bench(grpc_port, args.model, backend, 1)  # warm-up
-                # The server counts the requests: tensord-bench's own warm-up ones included.
-                measured[backend] = measure(
-                    server, lambda: (tensord_bench(grpc_port, args.model, backend, args.seconds), 0),
-                    served=lambda: success_count(http_port, args.model))
+                try:
+                    tensord_bench(grpc_port, args.model, backend, 1)  # warm-up
+                    # The server counts the requests: tensord-bench's warm-up ones included.
+                    measured[backend] = measure(
+                        server,
+                        lambda: (tensord_bench(grpc_port, args.model, backend, args.seconds), 0),
+                        served=lambda: success_count(http_port, args.model))
+                except (SystemExit, OSError):
+                    state = server.proc.poll()
+                    print(f"tensord {'exited with ' + str(state) if state is not None else 'runs'}"
+                          f"; its log ends:\n{open(server.log).read()[-3000:]}", file=sys.stderr)
+                    raise
             rows.setdefault("gRPC ModelStreamInfer vs ModelInfer, tensord-bench c=32", []).append(
                 (measured["grpc-stream"], measured["grpc"]))
         finally:
