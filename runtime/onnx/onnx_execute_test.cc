@@ -365,6 +365,23 @@ TEST_F(OnnxExecuteTest, OutputsOfKnownShapesGoIntoOneBlockOfOurs) {
   }
 }
 
+TEST_F(OnnxExecuteTest, ABatchingModelsOutputsAreKnownWhateverItsDimensionsNames) {
+  // add_sub.onnx leaves its batch dimension unnamed; with max_batch_size the outputs' first
+  // dimension is the inputs' anyway.
+  InstancePtr instance = Instance("add_sub.onnx", {.name = "add_sub", .max_batch_size = 8});
+  ASSERT_NE(instance, nullptr);
+  const std::vector<std::string> names = {"sum", "diff"};
+  std::vector<Tensor> inputs = {
+      MakeTensor<float>("a", DataType::kFp32, {2, 4}, {1, 2, 3, 4, 5, 6, 7, 8}),
+      MakeTensor<float>("b", DataType::kFp32, {2, 4}, std::vector<float>(8, 1.0f))};
+  absl::StatusOr<std::vector<Tensor>> out = instance->Execute(inputs, names);
+  ASSERT_TRUE(out.ok()) << out.status();
+  EXPECT_THAT((*out)[0].shape, ElementsAre(2, 4));
+  EXPECT_THAT(Values<float>((*out)[0]), ElementsAre(2, 3, 4, 5, 6, 7, 8, 9));
+  EXPECT_THAT(Values<float>((*out)[1]), ElementsAre(0, 1, 2, 3, 4, 5, 6, 7));
+  EXPECT_EQ(Distance((*out)[0], (*out)[1]), 64);
+}
+
 TEST_F(OnnxExecuteTest, BadInputsDoNotStopPreallocation) {
   InstancePtr instance = Instance("named_add_sub.onnx", {.name = "named"});
   ASSERT_NE(instance, nullptr);

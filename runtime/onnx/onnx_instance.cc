@@ -31,7 +31,7 @@ DeclaredTensor Declared(std::string name, const Ort::TypeInfo& info) {
   return declared;
 }
 
-OutputPlans PlansOf(Ort::Session& session) {
+OutputPlans PlansOf(Ort::Session& session, int64_t max_batch_size) {
   Ort::AllocatorWithDefaultOptions allocator;
   std::vector<DeclaredTensor> inputs, outputs;
   for (size_t i = 0; i < session.GetInputCount(); ++i) {
@@ -42,17 +42,18 @@ OutputPlans PlansOf(Ort::Session& session) {
     outputs.push_back(
         Declared(session.GetOutputNameAllocated(i, allocator).get(), session.GetOutputTypeInfo(i)));
   }
-  return OutputPlans(inputs, outputs);
+  return OutputPlans(inputs, outputs, max_batch_size);
 }
 
 }  // namespace
 
 absl::StatusOr<InstancePtr> OnnxInstance::Create(std::unique_ptr<Ort::Session> session,
-                                                 std::string_view model_name) {
+                                                 std::string_view model_name,
+                                                 int64_t max_batch_size) {
   std::string context = fmt::format("model '{}'", model_name);
   return GuardOrt(OrtPhase::kLoad, context, [&]() -> absl::StatusOr<InstancePtr> {
     Ort::MemoryInfo cpu = Ort::MemoryInfo::CreateCpu(OrtArenaAllocator, OrtMemTypeDefault);
-    OutputPlans plans = PlansOf(*session);
+    OutputPlans plans = PlansOf(*session, max_batch_size);
     return InstancePtr(
         new OnnxInstance(std::move(session), std::move(cpu), std::move(context), std::move(plans)));
   });

@@ -1,6 +1,6 @@
 // One ONNX Runtime session serving one model (runtime.h's Instance).
 //
-//   absl::StatusOr<InstancePtr> instance = OnnxInstance::Create(std::move(session), "mlp");
+//   absl::StatusOr<InstancePtr> instance = OnnxInstance::Create(std::move(session), "mlp", 8);
 //   absl::StatusOr<std::vector<Tensor>> out = (*instance)->Execute(inputs, {"probs"});
 //
 // Outputs whose shapes the model fixes before the run (output_plan.h) are written by ONNX
@@ -22,9 +22,9 @@ namespace tensord::runtime::onnx {
 
 class OnnxInstance final : public Instance {
  public:
-  // `model_name` prefixes error messages.
+  // `model_name` prefixes error messages; `max_batch_size` is the config's (output_plan.h).
   static absl::StatusOr<InstancePtr> Create(std::unique_ptr<Ort::Session> session,
-                                            std::string_view model_name);
+                                            std::string_view model_name, int64_t max_batch_size);
 
   // Only the requested outputs are computed. Errors ONNX Runtime reports while running
   // (shapes that do not broadcast, bad values) are InvalidArgument: they come from inputs.

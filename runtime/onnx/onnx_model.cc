@@ -120,7 +120,7 @@ absl::StatusOr<InstancePtr> OnnxModel::CreateInstance(const InstanceOptions& opt
     if (!created.ok()) return created.status();
     session = *std::move(created);
   }
-  return OnnxInstance::Create(std::move(session), config_.name);
+  return OnnxInstance::Create(std::move(session), config_.name, config_.max_batch_size);
 }
 
 }  // namespace tensord::runtime::onnx

@@ -8,7 +8,7 @@
 namespace tensord::runtime::onnx {
 
 OutputPlans::OutputPlans(std::span<const DeclaredTensor> inputs,
-                         std::span<const DeclaredTensor> outputs) {
+                         std::span<const DeclaredTensor> outputs, int64_t max_batch_size) {
   // Each symbolic name maps to the first input dimension that carries it.
   absl::flat_hash_map<std::string, Dim> named;
   for (const DeclaredTensor& input : inputs) {
@@ -36,6 +36,8 @@ OutputPlans::OutputPlans(std::span<const DeclaredTensor> inputs,
       } else if (auto it = named.find(absl::string_view(symbol.data(), symbol.size()));
                  !symbol.empty() && it != named.end()) {
         plan.dims.push_back(it->second);
+      } else if (d == 0 && max_batch_size > 0) {
+        plan.dims.push_back({.batch = true});
       } else {
         known = false;  // unnamed and unsized, a name no input has, or a fixed 0
       }
@@ -52,6 +54,11 @@ std::optional<PlannedOutput> OutputPlans::Predict(std::string_view output,
   Shape shape;
   shape.reserve(plan->second.dims.size());
   for (const Dim& dim : plan->second.dims) {
+    if (dim.batch) {
+      if (inputs.empty() || inputs.front().shape.empty()) return std::nullopt;
+      shape.push_back(inputs.front().shape.front());
+      continue;
+    }
     if (dim.input.empty()) {
       shape.push_back(dim.size);
       continue;

@@ -29,7 +29,7 @@ TEST(OutputPlansTest, SizesComeFromTheModelOrFromAnInputDimensionOfTheSameName) 
        .symbols = {"batch", "len", ""}},
       {.name = "pooled", .datatype = DataType::kFp64, .dims = {2, 3}, .symbols = {"", ""}},
       {.name = "scalar", .datatype = DataType::kInt32, .dims = {}, .symbols = {}}};
-  const OutputPlans plans(inputs, outputs);
+  const OutputPlans plans(inputs, outputs, /*max_batch_size=*/0);
   const std::vector<Tensor> request = {Input("mask", {5, 7}), Input("tokens", {5, 9})};
 
   std::optional<PlannedOutput> logits = plans.Predict("logits", request);
@@ -59,7 +59,7 @@ TEST(OutputPlansTest, UnknownBeforeTheRun) {
       {.name = "opaque", .datatype = DataType::kInvalid, .dims = {-1}, .symbols = {"n"}},
       {.name = "rows", .datatype = DataType::kFp32, .dims = {-1}, .symbols = {"n"}},
       {.name = "x", .datatype = DataType::kFp32, .dims = {-1, 4}, .symbols = {"n", ""}}};
-  const OutputPlans plans(inputs, outputs);
+  const OutputPlans plans(inputs, outputs, /*max_batch_size=*/0);
   const std::vector<Tensor> request = {Input("x", {3, 4})};
   EXPECT_FALSE(plans.Predict("unnamed", request).has_value());   // a dynamic size, no name
   EXPECT_FALSE(plans.Predict("own_name", request).has_value());  // a name no input has
@@ -84,11 +84,33 @@ TEST(OutputPlansTest, SizesThatOverflowAreUnknown) {
                                                 .datatype = DataType::kFp64,
                                                 .dims = {-1, -1, -1, -1},
                                                 .symbols = {"a", "b", "a", "b"}}};
-  const OutputPlans plans(inputs, outputs);
+  const OutputPlans plans(inputs, outputs, /*max_batch_size=*/0);
   const int64_t big = int64_t{1} << 20;
   EXPECT_FALSE(plans.Predict("outer", std::vector<Tensor>{Input("x", {big, big})}).has_value());
   EXPECT_THAT(plans.Predict("outer", std::vector<Tensor>{Input("x", {2, 3})})->shape,
               ElementsAre(2, 3, 2, 3));
+}
+
+TEST(OutputPlansTest, WhenTheModelBatchesAnOutputsFirstDimensionIsTheBatch) {
+  // Names as exporters give them: different on inputs and outputs, or none.
+  const std::vector<DeclaredTensor> inputs = {
+      {.name = "x", .datatype = DataType::kFp32, .dims = {-1, 4}, .symbols = {"unk__7", ""}}};
+  const std::vector<DeclaredTensor> outputs = {
+      {.name = "y", .datatype = DataType::kFp32, .dims = {-1, 2}, .symbols = {"unk__9", ""}},
+      {.name = "z", .datatype = DataType::kInt64, .dims = {-1}, .symbols = {""}},
+      {.name = "w", .datatype = DataType::kFp32, .dims = {-1, -1}, .symbols = {"", ""}}};
+  const std::vector<Tensor> request = {Input("x", {5, 4})};
+
+  const OutputPlans batched(inputs, outputs, /*max_batch_size=*/8);
+  ASSERT_TRUE(batched.Predict("y", request).has_value());
+  EXPECT_THAT(batched.Predict("y", request)->shape, ElementsAre(5, 2));
+  EXPECT_THAT(batched.Predict("z", request)->shape, ElementsAre(5));
+  EXPECT_FALSE(batched.Predict("w", request).has_value());  // only the first dimension
+  EXPECT_FALSE(batched.Predict("y", std::vector<Tensor>{}).has_value());
+
+  const OutputPlans unbatched(inputs, outputs, /*max_batch_size=*/0);
+  EXPECT_FALSE(unbatched.Predict("y", request).has_value());
+  EXPECT_FALSE(unbatched.Predict("z", request).has_value());
 }
 
 }  // namespace
