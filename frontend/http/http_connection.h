@@ -58,8 +58,10 @@ struct DeadlineClock {
   using time_point = std::chrono::time_point<DeadlineClock>;
   static constexpr bool is_steady = true;
   static time_point now() noexcept;
-  // How far now() may lag the time: a deadline of now() + timeout + resolution() is never
-  // reached before the timeout has passed.
+  // How far now() lags the time, by the kernel's word: a deadline of now() + timeout +
+  // resolution() is reached once the timeout has passed. In a VM a tick may come late and
+  // the lag exceed this by a fraction of a millisecond (seen once in 300 ms under TSan), so a
+  // timeout can end that much short: harmless for timeouts of a second and more.
   static duration resolution() noexcept;
 };
 
@@ -153,10 +155,9 @@ class HttpConnection final : public Connection,
   // `handler`, `connections` and `limit` must outlive the connection. `limit`, when not
   // null, holds a place the caller took for this connection: the destructor releases it.
   // `tls`: the TLS context (kept alive by the connection); null for a plain stream.
-  HttpConnection(TcpSocket&& socket,
-                 std::shared_ptr<boost::asio::ssl::context> tls, const ConnectionOptions& options,
-                 const RequestHandler& handler, ConnectionSet& connections,
-                 ConnectionLimit* limit = nullptr);
+  HttpConnection(TcpSocket&& socket, std::shared_ptr<boost::asio::ssl::context> tls,
+                 const ConnectionOptions& options, const RequestHandler& handler,
+                 ConnectionSet& connections, ConnectionLimit* limit = nullptr);
   ~HttpConnection() override;
   HttpConnection(const HttpConnection&) = delete;
   HttpConnection& operator=(const HttpConnection&) = delete;
