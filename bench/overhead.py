@@ -323,6 +323,8 @@ def main():
     grpc_threads = thread_counts("--grpc-threads", args.grpc_threads)
     if not 1 <= args.grpc_connections <= 32:
         sys.exit(f"--grpc-connections {args.grpc_connections}: must be 1 to 32")
+    if args.floor_onnx not in (None, "none") and not os.path.isfile(args.floor_onnx):
+        sys.exit(f"--floor-onnx {args.floor_onnx}: no such file")
     for tool in ("wrk", "h2load", "nginx"):
         if shutil.which(tool) is None:
             sys.exit(f"{tool} is not installed (scripts/install-deps --bench installs it)")
@@ -332,8 +334,6 @@ def main():
     request_json = os.path.join(ROOT, f"examples/{args.model}-request.json")
     floor_onnx = None
     if args.floor_onnx not in (None, "none"):
-        if not os.path.isfile(args.floor_onnx):
-            sys.exit(f"--floor-onnx {args.floor_onnx}: no such file")
         floor_onnx = args.floor_onnx
     elif args.floor_onnx is None and not args.identity:
         floor_onnx = onnx_file(args.models, args.model)

@@ -17,8 +17,9 @@ import os
 import sys
 
 
-def cpu_list(text):
-    """'0-1,4' -> [0, 1, 4]; None or '' -> None (no pinning). Every CPU must be usable."""
+def cpu_list(text, flag):
+    """'0-1,4' -> [0, 1, 4]; None or '' -> None (no pinning). Every CPU must be usable; a
+    message for a list that is wrong names `flag`."""
     if not text:
         return None
     cpus = set()
@@ -27,13 +28,13 @@ def cpu_list(text):
         try:
             low, high = int(first), int(last or first)
         except ValueError:
-            raise SystemExit(f"CPU list {text!r}: {part!r} is not a number or a range a-b")
+            raise SystemExit(f"{flag} {text!r}: {part!r} is not a number or a range a-b")
         if low > high:
-            raise SystemExit(f"CPU list {text!r}: range {part!r} runs backwards")
+            raise SystemExit(f"{flag} {text!r}: range {part!r} runs backwards")
         cpus.update(range(low, high + 1))
     usable = os.sched_getaffinity(0)
     if not cpus <= usable:
-        raise SystemExit(f"CPU list {text!r}: CPUs {sorted(cpus - usable)} are not usable here "
+        raise SystemExit(f"{flag} {text!r}: CPUs {sorted(cpus - usable)} are not usable here "
                          f"(usable: {sorted(usable)})")
     return sorted(cpus)
 
@@ -111,7 +112,8 @@ def from_arguments(args):
         else:
             args.server_cpus, args.client_cpus = (",".join(map(str, cpus)) for cpus in split)
             args.client_threads = max(args.client_threads, min(4, len(split[1])))
-    server, client = cpu_list(args.server_cpus), cpu_list(args.client_cpus)
+    server = cpu_list(args.server_cpus, "--server-cpus")
+    client = cpu_list(args.client_cpus, "--client-cpus")
     if server and client and set(server) & set(client):
         sys.exit("--server-cpus and --client-cpus overlap: the point of pinning is disjoint cores")
     if args.client_threads < 1:
