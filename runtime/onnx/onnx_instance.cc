@@ -99,10 +99,11 @@ absl::StatusOr<std::vector<Tensor>> OnnxInstance::ExecuteTimed(
     names.reserve(count);
     results.reserve(count);
     size_t block_size = 0;
+    const bool preallocate = preallocate_.load(std::memory_order_relaxed);
     for (size_t i = 0; i < count; ++i) {
       names.push_back(output_names[i].c_str());
       results.emplace_back(nullptr);
-      if (!preallocate_.load(std::memory_order_relaxed)) continue;
+      if (!preallocate) continue;
       planned[i] = plans_.Predict(output_names[i], inputs);
       if (!planned[i] || planned[i]->bytes > kMaxPreallocatedBytes - block_size) {
         planned[i].reset();
